@@ -1,0 +1,6 @@
+export default {
+  displayName: 'likes',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/apps/likes',
+};

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'upload',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/apps/upload',
+};

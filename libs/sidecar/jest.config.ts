@@ -1,0 +1,6 @@
+export default {
+  displayName: 'sidecar',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/libs/sidecar',
+};

@@ -1,0 +1,15 @@
+/** gRPC metadata keys the sidecar reads and writes (lowercase, as gRPC requires). */
+export const MetadataKeys = {
+  /** `Bearer <shared token>` when mTLS is not configured. */
+  authorization: 'authorization',
+  /** Name of the calling service (identity claim; trusted only once authenticated). */
+  caller: 'x-failsoft-caller',
+  /** Instance id of the caller (for logs). */
+  callerInstance: 'x-failsoft-caller-instance',
+  /** W3C trace context. */
+  traceparent: 'traceparent',
+  /** Idempotency key of a non-idempotent call that may be retried. */
+  idempotencyKey: 'x-idempotency-key',
+  /** 0-based attempt number of this call (retries > 0). */
+  attempt: 'x-failsoft-attempt',
+} as const;

@@ -1,0 +1,6 @@
+export default {
+  displayName: 'state',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/libs/state',
+};

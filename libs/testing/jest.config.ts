@@ -1,0 +1,6 @@
+export default {
+  displayName: 'testing',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/libs/testing',
+};

@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Builds one project with tsc (keeps the decorator metadata Nest needs), rewrites the
+// @failsoft/* path aliases to relative requires, and copies non-TS assets (.proto, .html,
+// README, package.json) next to the output. Usage: node tools/build.mjs <projectRoot>
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const workspace = join(dirname(fileURLToPath(import.meta.url)), '..');
+const projectRoot = process.argv[2];
+if (!projectRoot || !existsSync(join(workspace, projectRoot, 'project.json'))) {
+  console.error(`build: "${projectRoot ?? ''}" is not a project folder (expected e.g. libs/sidecar or apps/gateway)`);
+  process.exit(2);
+}
+const isApp = projectRoot.startsWith('apps/');
+const tsconfig = join(workspace, projectRoot, isApp ? 'tsconfig.app.json' : 'tsconfig.lib.json');
+const outDir = join(workspace, 'dist', projectRoot);
+rmSync(outDir, { recursive: true, force: true });
+
+const bin = (name) => join(workspace, 'node_modules', '.bin', name);
+console.log(`build ${projectRoot}: tsc`);
+execFileSync(bin('tsc'), ['-p', tsconfig], { stdio: 'inherit', cwd: workspace });
+console.log(`build ${projectRoot}: rewriting path aliases`);
+execFileSync(bin('tsc-alias'), ['-p', tsconfig], { stdio: 'inherit', cwd: workspace });
+
+/** Copies every asset file under `from` into `to`, keeping relative paths. */
+function copyAssets(from, to) {
+  if (!existsSync(from)) return;
+  for (const entry of readdirSync(from)) {
+    const src = join(from, entry);
+    if (statSync(src).isDirectory()) {
+      if (entry !== 'node_modules') copyAssets(src, join(to, entry));
+    } else if (/\.(proto|html|css|svg|png|jpg|webp|gif|json|js)$/.test(entry) && !/\.(spec|d)\.|^tsconfig|^project\.json$/.test(entry) && !entry.endsWith('.ts')) {
+      mkdirSync(to, { recursive: true });
+      cpSync(src, join(to, entry));
+    }
+  }
+}
+
+if (isApp) {
+  // apps compile with rootDir = workspace, so libs land under dist/<app>/libs/*/src
+  copyAssets(join(workspace, projectRoot, 'src'), join(outDir, projectRoot, 'src'));
+  for (const lib of readdirSync(join(workspace, 'libs'))) {
+    if (existsSync(join(outDir, 'libs', lib, 'src'))) copyAssets(join(workspace, 'libs', lib, 'src'), join(outDir, 'libs', lib, 'src'));
+  }
+} else {
+  copyAssets(join(workspace, projectRoot, 'src'), join(outDir, 'src'));
+  for (const file of ['README.md', 'LICENSE']) {
+    if (existsSync(join(workspace, projectRoot, file))) cpSync(join(workspace, projectRoot, file), join(outDir, file));
+  }
+  const pkgPath = join(workspace, projectRoot, 'package.json');
+  if (existsSync(pkgPath)) {
+    const pkg = JSON.parse(readFileSync(pkgPath, 'utf8'));
+    const root = JSON.parse(readFileSync(join(workspace, 'package.json'), 'utf8'));
+    // pin peer/runtime dependency ranges to what the workspace uses
+    for (const field of ['dependencies', 'peerDependencies']) {
+      for (const name of Object.keys(pkg[field] ?? {})) {
+        const range = root.dependencies?.[name] ?? root.devDependencies?.[name];
+        if (pkg[field][name] === '*' && range) pkg[field][name] = range;
+      }
+    }
+    writeFileSync(join(outDir, 'package.json'), JSON.stringify(pkg, null, 2) + '\n');
+  }
+}
+console.log(`build ${projectRoot}: done -> ${relative(workspace, outDir)}`);
