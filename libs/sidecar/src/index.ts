@@ -3,3 +3,4 @@
  * Public API: everything users may import is re-exported here.
  */
 export * from './lib/core/index';
+export * from './lib/config/index';

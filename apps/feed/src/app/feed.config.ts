@@ -1,0 +1,4 @@
+import { grpcServiceEnvSchema } from '@failsoft/sidecar';
+
+/** Environment of the feed service. */
+export const feedEnvSchema = { ...grpcServiceEnvSchema };

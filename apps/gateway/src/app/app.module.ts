@@ -1,0 +1,6 @@
+import { Module } from '@nestjs/common';
+import { LivenessController } from '@failsoft/sidecar/nest';
+
+/** Root module of the gateway service. */
+@Module({ controllers: [LivenessController] })
+export class AppModule {}

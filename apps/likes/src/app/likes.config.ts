@@ -1,0 +1,4 @@
+import { grpcServiceEnvSchema } from '@failsoft/sidecar';
+
+/** Environment of the likes service. */
+export const likesEnvSchema = { ...grpcServiceEnvSchema };

@@ -1,0 +1,2 @@
+export { ConfigError, isConfigError, env, readEnvConfig, type EnvField, type EnvConfig } from './env-config';
+export { serviceEnvSchema, grpcServiceEnvSchema } from './service-env';

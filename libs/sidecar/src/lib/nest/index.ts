@@ -1,0 +1,2 @@
+export { LivenessController } from './liveness.controller';
+export { bootstrapService, type BootstrapOptions } from './bootstrap';
