@@ -30,9 +30,9 @@ export class RedisServerMissingError extends TestingError {
   constructor(readonly searched: readonly string[]) {
     super(
       'REDIS_SERVER_MISSING',
-      `redis-server was not found (searched REDIS_SERVER_BIN and PATH: ${searched.join(':') || '<empty>'}). ` +
-        'Install it: apt-get install redis-server (Debian/Ubuntu), brew install redis (macOS), ' +
-        'or set REDIS_SERVER_BIN to the path of a redis-server binary (Redis >= 6.2).',
+      `redis-server was not found (searched REDIS_SERVER_BIN and PATH: ${searched.join(':') || '<empty>'}); ` +
+        'the integration tests need a real Redis, install it: apt-get install redis-server (Debian/Ubuntu), ' +
+        'brew install redis (macOS), or set REDIS_SERVER_BIN to the path of a redis-server binary (Redis >= 6.2).',
     );
   }
 }

@@ -181,3 +181,18 @@ export function assertFunction<F>(name: string, value: unknown, what: string): F
 export function assertRandom(name: string, random: unknown): () => number {
   return assertFunction<() => number>(name, random, 'a function returning a number in [0, 1)') ?? Math.random;
 }
+
+/**
+ * A small deterministic random source (mulberry32) returning numbers in [0, 1): inject it as a
+ * balancer's `random` for reproducible tests and simulations.
+ */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

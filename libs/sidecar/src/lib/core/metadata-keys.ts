@@ -12,4 +12,9 @@ export const MetadataKeys = {
   idempotencyKey: 'x-idempotency-key',
   /** 0-based attempt number of this call (retries > 0). */
   attempt: 'x-failsoft-attempt',
+  /**
+   * Trailer set by sidecar servers on calls they refused or failed on purpose: the SidecarErrorCode
+   * of why (`DRAINING`, `BULKHEAD_REJECTED`, `DEADLINE_EXCEEDED`, `UNAUTHENTICATED`, `INJECTED_FAULT`).
+   */
+  error: 'x-failsoft-error',
 } as const;

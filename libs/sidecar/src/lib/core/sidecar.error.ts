@@ -9,7 +9,9 @@ export type SidecarErrorCode =
   | 'ABORTED'
   | 'UNAUTHENTICATED'
   | 'DRAINING'
-  | 'INJECTED_FAULT';
+  | 'INJECTED_FAULT'
+  | 'DISCOVERY_UNAVAILABLE'
+  | 'BIND_FAILED';
 
 /** Base class of sidecar errors: carries a stable `code` to branch on (never parse messages). */
 export class SidecarError extends Error {

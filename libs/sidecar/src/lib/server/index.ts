@@ -1,0 +1,24 @@
+export {
+  SidecarServer,
+  type SidecarServerOptions,
+  type SidecarServerSnapshot,
+  type ServerState,
+  type SignalHandlerOptions,
+  type Registration,
+  type ServiceHandlers,
+  type UnaryHandler,
+  type ServerStreamHandler,
+  type ResponseStream,
+} from './sidecar.server';
+export { ServerCallContext, type HandlerContext } from './handler-context';
+export {
+  GrpcError,
+  isGrpcError,
+  ValidationError,
+  isValidationError,
+  mapHandlerError,
+  INTERNAL_ERROR_DETAILS,
+  BindError,
+  isBindError,
+  type MappedStatus,
+} from './grpc-error';

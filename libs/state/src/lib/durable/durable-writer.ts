@@ -1,0 +1,147 @@
+import { Redis } from 'ioredis';
+import { StateRedis } from '../client/state-redis';
+import { scriptSha } from '../script';
+import { InvalidOptionsError, ShutDownError } from '../state.error';
+import { DurabilityError } from './durability.error';
+import { DurableOptions, ResolvedDurableOptions, resolveDurableOptions } from './durable.options';
+import { RedisArg, RedisCommand, normalizeCommands } from './redis-command';
+
+/** What a durable write returns once confirmed. */
+export interface DurableWriteResult<T = unknown> {
+  /** The reply of the command (one command) or the list of replies (several, run in MULTI/EXEC). */
+  result: T;
+  /** Replicas that confirmed the write (`WAIT` reply). */
+  acknowledgedBy: number;
+  /** Replicas that were required. */
+  required: number;
+}
+
+const generations = new WeakMap<Redis, { closed: number }>();
+
+/**
+ * A counter that increases whenever `client` loses a connection. For StateRedis it is built in; for
+ * a plain ioredis client a `close` listener is attached once.
+ */
+function connectionGeneration(client: Redis): number {
+  if (client instanceof StateRedis) return client.connectionGeneration;
+  let state = generations.get(client);
+  if (!state) {
+    const fresh = { closed: 0 };
+    client.on('close', () => fresh.closed++);
+    generations.set(client, fresh);
+    state = fresh;
+  }
+  return state.closed;
+}
+
+/**
+ * Durable writes: a write is acknowledged only once `WAIT` confirms enough replicas have it.
+ *
+ * `write()` sends, in ONE pipeline, the command (or `MULTI` + commands + `EXEC`) followed by
+ * `ROLE` (to learn how many replicas are online), then `WAIT n timeout`. It resolves only when
+ * WAIT reports >= n replicas and the connection did not change between the write and the WAIT
+ * (a WAIT on a new connection would not cover a write sent on the old one). Otherwise it throws
+ * {@link DurabilityError} (`NOT_DURABLE`). Command errors (WRONGTYPE...) are rethrown as they are.
+ */
+export class DurableWriter {
+  /** The defaults used by `write()`. */
+  readonly options: ResolvedDurableOptions;
+  private closed = false;
+
+  /**
+   * @param client any ioredis client (a {@link StateRedis} from createSentinelClient is best).
+   * @param options replicas / timeout defaults (validated here).
+   * @throws InvalidOptionsError naming the bad value, also when `timeoutMs` is not below the
+   *   client's `commandTimeout` (WAIT itself would time out).
+   */
+  constructor(
+    readonly client: Redis,
+    options: DurableOptions = {},
+  ) {
+    if (!(client instanceof Redis)) throw new InvalidOptionsError(`DurableWriter needs an ioredis client; got ${typeof client}`);
+    this.options = resolveDurableOptions(options);
+    this.checkAgainstClient(this.options);
+  }
+
+  /** WAIT must finish before the client gives up on the command. */
+  private checkAgainstClient(o: ResolvedDurableOptions): void {
+    const commandTimeout = this.client.options.commandTimeout;
+    if (typeof commandTimeout === 'number' && o.replicas !== 0 && o.timeoutMs >= commandTimeout) {
+      throw new InvalidOptionsError(
+        `durable.timeoutMs must be lower than the client's commandTimeout (${commandTimeout} ms), or WAIT itself times out; got ${o.timeoutMs}`,
+      );
+    }
+  }
+
+  /**
+   * Runs `commands` (one `['SET', k, v]` or a list, run atomically in MULTI/EXEC) and resolves
+   * once the required replicas confirmed them. `overrides` change replicas/timeout for this call.
+   * @throws DurabilityError (`NOT_DURABLE`) when not confirmed; InvalidArgumentError for bad commands.
+   */
+  async write<T = unknown>(commands: RedisCommand | readonly RedisCommand[], overrides?: DurableOptions): Promise<DurableWriteResult<T>> {
+    if (this.closed) throw new ShutDownError('DurableWriter');
+    const list = normalizeCommands('durable write commands', commands);
+    const o = overrides === undefined ? this.options : resolveDurableOptions(overrides, 'durable', this.options);
+    if (overrides !== undefined) this.checkAgainstClient(o);
+    const generation = connectionGeneration(this.client);
+    const pipeline = this.client.pipeline();
+    const multi = list.length > 1;
+    if (multi) pipeline.call('multi');
+    for (const [name, ...args] of list) pipeline.call(name, ...args);
+    if (multi) pipeline.call('exec');
+    pipeline.call('role');
+    const replies = (await pipeline.exec()) ?? [];
+    for (const [error] of replies) if (error) throw error;
+    const writeReply = replies[replies.length - 2][1];
+    if (multi) {
+      if (!Array.isArray(writeReply)) throw new DurabilityError('WAIT_FAILED', 0, 0, o.timeoutMs, { cause: new Error('EXEC was aborted') });
+      const failed = writeReply.find((r) => r instanceof Error);
+      if (failed) throw failed;
+    }
+    const role = replies[replies.length - 1][1] as [string, number, unknown[]?];
+    const online = Array.isArray(role?.[2]) ? role[2].length : 0;
+    const required = o.replicas === 'all' ? Math.max(o.minReplicas, online) : o.replicas;
+    if (role?.[0] !== 'master') throw new DurabilityError('NOT_MASTER', 0, required, o.timeoutMs);
+    if (required === 0) return { result: writeReply as T, acknowledgedBy: 0, required };
+    let acknowledged: number;
+    try {
+      acknowledged = Number(await this.client.call('wait', required, o.timeoutMs));
+    } catch (error) {
+      throw new DurabilityError('WAIT_FAILED', 0, required, o.timeoutMs, { cause: error });
+    }
+    if (connectionGeneration(this.client) !== generation) throw new DurabilityError('CONNECTION_CHANGED', acknowledged, required, o.timeoutMs);
+    if (acknowledged < required) throw new DurabilityError('TIMEOUT', acknowledged, required, o.timeoutMs);
+    return { result: writeReply as T, acknowledgedBy: acknowledged, required };
+  }
+
+  /**
+   * Runs a Lua script durably: EVALSHA first, EVAL when the server does not know the script yet
+   * (e.g. a freshly promoted master). Same guarantees as {@link write}.
+   */
+  async eval<T = unknown>(script: string, keys: readonly string[], args: readonly RedisArg[], overrides?: DurableOptions): Promise<DurableWriteResult<T>> {
+    const sha = scriptSha(script);
+    try {
+      return await this.write<T>(['EVALSHA', sha, keys.length, ...keys, ...args], overrides);
+    } catch (error) {
+      if (!(error instanceof Error) || !/^NOSCRIPT\b/.test(error.message)) throw error;
+      return this.write<T>(['EVAL', script, keys.length, ...keys, ...args], overrides);
+    }
+  }
+
+  /** Rejects further writes (in-flight ones finish). The client is not closed: it is not owned. */
+  shutdown(): void {
+    this.closed = true;
+  }
+}
+
+/**
+ * One-off durable write: `durableWrite(client, ['SET', 'k', 'v'], { replicas: 'all', timeoutMs: 1000 })`.
+ * See {@link DurableWriter.write}.
+ */
+export function durableWrite<T = unknown>(
+  client: Redis,
+  commands: RedisCommand | readonly RedisCommand[],
+  options: DurableOptions = {},
+): Promise<DurableWriteResult<T>> {
+  return new DurableWriter(client, options).write<T>(commands);
+}
