@@ -160,6 +160,7 @@ export class ServiceClient {
   private readonly serviceBreaker?: CircuitBreakerPolicy;
   private readonly instanceBreakers: InstanceBreakers;
   private readonly budget?: RetryBudget;
+  private readonly retryPolicy?: RetryPolicy;
   private readonly window = new RollingWindow();
   private readonly metrics?: SidecarMetrics;
   private readonly logger?: Logger;
@@ -230,6 +231,7 @@ export class ServiceClient {
         budget: this.budget,
         isRetryable: (error) => isRetryableError(error) || (error as { attemptTimedOut?: boolean }).attemptTimedOut === true,
       });
+      this.retryPolicy = policy;
       this.subscriptions.push(
         policy.onRetry(() => {
           this.window.record('retry');
@@ -251,6 +253,17 @@ export class ServiceClient {
       this.instanceBreakers.retain(view.map((i) => i.id));
     };
     this.subscriptions.push(this.resolver.onChange(onView));
+    onView(this.resolver.instances());
+  }
+
+  /** Fires when a call is retried (no-op subscription when retries are off). */
+  get onRetry(): RetryPolicy['onRetry'] {
+    return this.retryPolicy?.onRetry ?? (() => ({ dispose: () => undefined }));
+  }
+
+  /** Fires when a failed call is not retried further, with the reason (max attempts, budget, deadline ...). */
+  get onGiveUp(): RetryPolicy['onGiveUp'] {
+    return this.retryPolicy?.onGiveUp ?? (() => ({ dispose: () => undefined }));
   }
 
   /** The method names of the service definition. */

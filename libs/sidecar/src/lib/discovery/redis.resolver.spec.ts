@@ -125,6 +125,18 @@ describe('RedisResolver (real redis-server)', () => {
     expect(ids(r.instances())).toEqual(['likes-2']);
   });
 
+  it('drops the last instance of a service once its TTL and the empty-view grace have passed', async () => {
+    const dying = registry();
+    await dying.register(instance('likes-1'));
+    const r = resolver({ refreshMs: 100, emptyGraceMs: 1_000 });
+    await r.start();
+    await dying.shutdown();
+    await sleep(1_500); // TTL passed: the registry lists nothing, but the grace holds the view
+    expect(ids(r.instances())).toEqual(['likes-1']);
+    await waitUntil(() => r.instances().length === 0, { timeoutMs: 5_000, message: 'dead instance never dropped' });
+    expect(r.stale).toBe(false);
+  });
+
   it('emits onChange only when the set really changes and keeps the same array otherwise', async () => {
     await registry().register(instance('likes-1'));
     const r = resolver({ refreshMs: 100 });
@@ -149,6 +161,8 @@ describe('RedisResolver (real redis-server)', () => {
       const r = resolver({ refreshMs: 200, timeoutMs: 300 });
       const errors: DiscoveryError[] = [];
       const staleFlips: boolean[] = [];
+      const views: string[][] = [];
+      r.onChange((v) => views.push(ids(v)));
       r.onError((e) => errors.push(e));
       r.onStaleChange((s) => staleFlips.push(s));
       await r.start();
@@ -165,6 +179,7 @@ describe('RedisResolver (real redis-server)', () => {
       server = await startRedisServer({ port }); // empty: the registry heartbeat writes the instance again
       await waitUntil(() => !r.stale, { timeoutMs: 10_000, message: 'never recovered' });
       expect(ids(r.instances())).toEqual(['likes-1']);
+      expect(views).toEqual([['likes-1']]); // the first load only: never emptied, though Redis came back without data
       expect(staleFlips[0]).toBe(true);
       expect(staleFlips[staleFlips.length - 1]).toBe(false);
       // a new instance is seen again after the recovery

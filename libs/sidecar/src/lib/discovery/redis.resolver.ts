@@ -20,6 +20,14 @@ export interface RedisResolverOptions {
   readonly timeoutMs?: number;
   /** Subscribe to join/leave events on a `duplicate()` of the client for instant updates (default true). */
   readonly subscribe?: boolean;
+  /**
+   * When a reload suddenly lists no instance at all while the view has some and no leave event
+   * explains it (Redis restarted empty, failover to a replica that missed the entries), keep the
+   * last view (`stale = true`) for up to this many ms so the instances can heartbeat themselves
+   * back in (default 10000; keep it above the registry's heartbeatMs; 0 disables). Instances that
+   * expire one by one are removed at once; only a sudden empty listing is held.
+   */
+  readonly emptyGraceMs?: number;
 }
 
 /**
@@ -27,7 +35,9 @@ export interface RedisResolverOptions {
  * reload (`ZRANGE` index + `MGET` entries) at start and every `refreshMs`, plus join/leave events
  * on a subscriber connection (a `duplicate()` of the client) applied at once. The view is local:
  * `instances()` never waits on Redis. When Redis is unreachable the last view is kept and
- * `stale` is true (fail-static); it recovers by itself when Redis is back.
+ * `stale` is true (fail-static); it recovers by itself when Redis is back. A reload that suddenly
+ * lists nothing (Redis came back empty) is distrusted for `emptyGraceMs` so a request never
+ * finds an empty view just because the registry lost its data.
  */
 export class RedisResolver extends RefreshingResolver {
   /** The key prefix. */
@@ -47,7 +57,8 @@ export class RedisResolver extends RefreshingResolver {
     const service = assertServiceName('redisResolver.service', options.service);
     const refreshMs = assertNumber('redisResolver.refreshMs', options.refreshMs ?? 3_000, 50, 86_400_000, true);
     const timeoutMs = assertNumber('redisResolver.timeoutMs', options.timeoutMs ?? 2_000, 1, 600_000, true);
-    super(service, refreshMs, timeoutMs, 'redis');
+    const emptyGraceMs = assertNumber('redisResolver.emptyGraceMs', options.emptyGraceMs ?? 10_000, 0, 86_400_000, true);
+    super(service, refreshMs, timeoutMs, 'redis', emptyGraceMs);
     const redis = options.redis as unknown as Record<string, unknown> | undefined;
     if (typeof redis !== 'object' || redis === null || typeof redis['duplicate'] !== 'function' || typeof redis['mget'] !== 'function') {
       throw new InvalidOptionsError(`redisResolver.redis must be an ioredis client (new Redis(...)); got ${show(options.redis)}`);

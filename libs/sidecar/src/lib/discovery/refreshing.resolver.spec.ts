@@ -7,8 +7,8 @@ const inst = (id: string, address = `${id}:1`): ServiceInstance => ({ id, servic
 class ScriptedResolver extends RefreshingResolver {
   loads = 0;
   private pending: Array<{ resolve: (v: readonly ServiceInstance[]) => void; reject: (e: unknown) => void }> = [];
-  constructor(refreshMs = 1_000, timeoutMs = 500) {
-    super('s', refreshMs, timeoutMs, 'test');
+  constructor(refreshMs = 1_000, timeoutMs = 500, emptyGraceMs = 0) {
+    super('s', refreshMs, timeoutMs, 'test', emptyGraceMs);
   }
   protected load(): Promise<readonly ServiceInstance[]> {
     this.loads++;
@@ -121,5 +121,59 @@ describe('RefreshingResolver', () => {
     const loads = r.loads;
     await jest.advanceTimersByTimeAsync(10_000);
     expect(r.loads).toBe(loads);
+  });
+
+  it('distrusts a load that suddenly lists nothing for emptyGraceMs, then accepts it', async () => {
+    const r = new ScriptedResolver(1_000, 500, 5_000);
+    const changes: string[][] = [];
+    r.onChange((v) => changes.push(v.map((i) => i.id)));
+    const start = r.start();
+    await jest.advanceTimersByTimeAsync(0);
+    r.answer([inst('a'), inst('b')]);
+    await start;
+    await jest.advanceTimersByTimeAsync(1_000);
+    r.answer([]); // the source came back empty
+    await jest.advanceTimersByTimeAsync(0);
+    expect(r.instances().map((i) => i.id)).toEqual(['a', 'b']);
+    expect(r.stale).toBe(true);
+    await jest.advanceTimersByTimeAsync(1_000);
+    r.answer([inst('b')]); // instances heartbeat themselves back: trusted again at once
+    await jest.advanceTimersByTimeAsync(0);
+    expect(r.instances().map((i) => i.id)).toEqual(['b']);
+    expect(r.stale).toBe(false);
+    for (let t = 0; t < 6; t++) {
+      await jest.advanceTimersByTimeAsync(1_000);
+      r.answer([]); // really gone: accepted once the grace has passed
+    }
+    await jest.advanceTimersByTimeAsync(0);
+    expect(r.instances()).toEqual([]);
+    expect(r.stale).toBe(false);
+    expect(changes).toEqual([['a', 'b'], ['b'], []]);
+    await r.shutdown();
+  });
+
+  it('applies an empty load at once without a grace period, or when leaves emptied the view', async () => {
+    const r = new ScriptedResolver(1_000, 500, 0);
+    const start = r.start();
+    await jest.advanceTimersByTimeAsync(0);
+    r.answer([inst('a')]);
+    await start;
+    void r.refresh();
+    r.answer([]);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(r.instances()).toEqual([]);
+    const g = new ScriptedResolver(1_000, 500, 60_000);
+    const gStart = g.start();
+    await jest.advanceTimersByTimeAsync(0);
+    g.answer([inst('a')]);
+    await gStart;
+    g.push(() => []); // leave event
+    void g.refresh();
+    g.answer([]);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(g.instances()).toEqual([]);
+    expect(g.stale).toBe(false);
+    await r.shutdown();
+    await g.shutdown();
   });
 });

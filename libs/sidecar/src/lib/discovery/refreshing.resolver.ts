@@ -20,6 +20,7 @@ export abstract class RefreshingResolver implements Resolver {
   private pushedSinceLoad = 0;
   private reloadAfter = false;
   private lastError: DiscoveryError | undefined;
+  private emptySince: number | undefined;
   /** True once `shutdown()` was called. */
   protected closed = false;
   private readonly changes = new EventEmitter<readonly ServiceInstance[]>();
@@ -36,12 +37,14 @@ export abstract class RefreshingResolver implements Resolver {
   /**
    * @param service the service tracked. @param refreshMs period of the full reload.
    * @param timeoutMs bound of every wait on the source. @param source names the source in errors.
+   * @param emptyGraceMs how long a load that suddenly lists nothing is distrusted (0 = never).
    */
   protected constructor(
     readonly service: string,
     protected readonly refreshMs: number,
     protected readonly timeoutMs: number,
     private readonly source: string,
+    private readonly emptyGraceMs = 0,
   ) {}
 
   /** Reads the whole current set of instances from the source. */
@@ -102,11 +105,13 @@ export abstract class RefreshingResolver implements Resolver {
           (instances) => {
             if (this.closed) return;
             this.lastError = undefined;
-            this.setStale(false);
             if (this.pushedSinceLoad !== pushedAtStart) {
+              this.setStale(false);
               this.reloadAfter = true; // a pushed change raced with this load: its result may be older
               return;
             }
+            if (this.holdOnEmpty(instances)) return;
+            this.setStale(false);
             this.replaceView(instances);
           },
           (error: unknown) => this.markUnavailable(error, 'load failed'),
@@ -131,6 +136,30 @@ export abstract class RefreshingResolver implements Resolver {
         resolve();
       });
     });
+  }
+
+  /**
+   * Guard against a source that lost its data (e.g. Redis restarted empty, or failed over to a
+   * replica that missed the entries): a load that would empty a non-empty view, without any
+   * leave having been pushed, is not trusted for `emptyGraceMs` (the view is kept, `stale` is
+   * true) so that registrations can heartbeat themselves back first.
+   */
+  private holdOnEmpty(instances: readonly ServiceInstance[]): boolean {
+    if (instances.length > 0 || this.view.length === 0 || this.emptyGraceMs <= 0) {
+      this.emptySince = undefined;
+      return false;
+    }
+    const now = Date.now();
+    if (this.emptySince === undefined) {
+      this.emptySince = now;
+      this.reportProblem(undefined, `the source lists no instances any more; keeping the last view for up to ${this.emptyGraceMs} ms`);
+    }
+    if (now - this.emptySince >= this.emptyGraceMs) {
+      this.emptySince = undefined;
+      return false;
+    }
+    this.setStale(true);
+    return true;
   }
 
   /** Stops the refresh timer and the source's connections; the last view stays readable. */

@@ -9,7 +9,7 @@ describe('RedisFaultRuleStore (real Redis)', () => {
   const stores: RedisFaultRuleStore[] = [];
 
   function client(): Redis {
-    const redis = new Redis({ host: redisServer.host, port: redisServer.port, maxRetriesPerRequest: 1, retryStrategy: () => 50 });
+    const redis = new Redis({ host: redisServer.host, port: redisServer.port, maxRetriesPerRequest: 1, retryStrategy: () => 50, disconnectTimeout: 200 });
     redis.on('error', () => undefined);
     clients.push(redis);
     return redis;

@@ -13,7 +13,7 @@ export interface RedisFaultRuleStoreOptions {
   redis: Redis;
   /**
    * ioredis client used for SUBSCRIBE (not closed by the store). Default: `redis.duplicate()`,
-   * created by the store and closed on shutdown.
+   * created by `start()` and closed on shutdown.
    */
   subscriber?: Redis;
   /** Key prefix: rules live in the hash `<prefix>:rules`, changes go to channel `<prefix>:changed` (default `failsoft:faults`). */
@@ -42,7 +42,7 @@ export class RedisFaultRuleStore implements FaultSource {
   readonly channel: string;
 
   private readonly redis: Redis;
-  private readonly subscriber: Redis;
+  private subscriber: Redis | undefined;
   private readonly ownsSubscriber: boolean;
   private readonly local: FaultRules;
   private readonly refreshIntervalMs: number;
@@ -85,14 +85,11 @@ export class RedisFaultRuleStore implements FaultSource {
     this.channel = `${prefix}:changed`;
     this.redis = options.redis;
     this.ownsSubscriber = options.subscriber === undefined;
-    this.subscriber = options.subscriber ?? options.redis.duplicate();
+    this.subscriber = options.subscriber;
     this.logger = options.logger ?? noopLogger;
     this.local = new FaultRules({ random: options.random });
     this.onChange = this.local.onChange;
     this.redis.on('error', this.onRedisError);
-    if (this.ownsSubscriber) this.subscriber.on('error', this.onRedisError);
-    this.subscriber.on('message', this.onMessage);
-    this.subscriber.on('ready', this.onSubscriberReady);
   }
 
   /**
@@ -102,6 +99,11 @@ export class RedisFaultRuleStore implements FaultSource {
    */
   start(): Promise<void> {
     this.starting ??= (async () => {
+      // the subscriber connection is opened here, so a store used only to write rules (the CLI) opens none
+      const subscriber = (this.subscriber ??= this.redis.duplicate({ disconnectTimeout: 200 }));
+      if (this.ownsSubscriber) subscriber.on('error', this.onRedisError);
+      subscriber.on('message', this.onMessage);
+      subscriber.on('ready', this.onSubscriberReady);
       this.timer = setInterval(() => void this.refresh(), this.refreshIntervalMs);
       this.timer.unref();
       let timeout: NodeJS.Timeout | undefined;
@@ -169,15 +171,18 @@ export class RedisFaultRuleStore implements FaultSource {
     if (this.stopped) return;
     this.stopped = true;
     clearInterval(this.timer);
-    this.subscriber.off('message', this.onMessage);
-    this.subscriber.off('ready', this.onSubscriberReady);
-    if (this.ownsSubscriber) {
-      // QUIT lets the server close the socket at once; disconnect() would leave a 2 s timer behind
-      if (this.subscriber.status === 'ready') await this.subscriber.quit().catch(() => this.subscriber.disconnect());
-      else this.subscriber.disconnect();
-      this.subscriber.off('error', this.onRedisError);
-    } else if (this.subscribed) {
-      await this.subscriber.unsubscribe(this.channel).catch(() => undefined);
+    const subscriber = this.subscriber;
+    if (subscriber !== undefined && this.starting !== undefined) {
+      subscriber.off('message', this.onMessage);
+      subscriber.off('ready', this.onSubscriberReady);
+      if (this.ownsSubscriber) {
+        // QUIT lets the server close the socket at once; disconnect() leaves a timer behind in ioredis
+        if (subscriber.status === 'ready') await subscriber.quit().catch(() => subscriber.disconnect());
+        else subscriber.disconnect();
+        subscriber.off('error', this.onRedisError);
+      } else if (this.subscribed) {
+        await subscriber.unsubscribe(this.channel).catch(() => undefined);
+      }
     }
     this.redis.off('error', this.onRedisError);
   }
@@ -207,7 +212,7 @@ export class RedisFaultRuleStore implements FaultSource {
   }
 
   private async subscribe(): Promise<void> {
-    if (this.subscribed || this.stopped) return;
+    if (this.subscribed || this.stopped || this.subscriber === undefined) return;
     try {
       await this.subscriber.subscribe(this.channel);
       this.subscribed = true;

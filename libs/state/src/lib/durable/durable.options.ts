@@ -32,8 +32,11 @@ export function resolveDurableOptions(options: unknown, prefix = 'durable', base
   const o = assertObject(prefix, options);
   assertKnownKeys(prefix, o, ['replicas', 'minReplicas', 'timeoutMs']);
   const replicas = o['replicas'] ?? base?.replicas ?? 'all';
-  if (replicas !== 'all' && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0 || replicas > 100)) {
-    throw new InvalidOptionsError(`${prefix}.replicas must be an integer >= 0 (at most 100) or "all"; got ${show(replicas)}`);
+  if (replicas !== 'all' && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)) {
+    throw new InvalidOptionsError(`${prefix}.replicas must be an integer >= 0 or "all"; got ${show(replicas)}`);
+  }
+  if (typeof replicas === 'number' && replicas > 100) {
+    throw new InvalidOptionsError(`${prefix}.replicas must be at most 100; got ${replicas}`);
   }
   return {
     replicas,

@@ -1,0 +1,291 @@
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import type { Redis } from 'ioredis';
+import { hostname } from 'node:os';
+import type { ServiceInstance } from './core/instance';
+import { InvalidOptionsError } from './core/sidecar.error';
+import { assertObject, assertString, show } from './core/validate';
+import type { AuthOptions } from './auth/auth-options';
+import { resolveAuthOptions } from './auth/auth-options';
+import { ServiceClient, type DownstreamSnapshot, type ServiceClientOptions } from './client/service-client';
+import { createResolver, type ResolverOptions } from './discovery/create-resolver';
+import { RedisRegistry, type Registration } from './discovery/redis.registry';
+import type { Resolver } from './discovery/resolver';
+import { RedisFaultRuleStore } from './faults/redis-fault-rule.store';
+import { SidecarServer, type SidecarServerOptions, type SidecarServerSnapshot } from './server/sidecar.server';
+import { createLogger, type Logger, type LogLevel } from './telemetry/logger';
+import { SidecarMetrics } from './telemetry/metrics';
+
+/** Discovery settings of a Sidecar (the Redis registry). */
+export interface SidecarDiscoveryOptions {
+  /** Key prefix of the registry (default `failsoft:registry`). */
+  readonly prefix?: string;
+  /** Lifetime of a registration without heartbeat, ms (default 10000). */
+  readonly ttlMs?: number;
+  /** Heartbeat period, ms (default ttlMs / 3). */
+  readonly heartbeatMs?: number;
+  /** Period of the resolvers' full refresh, ms (default: the heartbeat period). */
+  readonly refreshMs?: number;
+}
+
+/** Options of a Sidecar: the identity of this process and its shared infrastructure. */
+export interface SidecarOptions {
+  /** Logical name of this service, e.g. `gateway`. */
+  readonly service: string;
+  /** Unique id of this instance (default `<service>-<host>-<pid>`). */
+  readonly instanceId?: string;
+  /** Failure domain of this instance; enables zone-aware balancing (default `''`: off). */
+  readonly zone?: string;
+  /** Identity of internal calls, both directions: shared token, or mTLS certificates. */
+  readonly auth: AuthOptions;
+  /**
+   * ioredis client (e.g. a Sentinel client from @failsoft/state) for the registry and fault
+   * rules. Without it, clients need explicit resolvers and no fault rules are read.
+   */
+  readonly redis?: Redis;
+  /** Registry settings. */
+  readonly discovery?: SidecarDiscoveryOptions;
+  /** Read fault-injection rules from Redis and apply them to served calls (default true with `redis`). */
+  readonly faultInjection?: boolean;
+  /** Logger (default JSON lines on stdout). */
+  readonly logger?: Logger;
+  /** Level of the default logger (default `info`). */
+  readonly logLevel?: LogLevel;
+  /** Metrics (default a SidecarMetrics on its own registry). */
+  readonly metrics?: SidecarMetrics;
+}
+
+/** Options of `sidecar.client()`: ServiceClientOptions minus what the sidecar supplies. */
+export type SidecarClientOptions = Omit<ServiceClientOptions, 'resolver' | 'caller' | 'auth' | 'metrics' | 'logger'> & {
+  /** Where instances come from (default: the Redis registry). */
+  readonly resolver?: ResolverOptions;
+  /** Override of the identity used towards this downstream. */
+  readonly auth?: AuthOptions;
+};
+
+/** Options of `sidecar.server()`. */
+export type SidecarServeOptions = Omit<SidecarServerOptions, 'service' | 'instanceId' | 'zone' | 'auth' | 'metrics' | 'logger' | 'registration' | 'faults'> & {
+  /** Host other instances dial (registered in discovery; default the bind host). */
+  readonly advertiseHost?: string;
+  /** Relative weight for weighted balancing (default 1). */
+  readonly weight?: number;
+  /** Labels registered with the instance. */
+  readonly metadata?: Readonly<Record<string, string>>;
+};
+
+/** The live state of one process, for consoles and `/snapshot`. */
+export interface SidecarSnapshot {
+  readonly service: string;
+  readonly instanceId: string;
+  readonly zone: string;
+  readonly pid: number;
+  readonly time: string;
+  /** The server side, when this process serves gRPC. */
+  readonly server?: SidecarServerSnapshot;
+  /** Registered in discovery right now. */
+  readonly registered: boolean;
+  /** One entry per downstream service this process calls. */
+  readonly downstreams: readonly DownstreamSnapshot[];
+}
+
+/**
+ * The sidecar of one process: builds resilient clients for downstream services and a gRPC
+ * server that registers itself in discovery, honours fault rules and drains on SIGTERM; owns
+ * the metrics and the live snapshot.
+ *
+ * ```ts
+ * const sidecar = new Sidecar({ service: 'gateway', auth: { token }, redis });
+ * const likes = sidecar.client({ service: 'likes', definition, idempotentMethods: ['Counts'] });
+ * await sidecar.start();
+ * const counts = await likes.call('Counts', { postIds }, { fallback: () => ({ counts: {} }) });
+ * ```
+ */
+export class Sidecar {
+  /** This service's name. */
+  readonly service: string;
+  /** This instance's id. */
+  readonly instanceId: string;
+  /** This instance's zone (`''` when unknown). */
+  readonly zone: string;
+  /** Metrics of the process (Prometheus text via `metrics.metrics()`). */
+  readonly metrics: SidecarMetrics;
+  /** Structured JSON logger. */
+  readonly logger: Logger;
+  private readonly auth: AuthOptions;
+  private readonly redis?: Redis;
+  private readonly discovery: SidecarDiscoveryOptions;
+  private readonly faultInjection: boolean;
+  private readonly ownsMetrics: boolean;
+  private readonly clients = new Map<string, { client: ServiceClient; resolver: Resolver; ownsResolver: boolean }>();
+  private registry?: RedisRegistry;
+  private faultStore?: RedisFaultRuleStore;
+  private registration?: Registration;
+  private servers: SidecarServer[] = [];
+  private closed = false;
+
+  /** @throws InvalidOptionsError naming the bad option and value. */
+  constructor(options: SidecarOptions) {
+    assertObject('sidecar options', options);
+    this.service = assertString('sidecar.service', options.service);
+    if (!/^[a-z][a-z0-9-]{0,62}$/.test(this.service)) {
+      throw new InvalidOptionsError(`sidecar.service must be lowercase letters, digits and dashes (e.g. "likes"); got ${show(options.service)}`);
+    }
+    this.instanceId = options.instanceId === undefined ? `${this.service}-${hostname()}-${process.pid}` : assertString('sidecar.instanceId', options.instanceId);
+    if (options.zone !== undefined && typeof options.zone !== 'string') throw new InvalidOptionsError(`sidecar.zone must be a string; got ${show(options.zone)}`);
+    this.zone = options.zone ?? '';
+    resolveAuthOptions(options.auth); // validates now, not at the first call
+    this.auth = options.auth;
+    if (options.redis !== undefined && typeof (options.redis as { duplicate?: unknown }).duplicate !== 'function') {
+      throw new InvalidOptionsError(`sidecar.redis must be an ioredis client; got ${show(options.redis)}`);
+    }
+    this.redis = options.redis;
+    this.discovery = assertObject('sidecar.discovery', options.discovery, true) as SidecarDiscoveryOptions;
+    this.faultInjection = options.faultInjection ?? options.redis !== undefined;
+    if (this.faultInjection && options.redis === undefined) {
+      throw new InvalidOptionsError('sidecar.faultInjection needs sidecar.redis (rules are read from Redis); got faultInjection: true without redis');
+    }
+    this.logger = options.logger ?? createLogger({ service: this.service, instance: this.instanceId, level: options.logLevel ?? 'info' });
+    this.ownsMetrics = options.metrics === undefined;
+    this.metrics = options.metrics ?? new SidecarMetrics({ service: this.service, instance: this.instanceId });
+  }
+
+  /**
+   * A resilient client for a downstream service (one per service; calling again with the same
+   * service name returns the existing client).
+   * @throws InvalidOptionsError on bad options, or when no resolver is given and no Redis is configured.
+   */
+  client(options: SidecarClientOptions): ServiceClient {
+    this.assertOpen();
+    assertObject('client options', options);
+    const existing = this.clients.get(options.service);
+    if (existing !== undefined) return existing.client;
+    const { resolver: resolverOptions, auth, ...rest } = options;
+    let resolver: Resolver;
+    let ownsResolver = true;
+    if (resolverOptions === undefined) {
+      if (this.redis === undefined) {
+        throw new InvalidOptionsError(`client ${show(options.service)} needs a resolver: pass resolver: { kind: 'static' | 'dns', ... } or give the sidecar a redis client`);
+      }
+      resolver = createResolver({
+        kind: 'redis',
+        redis: this.redis,
+        service: options.service,
+        prefix: this.discovery.prefix,
+        refreshMs: this.discovery.refreshMs ?? this.discovery.heartbeatMs ?? Math.round((this.discovery.ttlMs ?? 10_000) / 3),
+      });
+    } else {
+      resolver = createResolver(resolverOptions);
+      ownsResolver = !('instances' in resolverOptions && !('kind' in resolverOptions));
+    }
+    const client = new ServiceClient({
+      ...rest,
+      resolver,
+      auth: auth ?? this.auth,
+      caller: { service: this.service, instance: this.instanceId, zone: this.zone },
+      metrics: this.metrics,
+      logger: this.logger,
+    });
+    this.clients.set(options.service, { client, resolver, ownsResolver });
+    if (ownsResolver) {
+      resolver.start().catch((error: unknown) => this.logger.warn('resolver failed to start; keeping an empty view', { downstream: options.service, error: String(error) }));
+    }
+    return client;
+  }
+
+  /**
+   * A gRPC server for this service that registers itself in discovery once listening
+   * (`listen()`), honours fault rules from Redis, and deregisters first when draining.
+   */
+  server(options: SidecarServeOptions = {}): SidecarServer {
+    this.assertOpen();
+    const { advertiseHost, weight, metadata, ...serverOptions } = assertObject('server options', options, true) as SidecarServeOptions;
+    if (this.faultInjection && this.faultStore === undefined && this.redis !== undefined) {
+      this.faultStore = new RedisFaultRuleStore({ redis: this.redis });
+      this.faultStore.start().catch((error: unknown) => this.logger.warn('fault rules could not be loaded; none applied until Redis answers', { error: String(error) }));
+    }
+    const server = new SidecarServer({
+      ...serverOptions,
+      service: this.service,
+      instanceId: this.instanceId,
+      zone: this.zone,
+      auth: this.auth,
+      metrics: this.metrics,
+      logger: this.logger,
+      faults: this.faultStore,
+      registration: { deregister: () => this.deregister() },
+    });
+    this.servers.push(server);
+    const start = server.start.bind(server);
+    // Starting the server also registers it, so callers only see instances that listen.
+    server.start = async () => {
+      const bound = await start();
+      if (this.redis !== undefined) {
+        const host = advertiseHost ?? serverOptions.host ?? '127.0.0.1';
+        await this.register({
+          id: this.instanceId,
+          service: this.service,
+          address: `${host}:${bound.port}`,
+          zone: this.zone,
+          weight: weight ?? 1,
+          metadata: { pid: String(process.pid), startedAt: new Date().toISOString(), ...metadata },
+        });
+      }
+      return bound;
+    };
+    return server;
+  }
+
+  /** Waits until every client's resolver has its first view (bounded by each resolver). */
+  async start(): Promise<void> {
+    await Promise.all([...this.clients.values()].filter((c) => c.ownsResolver).map((c) => c.resolver.start().catch(() => undefined)));
+  }
+
+  /** The live state of this process: server counters and, per downstream, instances, breakers and rates. */
+  snapshot(): SidecarSnapshot {
+    return {
+      service: this.service,
+      instanceId: this.instanceId,
+      zone: this.zone,
+      pid: process.pid,
+      time: new Date().toISOString(),
+      server: this.servers[0]?.snapshot(),
+      registered: this.registration !== undefined,
+      downstreams: [...this.clients.values()].map(({ client }) => client.snapshot()),
+    };
+  }
+
+  /** Drains servers (deregistering first), then closes clients, resolvers, registry and fault store. */
+  async shutdown(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.servers.map((server) => server.drain().catch(() => undefined)));
+    await this.deregister();
+    for (const { client, resolver, ownsResolver } of this.clients.values()) {
+      client.shutdown();
+      if (ownsResolver) await resolver.shutdown().catch(() => undefined);
+    }
+    this.clients.clear();
+    await this.registry?.shutdown();
+    await this.faultStore?.shutdown();
+    if (this.ownsMetrics) this.metrics.shutdown();
+  }
+
+  private async register(instance: ServiceInstance): Promise<void> {
+    if (this.registry === undefined) {
+      this.registry = new RedisRegistry({ redis: this.redis as Redis, prefix: this.discovery.prefix, ttlMs: this.discovery.ttlMs, heartbeatMs: this.discovery.heartbeatMs });
+    }
+    this.registration = await this.registry.register(instance);
+  }
+
+  private async deregister(): Promise<void> {
+    const registration = this.registration;
+    this.registration = undefined;
+    await registration?.deregister();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidOptionsError(`sidecar of ${this.service} is shut down; create a new one`);
+  }
+}
+
+/** A service definition type re-exported for adapters. */
+export type { ServiceDefinition };
