@@ -36,7 +36,7 @@ async function startInstance(id: string, options: { delayMs?: number; service?: 
   let served = 0;
   server.addService(loadEcho().definition, {
     ...echo.handlers,
-    Echo: async (request, ctx) => {
+    Echo: async (request: unknown, ctx: unknown) => {
       served++;
       if (failing.on) throw new GrpcError(status.UNAVAILABLE, `${id} is broken`);
       return (echo.handlers['Echo'] as (r: unknown, c: unknown) => Promise<EchoReply>)(request, ctx);

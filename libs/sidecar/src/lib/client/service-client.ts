@@ -151,6 +151,7 @@ export class ServiceClient {
   private readonly resolver: Resolver;
   private readonly balancer: Balancer;
   private readonly tracker: LoadTracker;
+  private readonly trackLoad: boolean;
   private readonly pool: ChannelPool;
   private readonly baseMetadata: grpc.Metadata;
   private readonly timeoutMs: number;
@@ -191,7 +192,9 @@ export class ServiceClient {
 
     this.tracker = new LoadTracker();
     const balancerOptions = options.balancer ?? {};
-    this.balancer = createBalancer('pick' in balancerOptions ? balancerOptions : { zone: options.caller.zone ?? '', tracker: this.tracker, ...balancerOptions });
+    // built-in balancers feed the shared tracker; a user-supplied one does not, so the client does
+    this.trackLoad = 'pick' in balancerOptions;
+    this.balancer = createBalancer(this.trackLoad ? balancerOptions : { zone: options.caller.zone ?? '', tracker: this.tracker, ...balancerOptions });
     this.pool = new ChannelPool(createChannelCredentials(options.auth), options.channelOptions);
     this.baseMetadata = authMetadata(options.auth, options.caller.service, options.caller.instance);
 
@@ -404,7 +407,7 @@ export class ServiceClient {
       if (options.metadata !== undefined) for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
       const started = performance.now();
       this.balancer.onStart?.(instance);
-      this.tracker.start(instance.id);
+      if (this.trackLoad) this.tracker.start(instance.id);
       let onAbort: (() => void) | undefined;
       const grpcCall = client.makeUnaryRequest(
         definition.path,
@@ -417,8 +420,8 @@ export class ServiceClient {
           if (onAbort !== undefined) cancel?.removeEventListener('abort', onAbort);
           const latencyMs = performance.now() - started;
           const ok = error === null || !isServerFault(error);
-          this.tracker.end(instance.id, ok, latencyMs);
           this.balancer.onEnd?.(instance, { ok, latencyMs });
+          if (this.trackLoad) this.tracker.end(instance.id, ok, latencyMs);
           if (error) {
             const tagged = error as grpc.ServiceError & { instanceId?: string; attemptTimedOut?: boolean };
             tagged.instanceId = instance.id;

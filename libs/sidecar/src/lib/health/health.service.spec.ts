@@ -8,7 +8,7 @@ type HealthClient = grpc.Client & {
 };
 
 function check(client: HealthClient, service: string): Promise<HealthCheckResponse> {
-  return new Promise((resolve, reject) => client.Check({ service }, (error, response) => (error ? reject(error) : resolve(response!))));
+  return new Promise((resolve, reject) => client.Check({ service }, (error, response) => (error ? reject(error) : resolve(response as HealthCheckResponse))));
 }
 
 /** Collects Watch messages; `next()` resolves with the next one. */
@@ -16,7 +16,7 @@ function watch(client: HealthClient, service: string) {
   const stream = client.Watch({ service });
   const received: string[] = [];
   const waiting: Array<(value: string) => void> = [];
-  let ended: Promise<grpc.StatusObject> = new Promise((resolve) => stream.on('status', resolve));
+  const ended: Promise<grpc.StatusObject> = new Promise((resolve) => stream.on('status', resolve));
   stream.on('error', () => undefined);
   stream.on('data', (message: HealthCheckResponse) => {
     const waiter = waiting.shift();
@@ -25,13 +25,8 @@ function watch(client: HealthClient, service: string) {
   });
   return {
     stream,
-    next: (): Promise<string> => (received.length > 0 ? Promise.resolve(received.shift()!) : new Promise((resolve) => waiting.push(resolve))),
-    get ended() {
-      return ended;
-    },
-    set ended(value) {
-      ended = value;
-    },
+    ended,
+    next: (): Promise<string> => (received.length > 0 ? Promise.resolve(received.shift() as string) : new Promise((resolve) => waiting.push(resolve))),
   };
 }
 
@@ -48,7 +43,7 @@ describe('HealthService (real gRPC)', () => {
       server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
     );
     const Client = loadHealthClient();
-    client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as HealthClient;
+    client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as HealthClient;
   });
 
   afterEach(() => {

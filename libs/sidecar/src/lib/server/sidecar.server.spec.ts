@@ -111,41 +111,42 @@ describe('SidecarServer (real gRPC on loopback)', () => {
         },
       });
       await callUnary(client, 'Echo', {}, { metadata, timeoutMs: 3000 });
-      expect(scope).toBeDefined();
       expect(sameAsContext).toBe(true);
-      expect(scope!.deadline).toBeGreaterThan(Date.now());
-      expect(scope!.caller).toBe('gateway');
-      expect(scope!.trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
-      expect(scope!.signal?.aborted).toBe(false);
+      expect(scope?.deadline).toBeGreaterThan(Date.now());
+      expect(scope?.caller).toBe('gateway');
+      expect(scope?.trace?.traceId).toMatch(/^[0-9a-f]{32}$/);
+      expect(scope?.signal?.aborted).toBe(false);
     });
 
     it('aborts the handler signal when the client cancels', async () => {
       let signal: AbortSignal | undefined;
       const { client } = await startWith({
         Echo: (_request: never, ctx: never) => {
-          signal = (ctx as { signal: AbortSignal }).signal;
-          return new Promise((_resolve, reject) => signal!.addEventListener('abort', () => reject(signal!.reason)));
+          const own = (ctx as { signal: AbortSignal }).signal;
+          signal = own;
+          return new Promise((_resolve, reject) => own.addEventListener('abort', () => reject(own.reason)));
         },
       });
       const call = (client as unknown as Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>)['Echo'].call(client, {}, metadata.clone(), () => undefined);
       await waitUntil(() => signal !== undefined, { timeoutMs: 5000, message: 'handler never ran' });
       call.cancel();
-      await waitUntil(() => signal!.aborted, { timeoutMs: 5000, message: 'signal never aborted on cancel' });
-      expect((signal!.reason as SidecarError).code).toBe('ABORTED');
+      await waitUntil(() => signal?.aborted === true, { timeoutMs: 5000, message: 'signal never aborted on cancel' });
+      expect((signal?.reason as SidecarError).code).toBe('ABORTED');
     });
 
     it('aborts the handler signal with DEADLINE_EXCEEDED when the deadline passes', async () => {
       let signal: AbortSignal | undefined;
       const { client } = await startWith({
         Echo: (_request: never, ctx: never) => {
-          signal = (ctx as { signal: AbortSignal }).signal;
-          return new Promise((_resolve, reject) => signal!.addEventListener('abort', () => reject(signal!.reason)));
+          const own = (ctx as { signal: AbortSignal }).signal;
+          signal = own;
+          return new Promise((_resolve, reject) => own.addEventListener('abort', () => reject(own.reason)));
         },
       });
       const error = await failure(callUnary(client, 'Echo', {}, { metadata, timeoutMs: 100 }));
       expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
       await waitUntil(() => signal?.aborted === true, { timeoutMs: 5000, message: 'signal never aborted at the deadline' });
-      expect((signal!.reason as SidecarError).code).toBe('DEADLINE_EXCEEDED');
+      expect((signal?.reason as SidecarError).code).toBe('DEADLINE_EXCEEDED');
     });
 
     it('propagates the remaining deadline and the trace along a chain A → B → C', async () => {
@@ -243,7 +244,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
       const definition = loadEcho().definition['Echo'];
       const result = await rawGrpcCall(port, ECHO_PATH, definition.requestSerialize({ message: 'on time' }), { authorization: `Bearer ${TOKEN}`, 'grpc-timeout': '5S' });
       expect(result.code).toBe(grpc.status.OK);
-      expect((definition.responseDeserialize(result.message!) as EchoReply).message).toBe('on time');
+      expect((definition.responseDeserialize(result.message ?? Buffer.alloc(0)) as EchoReply).message).toBe('on time');
       expect(echo.calls.Echo).toBe(1);
     });
   });
@@ -404,7 +405,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
 
     function healthClient(port: number): HealthClient {
       const Client = loadHealthClient();
-      const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as HealthClient;
+      const client = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure()) as unknown as HealthClient;
       clients.push(client);
       return client;
     }
@@ -412,7 +413,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
     it('serves grpc.health.v1 (SERVING once started) and Watch sees NOT_SERVING on drain', async () => {
       const { port, server } = await start();
       const health = healthClient(port);
-      const check = (service: string): Promise<HealthCheckResponse> => new Promise((resolve, reject) => health.Check({ service }, (e, v) => (e ? reject(e) : resolve(v!))));
+      const check = (service: string): Promise<HealthCheckResponse> => new Promise((resolve, reject) => health.Check({ service }, (e, v) => (e ? reject(e) : resolve(v as HealthCheckResponse))));
       expect(await check('')).toEqual({ status: 'SERVING' });
       expect(await check('failsoft.test.v1.Echo')).toEqual({ status: 'SERVING' });
       const seen: string[] = [];
@@ -559,6 +560,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
       const blocker = createServer();
       await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
       const port = (blocker.address() as { port: number }).port;
+      const quiet = jest.spyOn(console, 'error').mockImplementation(() => undefined); // grpc-js logs the bind failure itself
       try {
         const server = new SidecarServer({ service: 'echo', instanceId: 'echo-1', auth: AUTH, logger, port });
         servers.push(server);
@@ -572,6 +574,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
         expect((error as Error).message).toMatch(new RegExp(`^could not listen on 127\\.0\\.0\\.1:${port}: `));
         expect(server.state).toBe('stopped');
       } finally {
+        quiet.mockRestore();
         await new Promise((resolve) => blocker.close(resolve));
       }
     });

@@ -403,8 +403,9 @@ export class SidecarServer {
   }
 
   private async runDrain(): Promise<void> {
-    if (this.starting !== undefined) await this.starting.catch(() => undefined);
-    if (this.currentState === 'idle' || this.currentState === 'stopped') {
+    // a serving server stops taking new calls synchronously, before drain() returns
+    if (this.currentState !== 'serving' && this.starting !== undefined) await this.starting.catch(() => undefined);
+    if (this.currentState !== 'serving') {
       this.finishShutdown();
       return;
     }

@@ -32,8 +32,8 @@ describe('parseTraceparent', () => {
 describe('formatTraceparent', () => {
   it('round-trips with parse', () => {
     const parsed = parseTraceparent(VALID);
-    expect(parsed).toBeDefined();
-    expect(formatTraceparent(parsed!)).toBe(VALID);
+    if (parsed === undefined) throw new Error('VALID did not parse');
+    expect(formatTraceparent(parsed)).toBe(VALID);
   });
 
   it('pads the flags to two hex digits', () => {

@@ -77,8 +77,9 @@ export class StateRedis extends Redis {
   }
 
   /**
-   * Closes the client: runs the close hooks, sends QUIT when connected (bounded by `timeoutMs`,
-   * default 1000), then disconnects without reconnecting. Idempotent. (Named `close`, not
+   * Closes the client: runs the close hooks, sends QUIT when connected, then disconnects without
+   * reconnecting and resolves once the connection has ended (all bounded by `timeoutMs`, default
+   * 1000). Idempotent. (Named `close`, not
    * `shutdown`: `shutdown()` is ioredis' binding of the Redis SHUTDOWN command, which stops the
    * SERVER.)
    */
@@ -91,18 +92,18 @@ export class StateRedis extends Redis {
           // keep closing
         }
       }
-      if (this.status === 'ready') {
-        let timer: NodeJS.Timeout | undefined;
-        await Promise.race([
-          this.quit().catch(() => undefined),
-          new Promise<void>((resolve) => {
-            timer = setTimeout(resolve, timeoutMs);
-            timer.unref();
-          }),
-        ]);
-        clearTimeout(timer);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, timeoutMs);
+        timer.unref();
+      });
+      if (this.status === 'ready') await Promise.race([this.quit().catch(() => undefined), deadline]);
+      if (this.status !== 'end') {
+        const ended = new Promise<void>((resolve) => this.once('end', () => resolve()));
+        this.disconnect(false);
+        await Promise.race([ended, deadline]);
       }
-      this.disconnect(false);
+      clearTimeout(timer);
     })();
     return this.closing;
   }

@@ -1,0 +1,61 @@
+import { getFreePort, RedisServerHandle, redisCommand, startRedisServer, waitUntil } from '@failsoft/testing';
+import { createRedisClient } from './create-client';
+import { isOfflineQueueFullError } from './offline-queue-full.error';
+import { StateRedis } from './state-redis';
+
+jest.setTimeout(30_000);
+
+describe('StateRedis (real redis-server)', () => {
+  const clients: StateRedis[] = [];
+  const servers: RedisServerHandle[] = [];
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.close()));
+    await Promise.all(servers.splice(0).map((s) => s.stop()));
+  });
+
+  it('bounds the offline queue: beyond maxOfflineQueue commands fail fast, queued ones run after reconnect', async () => {
+    const port = await getFreePort();
+    const lines: string[] = [];
+    const client = createRedisClient({ port, maxOfflineQueue: 3, retryMaxMs: 100, logger: { warn: (m) => lines.push(m) }, errorLogIntervalMs: 60_000 });
+    clients.push(client);
+    const results = Array.from({ length: 5 }, (_, i) => client.set(`q${i}`, String(i)).catch((e: unknown) => e));
+    const rejected = await Promise.all(results.slice(3));
+    for (const error of rejected) {
+      expect(isOfflineQueueFullError(error)).toBe(true);
+      expect((error as Error).message).toMatch(/^redis is unreachable and 3 commands are already queued \(maxOfflineQueue=3\); "set" was rejected/);
+    }
+    expect(client.offlineQueueLength).toBe(3);
+    // a pipeline is admitted or rejected as a whole: no half-queued MULTI
+    const tx = await client.multi().set('tx', '1').incr('tx').exec().catch((e: unknown) => e);
+    expect(isOfflineQueueFullError(tx)).toBe(true);
+    expect(client.offlineQueueLength).toBe(3);
+
+    servers.push(await startRedisServer({ port }));
+    expect(await Promise.all(results.slice(0, 3))).toEqual(['OK', 'OK', 'OK']);
+    expect(await client.get('q2')).toBe('2');
+    expect(await client.get('tx')).toBeNull();
+    // connection errors while it was down were logged once, not flooded
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^redis 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
+  });
+
+  it('maxOfflineQueue 0 fails fast while disconnected', async () => {
+    const client = createRedisClient({ port: await getFreePort(), maxOfflineQueue: 0, errorLogIntervalMs: 60_000, logger: { warn: () => undefined } });
+    clients.push(client);
+    expect(isOfflineQueueFullError(await client.get('x').catch((e: unknown) => e))).toBe(true);
+  });
+
+  it('counts replaced connections and closes idempotently', async () => {
+    const server = await startRedisServer();
+    servers.push(server);
+    const client = createRedisClient({ port: server.port });
+    clients.push(client);
+    await client.ping();
+    const before = client.connectionGeneration;
+    await redisCommand(server.port, ['CLIENT', 'KILL', 'ID', String(await client.client('ID'))]);
+    await waitUntil(async () => client.status === 'ready' && client.connectionGeneration > before, { message: 'reconnection' });
+    expect(await client.ping()).toBe('PONG');
+    await Promise.all([client.close(), client.close()]);
+    expect(client.status).toBe('end');
+  });
+});
