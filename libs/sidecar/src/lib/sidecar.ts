@@ -11,6 +11,7 @@ import { createResolver, type ResolverOptions } from './discovery/create-resolve
 import { RedisRegistry, type Registration } from './discovery/redis.registry';
 import type { Resolver } from './discovery/resolver';
 import { RedisFaultRuleStore } from './faults/redis-fault-rule.store';
+import { Readiness } from './health/readiness';
 import { SidecarServer, type SidecarServerOptions, type SidecarServerSnapshot } from './server/sidecar.server';
 import { createLogger, type Logger, type LogLevel } from './telemetry/logger';
 import { SidecarMetrics } from './telemetry/metrics';
@@ -110,6 +111,11 @@ export class Sidecar {
   readonly metrics: SidecarMetrics;
   /** Structured JSON logger. */
   readonly logger: Logger;
+  /**
+   * Readiness of the process, shared with its gRPC server: ready once started, not draining,
+   * and every check added with `readiness.addCheck(name, fn)` passes.
+   */
+  readonly readiness = new Readiness();
   private readonly auth: AuthOptions;
   private readonly redis?: Redis;
   private readonly discovery: SidecarDiscoveryOptions;
@@ -212,6 +218,7 @@ export class Sidecar {
       logger: this.logger,
       faults: this.faultStore,
       registration: { deregister: () => this.deregister() },
+      readiness: this.readiness,
     });
     this.servers.push(server);
     const start = server.start.bind(server);
@@ -234,9 +241,13 @@ export class Sidecar {
     return server;
   }
 
-  /** Waits until every client's resolver has its first view (bounded by each resolver). */
+  /**
+   * Waits until every client's resolver has its first view (bounded by each resolver), then
+   * marks the process started for readiness (a gRPC server does that itself when it listens).
+   */
   async start(): Promise<void> {
     await Promise.all([...this.clients.values()].filter((c) => c.ownsResolver).map((c) => c.resolver.start().catch(() => undefined)));
+    if (this.servers.length === 0) await this.readiness.markStarted();
   }
 
   /** The live state of this process: server counters and, per downstream, instances, breakers and rates. */
@@ -257,6 +268,7 @@ export class Sidecar {
   async shutdown(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.readiness.markDraining();
     await Promise.all(this.servers.map((server) => server.drain().catch(() => undefined)));
     await this.deregister();
     for (const { client, resolver, ownsResolver } of this.clients.values()) {
@@ -266,6 +278,7 @@ export class Sidecar {
     this.clients.clear();
     await this.registry?.shutdown();
     await this.faultStore?.shutdown();
+    this.readiness.shutdown();
     if (this.ownsMetrics) this.metrics.shutdown();
   }
 

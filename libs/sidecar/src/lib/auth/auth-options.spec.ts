@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { isInvalidOptionsError } from '../core/sidecar.error';
 import { generateTestCertificates, type TestCertificates } from '../../../test/fixtures/certificates';
 import { resolveAuthOptions, type AuthOptions } from './auth-options';
-import { Authenticator } from './authenticator';
+import { authenticate, Authenticator } from './authenticator';
 import { authMetadata } from './credentials';
 import { isUnauthenticatedError } from './unauthenticated.error';
 
@@ -100,6 +100,12 @@ describe('Authenticator (token mode)', () => {
     }
     expect(isUnauthenticatedError(error)).toBe(true);
     expect((error as Error).message).toBe(message);
+  });
+
+  it('offers a one-call authenticate(call, auth) for handlers outside SidecarServer', () => {
+    const auth = { token: 'right-token' };
+    expect(authenticate({ metadata: authMetadata(auth, 'likes', 'likes-2') }, auth)).toBe('likes');
+    expect(() => authenticate(call({ authorization: 'Bearer nope' }), auth)).toThrow('invalid token in authorization metadata');
   });
 
   it('builds client metadata once, to be cloned per call', () => {

@@ -75,3 +75,19 @@ export class Authenticator {
     return caller;
   }
 }
+
+const authenticators = new WeakMap<object, Authenticator>();
+
+/**
+ * Authenticates an incoming call against `auth` (an Authenticator is built once per options
+ * object and cached). Returns the caller name.
+ * @throws UnauthenticatedError when the call has no valid credentials; InvalidOptionsError on bad options.
+ */
+export function authenticate(call: AuthenticatableCall, auth: AuthOptions): string {
+  let authenticator = authenticators.get(auth);
+  if (authenticator === undefined) {
+    authenticator = new Authenticator(auth);
+    authenticators.set(auth, authenticator);
+  }
+  return authenticator.authenticate(call);
+}

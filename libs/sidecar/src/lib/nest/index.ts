@@ -1,2 +1,10 @@
 export { LivenessController } from './liveness.controller';
 export { bootstrapService, type BootstrapOptions } from './bootstrap';
+export { SidecarModule } from './sidecar.module';
+export { SIDECAR, SIDECAR_MODULE_OPTIONS, SIDECAR_HANDLERS_METADATA, getSidecarClientToken } from './sidecar.constants';
+export { type SidecarModuleOptions, type SidecarModuleAsyncOptions, type SidecarOptionsFactory, type SidecarHandlersMetadata } from './sidecar.interfaces';
+export { SidecarHandlers, InjectSidecarClient, InjectSidecar } from './sidecar-handlers.decorator';
+export { SidecarLifecycle } from './sidecar.lifecycle';
+export { SidecarEndpointsController } from './sidecar-endpoints.controller';
+export { CallScopeInterceptor, DEFAULT_HTTP_DEADLINE_MS } from './call-scope.interceptor';
+export { createOptionsProvider, createAsyncOptionsProviders, createClientProviders, sidecarProviders } from './sidecar.providers';

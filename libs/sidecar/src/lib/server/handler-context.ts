@@ -62,10 +62,12 @@ export class ServerCallContext implements HandlerContext, CallScope {
     private readonly baseLogger: Logger,
   ) {}
 
+  /** Request metadata. */
   get metadata(): Metadata {
     return this.call.metadata;
   }
 
+  /** Aborted when the client cancels or the deadline passes (created on first use). */
   get signal(): AbortSignal {
     if (this.controller === undefined) {
       this.controller = new AbortController();
@@ -80,6 +82,7 @@ export class ServerCallContext implements HandlerContext, CallScope {
     return this.controller.signal;
   }
 
+  /** Child span of the caller's traceparent, or a new trace (created on first use). */
   get trace(): TraceContext {
     if (this.traceValue === undefined) {
       const header = this.call.metadata.get(MetadataKeys.traceparent);
@@ -88,22 +91,26 @@ export class ServerCallContext implements HandlerContext, CallScope {
     return this.traceValue;
   }
 
+  /** The server's logger bound to method and caller (created on first use). */
   get logger(): Logger {
     this.loggerValue ??= this.baseLogger.child({ method: this.method, caller: this.caller });
     return this.loggerValue;
   }
 
+  /** Caller instance id from `x-failsoft-caller-instance`. */
   get callerInstance(): string | undefined {
     const value = this.call.metadata.get(MetadataKeys.callerInstance)[0];
     return typeof value === 'string' ? value : undefined;
   }
 
+  /** Attempt number from `x-failsoft-attempt` (0 when absent or invalid). */
   get attempt(): number {
     const value = this.call.metadata.get(MetadataKeys.attempt)[0];
     const n = typeof value === 'string' ? Number(value) : 0;
     return Number.isInteger(n) && n >= 0 ? n : 0;
   }
 
+  /** Milliseconds left before the deadline (`Infinity` when none). */
   remainingMs(): number {
     return this.deadline === Infinity ? Infinity : Math.max(0, this.deadline - Date.now());
   }

@@ -4,6 +4,7 @@ export {
   type SidecarServerSnapshot,
   type ServerState,
   type SignalHandlerOptions,
+  type Deregistration,
   type Registration,
   type ServiceHandlers,
   type UnaryHandler,

@@ -136,7 +136,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
 
     it('aborts the handler signal with DEADLINE_EXCEEDED when the deadline passes', async () => {
       let signal: AbortSignal | undefined;
-      const { client } = await startWith({
+      const { client, server } = await startWith({
         Echo: (_request: never, ctx: never) => {
           const own = (ctx as { signal: AbortSignal }).signal;
           signal = own;
@@ -147,6 +147,9 @@ describe('SidecarServer (real gRPC on loopback)', () => {
       expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
       await waitUntil(() => signal?.aborted === true, { timeoutMs: 5000, message: 'signal never aborted at the deadline' });
       expect((signal?.reason as SidecarError).code).toBe('DEADLINE_EXCEEDED');
+      await waitUntil(() => server.inFlight === 0, { timeoutMs: 5000, message: 'handler never finished' });
+      // recorded as the client saw it, not as the handler's own rejection
+      expect(await server.metrics.metrics()).toContain('failsoft_server_calls_total{method="Echo",code="DEADLINE_EXCEEDED"} 1');
     });
 
     it('propagates the remaining deadline and the trace along a chain A → B → C', async () => {
@@ -468,6 +471,15 @@ describe('SidecarServer (real gRPC on loopback)', () => {
       expect([grpc.status.CANCELLED, grpc.status.UNAVAILABLE]).toContain(error.code);
       expect(server.state).toBe('stopped');
       expect(logLines.some((l) => l['msg'] === 'drain timeout: cancelling in-flight calls')).toBe(true);
+    });
+
+    it('deregisters a registration set after start (once the port is known)', async () => {
+      const { server, port } = await start();
+      const removed: number[] = [];
+      server.setRegistration({ deregister: async () => void removed.push(port) });
+      expect(() => server.setRegistration({} as never)).toThrow('setRegistration(registration) must have a deregister(): Promise<void> method; got {}');
+      await server.drain();
+      expect(removed).toEqual([port]);
     });
 
     it('keeps draining when the deregister hook fails', async () => {

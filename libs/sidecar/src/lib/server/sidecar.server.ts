@@ -45,11 +45,17 @@ export type ServerStreamHandler<Req = any, Res = any> = (request: Req, ctx: Hand
 /** Handlers of one service, by method name (`Echo`, or its camelCase `echo`). */
 export type ServiceHandlers = Record<string, UnaryHandler | ServerStreamHandler>;
 
-/** Something to deregister from discovery when draining (awaited, bounded by the drain timeout). */
-export interface Registration {
+/**
+ * Something to deregister from discovery when draining (awaited, bounded by the drain timeout).
+ * A discovery `Registration` (from `RedisRegistry.register`) fits.
+ */
+export interface Deregistration {
   /** Removes this instance from discovery. */
   deregister(): Promise<void>;
 }
+
+/** @deprecated old name of {@link Deregistration}, kept for existing imports. */
+export type Registration = Deregistration;
 
 /** Options of {@link SidecarServer}. */
 export interface SidecarServerOptions {
@@ -69,7 +75,10 @@ export interface SidecarServerOptions {
   maxConcurrent?: number;
   /** Longest wait for in-flight calls when draining, in ms (default 10000). */
   drainTimeoutMs?: number;
-  /** Fault rules applied to incoming calls (a FaultRules or a RedisFaultRuleStore). */
+  /**
+   * Fault rules applied to incoming calls (a FaultRules or a RedisFaultRuleStore). `start()` calls
+   * the store's `start()`; shutting the store down stays with its owner.
+   */
   faults?: FaultSource;
   /** Metrics sink (default: a SidecarMetrics on its own registry, see `server.metrics`). */
   metrics?: SidecarMetrics;
@@ -77,8 +86,8 @@ export interface SidecarServerOptions {
   logger?: Logger;
   /** Readiness to use (default: a new one, see `server.readiness`; add checks to it). */
   readiness?: Readiness;
-  /** Deregistration hook run when draining. */
-  registration?: Registration;
+  /** Deregistration hook run when draining (or set it after `start()` with `setRegistration`, once the port is known). */
+  registration?: Deregistration;
   /** Extra grpc-js server options (message sizes, keepalive ...). */
   grpcOptions?: ChannelOptions;
 }
@@ -88,12 +97,19 @@ export type ServerState = 'idle' | 'starting' | 'serving' | 'draining' | 'stoppe
 
 /** Counters and state reported by {@link SidecarServer.snapshot}. */
 export interface SidecarServerSnapshot {
+  /** Logical service name. */
   readonly service: string;
+  /** Instance id. */
   readonly instanceId: string;
+  /** Zone ('' when unset). */
   readonly zone: string;
+  /** Lifecycle state. */
   readonly state: ServerState;
+  /** `host:port` once bound. */
   readonly address: string | undefined;
+  /** Calls being served. */
   readonly inFlight: number;
+  /** The load-shedding limit. */
   readonly maxConcurrent: number;
   /** Calls whose handler ran to completion (success or error). */
   readonly served: number;
@@ -105,8 +121,11 @@ export interface SidecarServerSnapshot {
   readonly refused: { readonly draining: number; readonly unauthenticated: number; readonly deadline: number };
   /** Injected faults and the rules in force. */
   readonly faults: { readonly delayed: number; readonly aborted: number; readonly rules: readonly FaultRule[] };
+  /** The readiness report. */
   readonly readiness: ReadinessReport;
+  /** gRPC health status per service name ('' = the whole server). */
   readonly health: Record<string, string>;
+  /** When the server started listening (ISO time). */
   readonly startedAt: string | undefined;
 }
 
@@ -158,7 +177,7 @@ export class SidecarServer {
   private readonly authenticator: Authenticator;
   private readonly credentials: ServerCredentials;
   private readonly faults: FaultSource | undefined;
-  private readonly registration: Registration | undefined;
+  private registration: Deregistration | undefined;
   private readonly grpc: Server;
   private readonly debug: boolean;
   private readonly healthNames: string[] = [];
@@ -213,10 +232,7 @@ export class SidecarServer {
       throw new InvalidOptionsError(`server.readiness must be a Readiness; got ${show(options.readiness)}`);
     }
     this.readiness = options.readiness ?? new Readiness();
-    if (options.registration !== undefined && typeof options.registration?.deregister !== 'function') {
-      throw new InvalidOptionsError(`server.registration must have a deregister(): Promise<void> method; got ${show(options.registration)}`);
-    }
-    this.registration = options.registration;
+    this.registration = checkRegistration(options.registration, 'server.registration');
     if (options.grpcOptions !== undefined) assertObject('server.grpcOptions', options.grpcOptions);
     this.grpc = new Server(options.grpcOptions);
     this.health = new HealthService({ '': 'NOT_SERVING' });
@@ -378,6 +394,14 @@ export class SidecarServer {
     this.health.shutdown();
     this.grpc.forceShutdown();
     this.finishShutdown();
+  }
+
+  /**
+   * Sets (or clears) what to deregister when draining — typically the discovery registration made
+   * after `start()` resolved with the bound port. @throws InvalidOptionsError when it has no deregister().
+   */
+  setRegistration(registration: Deregistration | undefined): void {
+    this.registration = checkRegistration(registration, 'setRegistration(registration)');
   }
 
   /** Counters and state for dashboards and `/snapshot`. */
@@ -596,15 +620,18 @@ export class SidecarServer {
     runInCallScope(ctx, () => {
       const onSuccess = (value: unknown): void => {
         this.counts.served += 1;
+        // a call cancelled meanwhile (client gone, or deadline answered by grpc-js) is recorded as the client saw it
+        const code = call.cancelled ? goneCode(ctx) : status.OK;
         callback(null, value ?? {});
-        this.complete(ctx, started, status.OK);
+        this.complete(ctx, started, code);
       };
       const onError = (error: unknown): void => {
         this.counts.served += 1;
         this.counts.failed += 1;
         const mapped = mapHandlerError(error);
+        const code = call.cancelled ? goneCode(ctx) : mapped.code;
         callback({ code: mapped.code, details: mapped.details, metadata: mapped.metadata });
-        this.complete(ctx, started, mapped.code, mapped.unexpected ? error : undefined);
+        this.complete(ctx, started, code, mapped.unexpected ? error : undefined);
       };
       let result: unknown;
       try {
@@ -674,7 +701,7 @@ export class SidecarServer {
           () => {
             this.counts.served += 1;
             if (!call.cancelled) call.end();
-            this.complete(ctx, started, call.cancelled ? status.CANCELLED : status.OK);
+            this.complete(ctx, started, call.cancelled ? goneCode(ctx) : status.OK);
           },
           (error: unknown) => {
             this.counts.served += 1;
@@ -686,6 +713,18 @@ export class SidecarServer {
         );
     });
   }
+}
+
+/** The status a client saw for a call that ended before its handler answered. */
+function goneCode(ctx: ServerCallContext): number {
+  return ctx.deadline <= Date.now() ? status.DEADLINE_EXCEEDED : status.CANCELLED;
+}
+
+function checkRegistration(registration: Deregistration | undefined, name: string): Deregistration | undefined {
+  if (registration !== undefined && typeof (registration as Partial<Deregistration> | null)?.deregister !== 'function') {
+    throw new InvalidOptionsError(`${name} must have a deregister(): Promise<void> method; got ${show(registration)}`);
+  }
+  return registration;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -45,6 +45,23 @@ describe('StateRedis (real redis-server)', () => {
     expect(isOfflineQueueFullError(await client.get('x').catch((e: unknown) => e))).toBe(true);
   });
 
+  it('on READONLY (its server was demoted) reconnects and resends, so the write succeeds once a master answers there', async () => {
+    const master = await startRedisServer();
+    const replica = await startRedisServer({ replicaOf: { host: master.host, port: master.port } });
+    servers.push(master, replica);
+    const client = createRedisClient({ port: replica.port, errorLogIntervalMs: 60_000 });
+    clients.push(client);
+    expect((await client.role())[0]).toBe('slave');
+    let reconnects = 0;
+    client.on('reconnecting', () => {
+      // promote it (what a failover behind a fixed address looks like) after the first READONLY
+      if (++reconnects === 1) void redisCommand(replica.port, ['REPLICAOF', 'NO', 'ONE']);
+    });
+    expect(await client.set('after-promotion', '1')).toBe('OK');
+    expect(reconnects).toBeGreaterThanOrEqual(1);
+    expect(await redisCommand(replica.port, ['GET', 'after-promotion'])).toBe('1');
+  });
+
   it('counts replaced connections and closes idempotently', async () => {
     const server = await startRedisServer();
     servers.push(server);

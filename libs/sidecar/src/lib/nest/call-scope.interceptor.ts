@@ -1,0 +1,56 @@
+import { Inject, Injectable, Optional, type CallHandler, type ExecutionContext, type NestInterceptor } from '@nestjs/common';
+import { Observable } from 'rxjs';
+import { runInCallScope } from '../core/call-scope';
+import { childSpan, continueTrace, formatTraceparent } from '../telemetry/trace-context';
+import { SIDECAR_MODULE_OPTIONS } from './sidecar.constants';
+import type { SidecarModuleOptions } from './sidecar.interfaces';
+
+/** Default deadline of an HTTP request handled by a Nest app, ms. */
+export const DEFAULT_HTTP_DEADLINE_MS = 10_000;
+
+interface HttpRequest {
+  headers: Record<string, string | string[] | undefined>;
+  once?(event: 'close', listener: () => void): unknown;
+}
+interface HttpResponse {
+  setHeader?(name: string, value: string): unknown;
+  writableEnded?: boolean;
+}
+
+/**
+ * Runs each HTTP request handler inside a sidecar call scope, so every gRPC call it makes
+ * inherits a deadline (`x-request-timeout-ms` header capped by the default), the W3C trace
+ * (`traceparent` header continued, or a new trace) and cancellation when the client goes away.
+ * The response carries the server span's `traceparent`.
+ */
+@Injectable()
+export class CallScopeInterceptor implements NestInterceptor {
+  private readonly deadlineMs: number;
+
+  /** @param options module options (`httpDeadlineMs`: deadline of a request when the client sends none). */
+  constructor(@Optional() @Inject(SIDECAR_MODULE_OPTIONS) options?: SidecarModuleOptions) {
+    this.deadlineMs = options?.httpDeadlineMs ?? DEFAULT_HTTP_DEADLINE_MS;
+  }
+
+  /** Wraps the handler in a call scope (HTTP only; other contexts pass through). */
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    if (context.getType() !== 'http') return next.handle();
+    const http = context.switchToHttp();
+    const req = http.getRequest<HttpRequest>();
+    const res = http.getResponse<HttpResponse>();
+    const header = (name: string) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const trace = childSpan(continueTrace(header('traceparent')));
+    const asked = Number(header('x-request-timeout-ms'));
+    const timeoutMs = Number.isFinite(asked) && asked > 0 ? Math.min(asked, this.deadlineMs) : this.deadlineMs;
+    const abort = new AbortController();
+    req.once?.('close', () => {
+      if (!res.writableEnded) abort.abort();
+    });
+    res.setHeader?.('traceparent', formatTraceparent(trace));
+    const scope = { deadline: Date.now() + timeoutMs, trace, signal: abort.signal };
+    return new Observable((subscriber) => runInCallScope(scope, () => next.handle().subscribe(subscriber)));
+  }
+}
