@@ -25,8 +25,8 @@
  *
  * Knobs (env): BENCH_C1_BLOCK (calls per block, default 2000), BENCH_C1_ROUNDS (default 5),
  * BENCH_C64_MS (ms per round, default 2000), BENCH_C64_ROUNDS (default 3),
- * BENCH_POLICY_ITERATIONS (default 200000), BENCH_SKIP_POLICY=1, BENCH_ONLY_SIDECAR_C64=1 (profiling:
- * run only the sidecar client at c64 for BENCH_C64_MS after warm-up).
+ * BENCH_POLICY_ITERATIONS (default 200000), BENCH_SKIP_POLICY=1, BENCH_PROFILE_VARIANT=raw|sidecar|... (profiling:
+ * run only that variant at c64 for BENCH_C64_MS after a warm-up, e.g. under `node --cpu-prof`).
  */
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
@@ -269,12 +269,16 @@ async function main(): Promise<void> {
     const { variants } = await setUp(rig);
     const byKey = Object.fromEntries(variants.map((v) => [v.key, v])) as Record<Variant['key'], Variant>;
 
-    if (process.env['BENCH_ONLY_SIDECAR_C64'] === '1') {
-      // Profiling mode: only the sidecar client at c64.
-      await c64Round(byKey.sidecar.call, 1000);
-      progress(`profiling mode: sidecar client at c${CONCURRENCY} for ${C64_MS} ms`);
-      const result = await c64Round(byKey.sidecar.call, C64_MS);
-      progress(`sidecar c${CONCURRENCY}: ${Math.round(result.callsPerSecond)} calls/s, ${result.cpuMicrosPerCall.toFixed(1)} µs CPU/call`);
+    const profiled = process.env['BENCH_PROFILE_VARIANT'] as Variant['key'] | undefined;
+    if (profiled !== undefined && profiled !== '') {
+      // Profiling mode (run under `node --cpu-prof`): one variant at c64 only, after a warm-up.
+      const variant = byKey[profiled];
+      if (variant === undefined) throw new Error(`BENCH_PROFILE_VARIANT must be one of ${Object.keys(byKey).join(', ')}; got ${JSON.stringify(profiled)}`);
+      await c64Round(variant.call, 1000);
+      progress(`profiling mode: ${variant.label} at c${CONCURRENCY} for ${C64_MS} ms`);
+      const result = await c64Round(variant.call, C64_MS);
+      progress(`${variant.key} c${CONCURRENCY}: ${Math.round(result.callsPerSecond)} calls/s, ${result.cpuMicrosPerCall.toFixed(1)} µs client CPU/call`);
+      await tearDown(rig);
       return;
     }
 

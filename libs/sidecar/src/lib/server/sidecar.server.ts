@@ -316,7 +316,7 @@ export class SidecarServer {
       this.health.addTo(this.grpc);
       const store = this.faults as (FaultSource & { start?: () => Promise<void> }) | undefined;
       if (typeof store?.start === 'function') await store.start();
-      const address = `${this.host}:${this.requestedPort}`;
+      const address = hostPort(this.host, this.requestedPort);
       let port: number;
       try {
         port = await new Promise<number>((resolve, reject) =>
@@ -412,7 +412,7 @@ export class SidecarServer {
       instanceId: this.instanceId,
       zone: this.zone,
       state: this.currentState,
-      address: this.boundPort === undefined ? undefined : `${this.host}:${this.boundPort}`,
+      address: this.boundPort === undefined ? undefined : hostPort(this.host, this.boundPort),
       inFlight: this.active,
       maxConcurrent: this.maxConcurrent,
       served: c.served,
@@ -713,6 +713,11 @@ export class SidecarServer {
         );
     });
   }
+}
+
+/** `host:port`, with IPv6 hosts in brackets. */
+function hostPort(host: string, port: number): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 /** The status a client saw for a call that ended before its handler answered. */

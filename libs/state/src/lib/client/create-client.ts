@@ -65,6 +65,7 @@ function watchFailover(client: StateRedis, o: ResolvedSentinelOptions, onError: 
       retryStrategy: backoff(Math.max(o.retryBaseMs, 100), Math.max(o.retryMaxMs, 1000)),
       maxRetriesPerRequest: null,
       enableReadyCheck: false,
+      disconnectTimeout: 100, // its timer is not unref()ed by ioredis: keep it short
       lazyConnect: o.lazyConnect,
     });
     sub.on('error', onError);
