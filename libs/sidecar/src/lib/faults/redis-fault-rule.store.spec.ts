@@ -3,6 +3,9 @@ import { status } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { RedisFaultRuleStore } from './redis-fault-rule.store';
 
+// real processes and connections: a generous timeout for slow machines (no speed is asserted)
+jest.setTimeout(30_000);
+
 describe('RedisFaultRuleStore (real Redis)', () => {
   let redisServer: RedisServerHandle;
   const clients: Redis[] = [];

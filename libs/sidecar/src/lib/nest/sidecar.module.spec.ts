@@ -52,7 +52,7 @@ class FrontController {
 
   @Get('echo')
   async get(@Query('m') message: string): Promise<EchoReply | { message: string }> {
-    return this.echo.call<unknown, EchoReply>('Echo', { message }, { fallback: () => ({ message: 'fallback' }) });
+    return this.echo.call<unknown, EchoReply | { message: string }>('Echo', { message }, { fallback: () => ({ message: 'fallback' }) });
   }
 }
 

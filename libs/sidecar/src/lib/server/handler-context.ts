@@ -5,6 +5,13 @@ import { SidecarError } from '../core/sidecar.error';
 import type { Logger } from '../telemetry/logger';
 import { continueTrace } from '../telemetry/trace-context';
 
+/**
+ * A cancellation this close to the deadline (ms) is taken as the deadline passing: clients enforce
+ * deadlines with their own timer, so their cancel often arrives just before the server's deadline
+ * (which starts later, when the call reaches the server).
+ */
+export const DEADLINE_SLACK_MS = 50;
+
 /** An incoming unary or server-streaming grpc-js call. */
 export type ServerSurfaceCall = ServerUnaryCall<unknown, unknown> | ServerWritableStream<unknown, unknown>;
 
@@ -126,7 +133,7 @@ export class ServerCallContext implements HandlerContext, CallScope {
   }
 
   private abort(): void {
-    const expired = Date.now() >= this.deadline;
+    const expired = Date.now() >= this.deadline - DEADLINE_SLACK_MS;
     this.controller?.abort(
       expired
         ? new SidecarError('DEADLINE_EXCEEDED', `the deadline of ${this.path} passed while it was being served`)

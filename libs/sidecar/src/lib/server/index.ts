@@ -11,7 +11,7 @@ export {
   type ServerStreamHandler,
   type ResponseStream,
 } from './sidecar.server';
-export { ServerCallContext, type HandlerContext } from './handler-context';
+export { ServerCallContext, DEADLINE_SLACK_MS, type HandlerContext, type ServerSurfaceCall } from './handler-context';
 export {
   GrpcError,
   isGrpcError,

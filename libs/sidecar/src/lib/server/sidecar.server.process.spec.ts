@@ -59,7 +59,7 @@ describe('echo-server process: SIGTERM drains under load', () => {
 
   it('finishes in-flight calls, answers new ones UNAVAILABLE (DRAINING), then exits 0', async () => {
     const { child, echo, adminPort } = await startProcess();
-    const inFlight = Array.from({ length: 5 }, (_, i) => callUnary<EchoReply>(echo, 'Echo', { message: `slow-${i}`, delayMs: 1500 }, { metadata, timeoutMs: 30_000 }).then((r) => r.message, (e: grpc.ServiceError) => `failed: ${e.code} ${e.details}`));
+    const inFlight = Array.from({ length: 5 }, (_, i) => callUnary<EchoReply>(echo, 'Echo', { message: `slow-${i}`, delayMs: 3000 }, { metadata, timeoutMs: 30_000 }).then((r) => r.message, (e: grpc.ServiceError) => `failed: ${e.code} ${e.details}`));
     await waitUntil(async () => (await snapshot(adminPort)).inFlight === 5, { timeoutMs: 10_000, message: 'slow calls never reached the server' });
 
     // steady load from a raw client while the process drains and exits

@@ -15,6 +15,9 @@ import { rawGrpcCall } from '../../../test/fixtures/raw-grpc';
 import { GrpcError, isBindError, ValidationError } from './grpc-error';
 import { SidecarServer, type SidecarServerOptions } from './sidecar.server';
 
+// generous per-test timeout: some specs make 1000 real calls, and CI machines can be slow (no speed is asserted)
+jest.setTimeout(60_000);
+
 const TOKEN = 'test-token-0123456789';
 const AUTH = { token: TOKEN };
 const ECHO_PATH = '/failsoft.test.v1.Echo/Echo';
@@ -136,15 +139,19 @@ describe('SidecarServer (real gRPC on loopback)', () => {
 
     it('aborts the handler signal with DEADLINE_EXCEEDED when the deadline passes', async () => {
       let signal: AbortSignal | undefined;
-      const { client, server } = await startWith({
+      const { server } = await startWith({
         Echo: (_request: never, ctx: never) => {
           const own = (ctx as { signal: AbortSignal }).signal;
           signal = own;
           return new Promise((_resolve, reject) => own.addEventListener('abort', () => reject(own.reason)));
         },
       });
-      const error = await failure(callUnary(client, 'Echo', {}, { metadata, timeoutMs: 100 }));
-      expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      // a raw request has no client-side timer, so only the server's deadline can end it
+      const port = server.port as number;
+      const call = rawGrpcCall(port, ECHO_PATH, loadEcho().definition['Echo'].requestSerialize({}), { authorization: `Bearer ${TOKEN}`, 'grpc-timeout': '500m' });
+      await waitUntil(() => signal !== undefined, { timeoutMs: 5000, message: 'handler never ran' });
+      expect(signal?.aborted).toBe(false);
+      expect((await call).code).toBe(grpc.status.DEADLINE_EXCEEDED);
       await waitUntil(() => signal?.aborted === true, { timeoutMs: 5000, message: 'signal never aborted at the deadline' });
       expect((signal?.reason as SidecarError).code).toBe('DEADLINE_EXCEEDED');
       await waitUntil(() => server.inFlight === 0, { timeoutMs: 5000, message: 'handler never finished' });
@@ -256,7 +263,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
     it('fails fast with RESOURCE_EXHAUSTED beyond maxConcurrent and serves the rest', async () => {
       const { client, echo, server } = await start({ maxConcurrent: 2 });
       const slow = [1, 2].map(() =>
-        callUnary<EchoReply>(client, 'Echo', { message: 'slow', delayMs: 400 }, { metadata, timeoutMs: 10_000 }).then(
+        callUnary<EchoReply>(client, 'Echo', { message: 'slow', delayMs: 2000 }, { metadata, timeoutMs: 10_000 }).then(
           (r) => r.message,
           (e: grpc.ServiceError) => `failed: ${e.code} ${e.details}`,
         ),
@@ -387,7 +394,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
       const { client, echo, server } = await start({ faults });
       await callUnary(client, 'Echo', {}, { metadata });
       faults.set({ id: 'slow', service: 'echo', delayMs: 60_000 });
-      const error = await failure(callUnary(client, 'Echo', {}, { metadata, timeoutMs: 150 }));
+      const error = await failure(callUnary(client, 'Echo', {}, { metadata, timeoutMs: 1000 }));
       expect(error.code).toBe(grpc.status.DEADLINE_EXCEEDED);
       await waitUntil(() => server.inFlight === 0, { timeoutMs: 5000, message: 'delayed call never finished after its deadline' });
       expect(echo.calls.Echo).toBe(1);
@@ -438,7 +445,7 @@ describe('SidecarServer (real gRPC on loopback)', () => {
       let drainingEvents = 0;
       server.onDraining(() => drainingEvents++);
       const inFlight = [1, 2, 3].map(() =>
-        callUnary<EchoReply>(client, 'Echo', { message: 'in-flight', delayMs: 300 }, { metadata, timeoutMs: 10_000 }).then(
+        callUnary<EchoReply>(client, 'Echo', { message: 'in-flight', delayMs: 1500 }, { metadata, timeoutMs: 10_000 }).then(
           (r) => r.message,
           (e: grpc.ServiceError) => `failed: ${e.code} ${e.details}`,
         ),

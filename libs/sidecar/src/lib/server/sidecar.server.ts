@@ -26,7 +26,7 @@ import { Readiness, type ReadinessReport } from '../health/readiness';
 import { createLogger, isLevelEnabled, type Logger } from '../telemetry/logger';
 import { SidecarMetrics, statusLabel } from '../telemetry/metrics';
 import { INTERNAL_ERROR_DETAILS, BindError, mapHandlerError } from './grpc-error';
-import { ServerCallContext, type HandlerContext, type ServerSurfaceCall } from './handler-context';
+import { DEADLINE_SLACK_MS, ServerCallContext, type HandlerContext, type ServerSurfaceCall } from './handler-context';
 
 /** A promise-based unary handler: resolve with the response, throw to fail (see `mapHandlerError`). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -722,7 +722,7 @@ function hostPort(host: string, port: number): string {
 
 /** The status a client saw for a call that ended before its handler answered. */
 function goneCode(ctx: ServerCallContext): number {
-  return ctx.deadline <= Date.now() ? status.DEADLINE_EXCEEDED : status.CANCELLED;
+  return ctx.deadline - DEADLINE_SLACK_MS <= Date.now() ? status.DEADLINE_EXCEEDED : status.CANCELLED;
 }
 
 function checkRegistration(registration: Deregistration | undefined, name: string): Deregistration | undefined {
