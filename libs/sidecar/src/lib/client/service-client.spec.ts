@@ -9,6 +9,8 @@ import { createLogger } from '../telemetry/logger';
 import { SidecarMetrics } from '../telemetry/metrics';
 import { ServiceClient, type ServiceClientOptions } from './service-client';
 
+jest.setTimeout(30_000);
+
 const token = 'client-spec-token-0123456789';
 const auth = { token };
 const quiet = createLogger({ service: 'spec', instance: 'spec', level: 'error' });
@@ -143,7 +145,7 @@ describe('ServiceClient', () => {
     for (const i of instances) i.failing.on = true;
     const echo = client(instances, {
       retry: { maxAttempts: 3, budgetRatio: 0.2, minRetriesPerSecond: 1, initialDelayMs: 1, maxDelayMs: 2 },
-      serviceBreaker: { volumeThreshold: 20, errorThresholdPercentage: 50, resetTimeoutMs: 300 },
+      serviceBreaker: { volumeThreshold: 20, errorThresholdPercentage: 50, resetTimeoutMs: 2000 },
       instanceBreaker: { volumeThreshold: 1000 },
     });
     const calls = 200;
@@ -172,7 +174,7 @@ describe('ServiceClient', () => {
 
     // recovery: the instances heal; after resetTimeout a half-open probe closes the breaker
     for (const i of instances) i.failing.on = false;
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 2100));
     const reply = await echo.call<unknown, EchoReply>('Echo', { message: 'probe' });
     expect(reply.message).toBe('probe');
     expect(echo.snapshot().breaker).toBe('closed');
@@ -184,7 +186,7 @@ describe('ServiceClient', () => {
     const instances = await Promise.all(['a', 'b', 'c'].map((id) => startInstance(id)));
     instances[2].failing.on = true;
     // round-robin keeps offering the failing instance (p2c would already steer around it by latency)
-    const echo = client(instances, { balancer: { kind: 'round-robin' }, instanceBreaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: 300 } });
+    const echo = client(instances, { balancer: { kind: 'round-robin' }, instanceBreaker: { volumeThreshold: 3, errorThresholdPercentage: 50, resetTimeoutMs: 3000 } });
     await runConcurrently(60, 3, () => echo.call('Echo', { message: 'x' }));
     const snapshot = echo.snapshot();
     expect(snapshot.instances.find((i) => i.address === instances[2].address)?.ejected).toBe(true);
@@ -193,7 +195,7 @@ describe('ServiceClient', () => {
     await runConcurrently(60, 3, () => echo.call('Echo', { message: 'x' }));
     expect(instances[2].served()).toBe(servedWhileEjected); // no traffic while ejected (reset timeout not reached)
     instances[2].failing.on = false;
-    await new Promise((r) => setTimeout(r, 350));
+    await new Promise((r) => setTimeout(r, 3100));
     await runConcurrently(90, 3, () => echo.call('Echo', { message: 'x' }));
     expect(instances[2].served()).toBeGreaterThan(servedWhileEjected);
     expect(echo.snapshot().instances.every((i) => !i.ejected)).toBe(true);
