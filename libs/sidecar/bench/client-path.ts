@@ -10,7 +10,8 @@
  * Ablations use the client's public options (`serviceBreaker: false`, `retry: false`,
  * `bulkhead: false`, no metrics), to say which layer costs what.
  *
- * Run alone: `node -r @swc-node/register libs/sidecar/bench/client-path.ts [iterations]`.
+ * Run alone: `SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register libs/sidecar/bench/client-path.ts [iterations] [concurrency]`
+ * (CLIENT_PATH_NO_CALLER_STACK=1: see disableGrpcCallerStacks).
  */
 import * as grpc from '@grpc/grpc-js';
 import { authMetadata } from '../src/lib/auth/index';
@@ -97,10 +98,15 @@ function staticResolver(): Resolver {
 
 type Caller = () => Promise<unknown>;
 
-async function meanMicros(call: Caller, iterations: number): Promise<number> {
+/** Mean wall µs per call of `iterations` calls made by `concurrency` loops (all CPU: no network). */
+async function meanMicros(call: Caller, iterations: number, concurrency = 1): Promise<number> {
+  const perLoop = Math.ceil(iterations / concurrency);
+  const loop = async (): Promise<void> => {
+    for (let i = 0; i < perLoop; i++) await call();
+  };
   const started = process.hrtime.bigint();
-  for (let i = 0; i < iterations; i++) await call();
-  return Number(process.hrtime.bigint() - started) / 1000 / iterations;
+  await Promise.all(Array.from({ length: concurrency }, loop));
+  return Number(process.hrtime.bigint() - started) / 1000 / (perLoop * concurrency);
 }
 
 /** One row of the result. */
@@ -115,6 +121,8 @@ export interface ClientPathRow {
 /** Result of {@link measureClientPath}. */
 export interface ClientPathResult {
   readonly iterations: number;
+  /** Calls in flight at once. */
+  readonly concurrency: number;
   readonly rows: readonly ClientPathRow[];
   /** Full sidecar client path minus raw grpc-js, µs per call, no network. */
   readonly addedMicrosPerCall: number;
@@ -124,9 +132,10 @@ export interface ClientPathResult {
  * Measures raw grpc-js and the sidecar client (full, and with layers turned off) against the
  * loopback fake channel, interleaved, best of `runs` runs each.
  */
-export async function measureClientPath(options: { iterations?: number; runs?: number; ablations?: boolean } = {}): Promise<ClientPathResult> {
+export async function measureClientPath(options: { iterations?: number; runs?: number; ablations?: boolean; concurrency?: number } = {}): Promise<ClientPathResult> {
   const iterations = options.iterations ?? 50_000;
   const runs = options.runs ?? 3;
+  const concurrency = options.concurrency ?? 1;
   const { definition } = loadEcho();
   const method = definition['Echo'] as grpc.MethodDefinition<EchoRequest, EchoReply>;
   const reply = method.responseSerialize({ message: 'ping', instanceId: 'fake-1', deadlineMs: 0, caller: '', traceparent: '', attempt: 0, idempotencyKey: '', incomingTraceparent: '' });
@@ -174,13 +183,13 @@ export async function measureClientPath(options: { iterations?: number; runs?: n
     );
   }
   try {
-    for (const variant of variants) await meanMicros(variant.call, Math.max(5000, iterations / 5));
+    for (const variant of variants) await meanMicros(variant.call, Math.max(5000, iterations / 5), concurrency);
     const best = variants.map(() => Infinity);
     for (let run = 0; run < runs; run++) {
-      for (let i = 0; i < variants.length; i++) best[i] = Math.min(best[i], await meanMicros(variants[i].call, iterations));
+      for (let i = 0; i < variants.length; i++) best[i] = Math.min(best[i], await meanMicros(variants[i].call, iterations, concurrency));
     }
     const rows = variants.map((v, i) => ({ name: v.name, micros: best[i], addedMicros: best[i] - best[0] }));
-    return { iterations, rows, addedMicrosPerCall: rows[1].addedMicros };
+    return { iterations, concurrency, rows, addedMicrosPerCall: rows[1].addedMicros };
   } finally {
     for (const client of clients) client.shutdown();
     rawClient.close();
@@ -209,13 +218,14 @@ export function disableGrpcCallerStacks(): void {
 
 if (require.main === module) {
   const iterations = Number(process.argv[2] ?? 50_000);
+  const concurrency = Number(process.argv[3] ?? 1);
   if (process.env['CLIENT_PATH_NO_CALLER_STACK'] === '1') {
     disableGrpcCallerStacks();
     console.log('(grpc-js caller stacks disabled: Error.stackTraceLimit = 0 around makeUnaryRequest)');
   }
-  measureClientPath({ iterations }).then(
+  measureClientPath({ iterations, concurrency }).then(
     (result) => {
-      console.log(`client path without network (fake grpc-js channel, one setImmediate per call), best of 3 × ${result.iterations} sequential calls:`);
+      console.log(`client path without network (fake grpc-js channel, one setImmediate per call), best of 3 × ${result.iterations} calls, ${result.concurrency} at a time:`);
       for (const row of result.rows) console.log(`  ${row.name.padEnd(44)} ${row.micros.toFixed(2).padStart(7)} µs/call   added ${row.addedMicros.toFixed(2).padStart(6)} µs`);
     },
     (error: unknown) => {

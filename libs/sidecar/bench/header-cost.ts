@@ -1,43 +1,103 @@
+/**
+ * Diagnostic for `npm run bench:sidecar`: what ONE extra request header costs a raw grpc-js client
+ * at concurrency 64 on loopback — the sidecar adds `traceparent` (a fresh random value per call)
+ * to every call. Compares, against the bench's plain Echo server in its own process:
+ *   raw; raw + random traceparent; raw + constant traceparent (HPACK can index it); raw + a random
+ *   32-hex custom header. Reports calls/s and client / server CPU per call (median of interleaved
+ *   rounds).
+ *
+ * Run: `SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register libs/sidecar/bench/header-cost.ts [rounds] [ms]`.
+ */
 import * as grpc from '@grpc/grpc-js';
+import type { ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { spawnTsNode, startRedisServer, waitForOutput, killAndWait } from '@failsoft/testing';
+import { killAndWait, spawnTsNode, startRedisServer, waitForOutput, type RedisServerHandle } from '@failsoft/testing';
 import { authMetadata } from '../src/lib/auth/index';
 import { DEFAULT_CHANNEL_OPTIONS } from '../src/lib/client/channel-pool';
 import { formatTraceparent, newTrace } from '../src/lib/telemetry/trace-context';
 import { loadEcho } from '../test/fixtures/load-echo';
 
-function cpu(pid: number): number { const s = readFileSync(`/proc/${pid}/stat`, 'utf8'); const f = s.slice(s.lastIndexOf(')') + 2).split(' '); return (Number(f[11]) + Number(f[12])) * 1e4; }
-async function main() {
-  const redis = await startRedisServer();
-  const server = spawnTsNode('libs/sidecar/bench/bench-server.process.ts', [], { TOKEN: 't0123456789', REDIS_PORT: String(redis.port) });
-  const port = Number((await waitForOutput(server, /READY (\d+) (\d+)/, 30000))[1]);
-  const md = authMetadata({ token: 't0123456789' }, 'bench-client', 'bench-client-1');
-  const method = loadEcho().definition['Echo'];
-  const mk = (extra: (m: grpc.Metadata) => void, opts: grpc.ChannelOptions = {}) => {
-    const c = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { ...DEFAULT_CHANNEL_OPTIONS, ...opts });
-    return () => new Promise((res, rej) => { const m = md.clone(); extra(m); c.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, { message: 'ping' }, m, { deadline: Date.now() + 2000 }, (e, r) => (e ? rej(e) : res(r))); });
-  };
-  const constTp = formatTraceparent(newTrace());
-  const variants: [string, () => Promise<unknown>][] = [
-    ['raw', mk(() => undefined)],
-    ['raw+traceparent (random)', mk((m) => m.set('traceparent', formatTraceparent(newTrace())), { 'grpc.x': 1 })],
-    ['raw+traceparent (constant)', mk((m) => m.set('traceparent', constTp), { 'grpc.x': 2 })],
-    ['raw+x-random-32hex', mk((m) => m.set('x-r', newTrace().traceId), { 'grpc.x': 3 })],
-  ];
-  const res = new Map<string, number[][]>();
-  const round = async (name: string, call: () => Promise<unknown>, ms: number) => {
-    let n = 0; const end = performance.now() + ms; const c0 = process.cpuUsage(); const s0 = cpu(server.pid!); const t0 = performance.now();
-    await Promise.all(Array.from({ length: 64 }, async () => { while (performance.now() < end) { await call(); n++; } }));
-    const c = process.cpuUsage(c0); const s = cpu(server.pid!) - s0; const secs = (performance.now() - t0) / 1000;
-    const r = [n / secs, (c.user + c.system) / n, s / n];
-    if (!res.has(name)) res.set(name, []); res.get(name)!.push(r);
-  };
-  for (const [n, c] of variants) await round(n, c, 500);
-  res.clear();
-  for (let r = 0; r < 5; r++) for (const [n, c] of (r % 2 ? [...variants].reverse() : variants)) await round(n, c, 1200);
-  const med = (a: number[]) => a.sort((x, y) => x - y)[a.length >> 1];
-  for (const [n, rs] of res) console.log(n.padEnd(30), 'calls/s', med(rs.map((x) => x[0])).toFixed(0), ' client CPU µs/call', med(rs.map((x) => x[1])).toFixed(1), ' server CPU µs/call', med(rs.map((x) => x[2])).toFixed(1));
-  await killAndWait(server, 'SIGTERM', 5000); await redis.stop();
-  process.exit(0);
+const TOKEN = 'bench-shared-token-0123456789abcdef';
+
+/** CPU time (user + system) of `pid` in µs, from /proc (USER_HZ = 100). */
+function cpuMicros(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10_000;
 }
-void main();
+
+const median = (values: number[]): number => [...values].sort((a, b) => a - b)[values.length >> 1];
+
+async function main(): Promise<void> {
+  const rounds = Number(process.argv[2] ?? 7);
+  const ms = Number(process.argv[3] ?? 1000);
+  let redis: RedisServerHandle | undefined;
+  let server: ChildProcess | undefined;
+  const clients: grpc.Client[] = [];
+  try {
+    redis = await startRedisServer();
+    server = spawnTsNode('libs/sidecar/bench/bench-server.process.ts', [], { TOKEN, REDIS_PORT: String(redis.port) });
+    const port = Number((await waitForOutput(server, /READY (\d+) (\d+)/, 30_000))[1]);
+    const serverPid = server.pid as number;
+    const base = authMetadata({ token: TOKEN }, 'bench-client', 'bench-client-1');
+    const method = loadEcho().definition['Echo'];
+    const caller = (extra: (metadata: grpc.Metadata) => void, tag: number): (() => Promise<unknown>) => {
+      // A distinct (ignored) option per variant: its own channel and HTTP/2 connection, so HPACK tables are not shared.
+      const client = new grpc.Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), { ...DEFAULT_CHANNEL_OPTIONS, 'grpc.failsoft_bench_tag': tag });
+      clients.push(client);
+      return () =>
+        new Promise((resolve, reject) => {
+          const metadata = base.clone();
+          extra(metadata);
+          client.makeUnaryRequest(method.path, method.requestSerialize, method.responseDeserialize, { message: 'ping' }, metadata, { deadline: Date.now() + 2000 }, (error, reply) =>
+            error ? reject(error) : resolve(reply),
+          );
+        });
+    };
+    const constant = formatTraceparent(newTrace());
+    const variants: [string, () => Promise<unknown>][] = [
+      ['raw', caller(() => undefined, 1)],
+      ['raw + traceparent (random per call)', caller((m) => m.set('traceparent', formatTraceparent(newTrace())), 2)],
+      ['raw + traceparent (constant)', caller((m) => m.set('traceparent', constant), 3)],
+      ['raw + x-random (32 hex, random per call)', caller((m) => m.set('x-random', newTrace().traceId), 4)],
+    ];
+    const results = new Map<string, number[][]>(variants.map(([name]) => [name, []]));
+    const round = async (name: string, call: () => Promise<unknown>, durationMs: number, record: boolean): Promise<void> => {
+      let calls = 0;
+      const end = performance.now() + durationMs;
+      const cpuBefore = process.cpuUsage();
+      const serverBefore = cpuMicros(serverPid);
+      const started = performance.now();
+      await Promise.all(
+        Array.from({ length: 64 }, async () => {
+          while (performance.now() < end) {
+            await call();
+            calls++;
+          }
+        }),
+      );
+      const cpu = process.cpuUsage(cpuBefore);
+      if (record) results.get(name)?.push([calls / ((performance.now() - started) / 1000), (cpu.user + cpu.system) / calls, (cpuMicros(serverPid) - serverBefore) / calls]);
+    };
+    for (const [name, call] of variants) await round(name, call, 400, false);
+    for (let r = 0; r < rounds; r++) for (const [name, call] of r % 2 === 0 ? variants : [...variants].reverse()) await round(name, call, ms, true);
+    console.log(`one extra request header at c64, median of ${rounds} interleaved rounds × ${ms} ms:`);
+    for (const [name, rows] of results) {
+      console.log(
+        `  ${name.padEnd(42)} ${median(rows.map((x) => x[0])).toFixed(0).padStart(6)} calls/s   client CPU ${median(rows.map((x) => x[1])).toFixed(1).padStart(6)} µs/call   server CPU ${median(rows.map((x) => x[2])).toFixed(1).padStart(6)} µs/call`,
+      );
+    }
+  } finally {
+    for (const client of clients) client.close();
+    if (server !== undefined) await killAndWait(server, 'SIGTERM', 5000).catch(() => undefined);
+    await redis?.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

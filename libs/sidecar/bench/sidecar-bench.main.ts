@@ -29,7 +29,8 @@
  * Also reported: the client path's in-process cost with the network removed (client-path.ts), the
  * client and server processes' CPU per call at c64, and (optional) the SidecarServer's own cost.
  *
- * Knobs (env): BENCH_C1_BLOCK (calls per block, default 2000), BENCH_C1_ROUNDS (default 5),
+ * Knobs (env): BENCH_C1_BLOCK (calls per variant per round, default 2000), BENCH_C1_ROUNDS (default 5),
+ * BENCH_C1_MAX_MS (time cap of a c1 round, default 3500: fewer calls on a loaded machine),
  * BENCH_C64_MS (ms per round, default 1000), BENCH_C64_ROUNDS (default 7), BENCH_DIAG=1 (adds a
  * "raw + traceparent header" variant: what the extra header alone costs on the wire),
  * BENCH_POLICY_ITERATIONS (default 200000), BENCH_SKIP_POLICY=1, BENCH_PROFILE_VARIANT=raw|sidecar|... (profiling:
@@ -73,6 +74,7 @@ function envInt(name: string, fallback: number): number {
 
 const C1_BLOCK = envInt('BENCH_C1_BLOCK', 2000);
 const C1_ROUNDS = envInt('BENCH_C1_ROUNDS', 5);
+const C1_MAX_MS = envInt('BENCH_C1_MAX_MS', 3500);
 const C64_MS = envInt('BENCH_C64_MS', 1000);
 const C64_ROUNDS = envInt('BENCH_C64_ROUNDS', 7);
 const DIAG = process.env['BENCH_DIAG'] === '1';
@@ -151,6 +153,8 @@ interface C1Block {
   readonly p50: number;
   readonly p99: number;
   readonly mean: number;
+  /** Calls in the block (fewer than asked when the round hit its time cap). */
+  readonly calls: number;
 }
 
 /**
@@ -158,24 +162,27 @@ interface C1Block {
  * variant sees the same machine at the same moment (drift and other processes' bursts cancel);
  * each call timed with hrtime. The block's p50/p99/mean in µs, per variant.
  */
-async function c1Round(variants: readonly Variant[], n: number): Promise<Map<VariantKey, C1Block>> {
+async function c1Round(variants: readonly Variant[], n: number, maxMs: number): Promise<Map<VariantKey, C1Block>> {
   const samples = variants.map(() => new Float64Array(n));
   const reversed = [...variants.keys()].reverse();
   const forward = [...variants.keys()];
-  for (let i = 0; i < n; i++) {
+  const end = performance.now() + maxMs;
+  let i = 0;
+  for (; i < n && (i < 100 || performance.now() < end); i++) {
     for (const v of i % 2 === 0 ? forward : reversed) {
       const started = process.hrtime.bigint();
       await variants[v].call();
       samples[v][i] = Number(process.hrtime.bigint() - started) / 1000;
     }
   }
+  const calls = i;
   const out = new Map<VariantKey, C1Block>();
   variants.forEach((variant, v) => {
-    const sorted = samples[v];
+    const sorted = samples[v].subarray(0, calls);
     let sum = 0;
-    for (let i = 0; i < n; i++) sum += sorted[i];
+    for (let k = 0; k < calls; k++) sum += sorted[k];
     sorted.sort();
-    out.set(variant.key, { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: sum / n });
+    out.set(variant.key, { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: sum / calls, calls });
   });
   return out;
 }
@@ -355,16 +362,16 @@ export async function main(): Promise<void> {
     }
 
     progress('warm-up (discarded): 1000 sequential calls and 0.3 s at c64 per variant');
-    await c1Round(variants, 1000);
+    await c1Round(variants, 1000, 2000);
     for (const variant of variants) await c64Round(variant.call, 300);
 
     // ---- concurrency 1: rounds of C1_BLOCK calls per variant, interleaved call by call.
     const c1 = new Map<VariantKey, C1Block[]>(variants.map((v) => [v.key, []]));
     const c1Of = (key: VariantKey): C1Block[] => c1.get(key) ?? [];
     for (let r = 0; r < C1_ROUNDS; r++) {
-      const blocks = await c1Round(variants, C1_BLOCK);
+      const blocks = await c1Round(variants, C1_BLOCK, C1_MAX_MS);
       for (const [key, block] of blocks) c1Of(key).push(block);
-      progress(`c1 round ${r + 1}/${C1_ROUNDS} (${C1_BLOCK} calls per variant), p50: ` + variants.map((v) => `${v.key} ${c1Of(v.key)[r].p50.toFixed(0)} µs`).join(', '));
+      progress(`c1 round ${r + 1}/${C1_ROUNDS} (${blocks.get('raw')?.calls} calls per variant), p50: ` + variants.map((v) => `${v.key} ${c1Of(v.key)[r].p50.toFixed(0)} µs`).join(', '));
     }
 
     // ---- concurrency 64: alternating fixed-duration rounds.
@@ -433,7 +440,7 @@ export async function main(): Promise<void> {
     const lines: string[] = [];
     lines.push('');
     lines.push(`Sidecar client stack vs raw @grpc/grpc-js — loopback, server in its own process, ${cpus().length} CPUs, node ${process.version}, load ${loadavg()[0].toFixed(2)}`);
-    lines.push(`c1: ${C1_ROUNDS} rounds × ${C1_BLOCK} sequential calls per variant, interleaved call by call (median over rounds of each round's p50/p99)`);
+    lines.push(`c1: ${C1_ROUNDS} rounds × ${median(c1Of('raw').map((b) => b.calls))} sequential calls per variant (median), interleaved call by call (median over rounds of each round's p50/p99)`);
     lines.push(`c64: ${C64_ROUNDS} rounds × ${C64_MS} ms per variant, alternating order (median over rounds; ratios paired per round)`);
     lines.push('');
     lines.push(`${pad('variant', 36)}${pad('c1 p50', 9)}${pad('c1 p99', 9)}${pad('c1 mean', 9)}${pad('c64 calls/s', 13)}${pad('c64 CPU/call client+server', 28)}errors`);

@@ -1,6 +1,86 @@
-import { Module } from '@nestjs/common';
-import { LivenessController } from '@failsoft/sidecar/nest';
+import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
+import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
+import { SidecarModule } from '@failsoft/sidecar/nest';
+import { StateModule, STATE_REDIS } from '@failsoft/state/nest';
+import type { Redis } from 'ioredis';
+import { AuthController } from './auth/auth.controller';
+import { SessionTokenService } from './auth/session-token.service';
+import { SignedInGuard } from './auth/signed-in.guard';
+import { ViewerGuard } from './auth/viewer.guard';
+import { ApiHeadersMiddleware } from './common/api-headers.middleware';
+import { RouteCatalogService } from './common/route-catalog.service';
+import { ApiExceptionFilter } from './errors/api-exception.filter';
+import { FeedController } from './feed/feed.controller';
+import { FeedService } from './feed/feed.service';
+import { LastGoodFeedCache } from './feed/last-good-feed.cache';
+import { GATEWAY_DOWNSTREAMS, gatewayClients } from './gateway.clients';
+import type { GatewayConfig } from './gateway.config';
+import { GATEWAY_CONFIG } from './gateway.constants';
+import { HealthController } from './health/health.controller';
+import { OpenApiController } from './openapi/openapi.controller';
+import { LikesController } from './posts/likes.controller';
+import { LikesService } from './posts/likes.service';
+import { MultipartImageInterceptor } from './posts/multipart-image.interceptor';
+import { PostsController } from './posts/posts.controller';
+import { PostsService } from './posts/posts.service';
+import { RateLimiterService } from './rate-limit/rate-limiter.service';
+import { WriteRateLimitGuard } from './rate-limit/write-rate-limit.guard';
 
-/** Root module of the gateway service. */
-@Module({ controllers: [LivenessController] })
-export class AppModule {}
+/**
+ * Root module of the gateway, the public HTTP edge: the REST JSON API on HTTP_PORT plus the
+ * sidecar's `/livez /readyz /metrics /snapshot`. Wiring per docs/platform.md: StateModule gives the
+ * failover-safe Redis client (rate limits, the shared last-good page, and the sidecar's discovery);
+ * SidecarModule gives one resilient client per downstream (see `gatewayClients`). The gateway
+ * serves no gRPC and registers nothing.
+ *
+ * Readiness deliberately has no Redis check: the gateway keeps serving while Redis fails over
+ * (discovery is fail-static, rate limits fail open, last-good copies are in memory), and an
+ * unready pair of gateways would take the whole front door down with it.
+ */
+@Module({})
+export class AppModule implements NestModule {
+  /** The module for a validated configuration. */
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        DiscoveryModule,
+        StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME }, global: true }),
+        SidecarModule.forRootAsync({
+          inject: [STATE_REDIS],
+          clients: GATEWAY_DOWNSTREAMS,
+          useFactory: (redis: Redis) => ({
+            service: 'gateway',
+            instanceId: config.INSTANCE_ID,
+            zone: config.ZONE,
+            auth: { token: config.FAILSOFT_TOKEN },
+            redis,
+            logLevel: config.LOG_LEVEL,
+            clients: gatewayClients(config),
+          }),
+        }),
+      ],
+      controllers: [AuthController, FeedController, PostsController, LikesController, HealthController, OpenApiController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        SessionTokenService,
+        SignedInGuard,
+        ViewerGuard,
+        RateLimiterService,
+        WriteRateLimitGuard,
+        MultipartImageInterceptor,
+        LastGoodFeedCache,
+        FeedService,
+        PostsService,
+        LikesService,
+        RouteCatalogService,
+        { provide: APP_FILTER, useClass: ApiExceptionFilter },
+      ],
+    };
+  }
+
+  /** Security and caching headers on every response. */
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(ApiHeadersMiddleware).forRoutes({ path: '*splat', method: RequestMethod.ALL });
+  }
+}

@@ -1,8 +1,43 @@
-import { env, serviceEnvSchema } from '@failsoft/sidecar';
+import { env, serviceEnvSchema, type EnvConfig } from '@failsoft/sidecar';
+import { MAX_GRPC_MESSAGE_BYTES } from '@failsoft/contracts';
 
-/** Environment of the gateway (public HTTP edge). */
+/**
+ * Room left in a gRPC CreatePost message for everything that is not the image (caption, author,
+ * idempotency key, framing). The largest accepted upload must fit below MAX_GRPC_MESSAGE_BYTES.
+ */
+const GRPC_ENVELOPE_BYTES = 1024 * 1024;
+
+/** Environment of the gateway (public HTTP edge). Every variable has the same name in `npm start`, compose and Kubernetes. */
 export const gatewayEnvSchema = {
   ...serviceEnvSchema,
-  /** Secret signing user session tokens (at least 32 characters). */
+  /** Secret signing user session tokens (at least 32 characters); the same on every gateway so they accept each other's tokens. */
   AUTH_SECRET: env.string({ minLength: 32 }),
+  /** Lifetime of a session token in seconds (default 12 h). */
+  AUTH_TOKEN_TTL_S: env.int(60, 7 * 24 * 3600, { default: 12 * 3600 }),
+  /** Password of the demo users alice, bob and carol (default `failsoft`: this is a demo, not an identity provider). */
+  DEMO_PASSWORD: env.string({ default: 'failsoft', minLength: 4 }),
+  /** Writes (create post, like, unlike) one user may make per window, shared by every gateway through Redis. */
+  RATE_LIMIT_WRITES: env.int(1, 100_000, { default: 30 }),
+  /** Length of the rate-limit window in ms. */
+  RATE_LIMIT_WINDOW_MS: env.int(1000, 3_600_000, { default: 10_000 }),
+  /**
+   * Largest image the upload service accepts, in bytes (default 10 MiB, the upload service's cap).
+   * The gateway's multipart limit sits slightly above it (see `multipartFileLimit`), so the upload
+   * service stays the judge of sizes near the cap and the gateway refuses anything clearly larger
+   * without buffering it.
+   */
+  UPLOAD_MAX_BYTES: env.int(1024, MAX_GRPC_MESSAGE_BYTES - 2 * GRPC_ENVELOPE_BYTES, { default: 10 * 1024 * 1024 }),
+  /** How long a downstream's service breaker stays open before a probe, in ms (also the upper bound of `Retry-After`). */
+  BREAKER_RESET_MS: env.int(250, 120_000, { default: 5000 }),
 };
+
+/** The validated gateway configuration. */
+export type GatewayConfig = EnvConfig<typeof gatewayEnvSchema>;
+
+/** Slack above UPLOAD_MAX_BYTES accepted by the multipart parser (64 KiB). */
+export const MULTIPART_SLACK_BYTES = 64 * 1024;
+
+/** The multipart file-size limit: the upload cap plus a little slack (always below the gRPC message limit). */
+export function multipartFileLimit(config: Pick<GatewayConfig, 'UPLOAD_MAX_BYTES'>): number {
+  return config.UPLOAD_MAX_BYTES + MULTIPART_SLACK_BYTES;
+}

@@ -10,11 +10,11 @@ export const DEFAULT_HTTP_DEADLINE_MS = 10_000;
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
-  once?(event: 'close', listener: () => void): unknown;
 }
 interface HttpResponse {
   setHeader?(name: string, value: string): unknown;
-  writableEnded?: boolean;
+  once?(event: 'close', listener: () => void): unknown;
+  writableFinished?: boolean;
 }
 
 /**
@@ -46,8 +46,10 @@ export class CallScopeInterceptor implements NestInterceptor {
     const asked = Number(header('x-request-timeout-ms'));
     const timeoutMs = Number.isFinite(asked) && asked > 0 ? Math.min(asked, this.deadlineMs) : this.deadlineMs;
     const abort = new AbortController();
-    req.once?.('close', () => {
-      if (!res.writableEnded) abort.abort();
+    // The response (not the request: its 'close' fires once the body is read) closing before it
+    // finished means the client went away: cancel the downstream work.
+    res.once?.('close', () => {
+      if (!res.writableFinished) abort.abort();
     });
     res.setHeader?.('traceparent', formatTraceparent(trace));
     const scope = { deadline: Date.now() + timeoutMs, trace, signal: abort.signal };

@@ -1,0 +1,70 @@
+import { Injectable } from '@nestjs/common';
+import { int64ToNumber, type CountsRequest, type CountsResponseOutput, type LikeRequest, type LikeResponseOutput, type PostCountOutput, type UnlikeRequest } from '@failsoft/contracts';
+import { Sidecar, type ServiceClient } from '@failsoft/sidecar';
+import { InjectSidecarClient } from '@failsoft/sidecar/nest';
+import { mapUpstreamError } from '../errors/upstream-error.mapper';
+
+/** Deadline of a Counts call: it only enriches reads, so it must never hold them up. */
+export const COUNTS_TIMEOUT_MS = 400;
+
+/** The like state after a like or unlike. */
+export interface LikeState {
+  readonly postId: string;
+  readonly likeCount: number;
+  readonly liked: boolean;
+}
+
+const LIKES_CONTEXT = { part: 'likes', what: 'likes are' } as const;
+
+/**
+ * The gateway's use of the likes service (through the sidecar): Like/Unlike for writes (errors
+ * mapped to API errors: 503 + Retry-After while likes is down), Counts for enriching reads (never
+ * fails: `undefined` means "unknown right now" and the caller reports `degraded: ["likes"]`).
+ */
+@Injectable()
+export class LikesService {
+  /** @param client the sidecar client of `likes`; @param sidecar for its logger. */
+  constructor(
+    @InjectSidecarClient('likes') private readonly client: ServiceClient,
+    private readonly sidecar: Sidecar,
+  ) {}
+
+  /** Makes `user` like `postId` (idempotent). @throws ApiError (503 while likes is down). */
+  like(user: string, postId: string): Promise<LikeState> {
+    return this.write('Like', { userId: user, postId });
+  }
+
+  /** Makes `user` not like `postId` (idempotent). @throws ApiError (503 while likes is down). */
+  unlike(user: string, postId: string): Promise<LikeState> {
+    return this.write('Unlike', { userId: user, postId });
+  }
+
+  /**
+   * Like counts (and `likedByViewer` when `viewer` is set) of `postIds`, by post id; `undefined`
+   * when likes cannot answer in COUNTS_TIMEOUT_MS (down, breaker open, slow, or any error).
+   */
+  async counts(postIds: readonly string[], viewer?: string): Promise<Map<string, PostCountOutput> | undefined> {
+    if (postIds.length === 0) return new Map();
+    try {
+      const response = await this.client.call<CountsRequest, CountsResponseOutput | null>(
+        'Counts',
+        { postIds: [...new Set(postIds)], viewerId: viewer ?? '' },
+        { timeoutMs: COUNTS_TIMEOUT_MS, fallback: () => null },
+      );
+      if (response === null) return undefined;
+      return new Map(response.counts.map((count) => [count.postId, count]));
+    } catch (error) {
+      this.sidecar.logger.warn('likes Counts failed; serving without fresh counts', { error: String(error) });
+      return undefined;
+    }
+  }
+
+  private async write(method: 'Like' | 'Unlike', request: LikeRequest | UnlikeRequest): Promise<LikeState> {
+    try {
+      const response = await this.client.call<LikeRequest, LikeResponseOutput>(method, request);
+      return { postId: response.postId || String(request.postId), likeCount: int64ToNumber(response.count, 'count'), liked: response.liked };
+    } catch (error) {
+      throw mapUpstreamError(error, LIKES_CONTEXT);
+    }
+  }
+}

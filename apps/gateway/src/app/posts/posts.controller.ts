@@ -1,0 +1,112 @@
+import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile, UseGuards, UseInterceptors } from '@nestjs/common';
+import { CONTRACT_LIMITS } from '@failsoft/contracts';
+import { randomUUID } from 'node:crypto';
+import { SignedInGuard } from '../auth/signed-in.guard';
+import { ViewerGuard } from '../auth/viewer.guard';
+import type { GatewayRequest, GatewayResponse } from '../common/gateway-request';
+import { postIdParam, queryParam } from '../common/json-input';
+import { badRequest } from '../errors/api-error';
+import { WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard';
+import { LikesService } from './likes.service';
+import { MultipartImageInterceptor } from './multipart-image.interceptor';
+import { likeInfoOf, postView, UNKNOWN_LIKES, type PostView } from './post-view';
+import { PostsService } from './posts.service';
+
+/** Idempotency keys: 1-200 characters from a safe set (letters, digits and `-_.:~+/=`). */
+export const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^[A-Za-z0-9_.:~+/=-]{1,${CONTRACT_LIMITS.idempotencyKeyMaxLength}}$`);
+/** Content types served for images (anything else is served as opaque bytes). */
+const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
+
+/** Body of `POST /api/posts`. */
+export interface CreatePostBody {
+  readonly post: PostView;
+  /** True when the Idempotency-Key had already created this post (nothing new was created). */
+  readonly replayed: boolean;
+}
+
+/** Body of `GET /api/posts/:id`. */
+export interface GetPostBody {
+  readonly post: PostView;
+  readonly degraded: readonly string[];
+}
+
+/** Posts: create (multipart), read, and serve images. */
+@Controller('api/posts')
+export class PostsController {
+  /** @param posts the upload facade; @param likes the likes facade. */
+  constructor(
+    private readonly posts: PostsService,
+    private readonly likes: LikesService,
+  ) {}
+
+  /**
+   * Creates a post from a multipart form (`image` file, optional `caption`), as the signed-in
+   * user. `Idempotency-Key` (optional) makes retries safe: the same key and user yield one post
+   * (`replayed: true` and `Idempotent-Replayed: true` on repeats). Without one, a key is made for
+   * this request so the sidecar may still retry it on another upload instance.
+   */
+  @Post()
+  @HttpCode(201)
+  @UseGuards(SignedInGuard, WriteRateLimitGuard)
+  @UseInterceptors(MultipartImageInterceptor)
+  async create(@Req() request: GatewayRequest, @Res({ passthrough: true }) response: GatewayResponse): Promise<CreatePostBody> {
+    const author = request.user as string;
+    const idempotencyKey = idempotencyKeyOf(request) ?? `gw-${randomUUID()}`;
+    const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+    const caption = body['caption'] ?? '';
+    if (typeof caption !== 'string') throw badRequest('"caption" must be given once, as text', 'INVALID_FIELD', { field: 'caption' });
+    const file = request.file;
+    if (file === undefined || file.fieldname !== 'image') {
+      throw badRequest('the form has no "image" file: send multipart/form-data with an "image" file field (JPEG, PNG, WebP or GIF)', 'MISSING_IMAGE', { field: 'image' });
+    }
+    const created = await this.posts.create({ author, caption, image: file.buffer, contentTypeHint: file.mimetype.slice(0, 100), idempotencyKey });
+    response.setHeader('Location', `/api/posts/${encodeURIComponent(created.post.id)}`);
+    response.setHeader('Idempotency-Key', idempotencyKey);
+    if (created.replayed) response.setHeader('Idempotent-Replayed', 'true');
+    const likes = created.replayed ? UNKNOWN_LIKES : { likeCount: 0, likeCountStale: false, likedByViewer: false };
+    return { post: postView(created.post, likes), replayed: created.replayed };
+  }
+
+  /** A post with its like count (`degraded: ["likes"]` and `likeCount: null` while likes is down). */
+  @Get(':id')
+  @UseGuards(ViewerGuard)
+  async get(@Param('id') id: string | undefined, @Req() request: GatewayRequest): Promise<GetPostBody> {
+    const postId = postIdParam(id);
+    const [post, counts] = await Promise.all([this.posts.get(postId), this.likes.counts([postId], request.user)]);
+    return { post: postView(post, likeInfoOf(counts?.get(post.id))), degraded: counts === undefined ? ['likes'] : [] };
+  }
+
+  /**
+   * The image bytes of a post (`variant=original`, the default, or `thumbnail`), with their
+   * content type, `X-Content-Type-Options: nosniff`, a sandboxing CSP, and a long immutable cache
+   * lifetime (a post's images never change).
+   */
+  @Get(':id/image')
+  async image(@Param('id') id: string | undefined, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) response: GatewayResponse): Promise<StreamableFile> {
+    const postId = postIdParam(id);
+    const variant = queryParam(query, 'variant') ?? 'original';
+    if (variant !== 'original' && variant !== 'thumbnail') {
+      throw badRequest('query parameter "variant" must be "original" or "thumbnail"', 'INVALID_QUERY', { field: 'variant' });
+    }
+    const image = await this.posts.image(postId, variant === 'thumbnail' ? 'THUMBNAIL' : 'ORIGINAL');
+    const type = IMAGE_TYPES.has(image.contentType) ? image.contentType : 'application/octet-stream';
+    response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+    response.setHeader('X-Content-Type-Options', 'nosniff');
+    response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+    response.setHeader('Content-Disposition', 'inline');
+    return new StreamableFile(image.data, { type, length: image.data.length });
+  }
+}
+
+/** The request's Idempotency-Key header, validated. @throws 400 `INVALID_IDEMPOTENCY_KEY`. */
+function idempotencyKeyOf(request: GatewayRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(header)) {
+    throw badRequest(
+      `the Idempotency-Key header must be 1 to ${CONTRACT_LIMITS.idempotencyKeyMaxLength} characters from letters, digits and - _ . : ~ + / =`,
+      'INVALID_IDEMPOTENCY_KEY',
+    );
+  }
+  return header;
+}
