@@ -5,6 +5,6 @@ import { uploadEnvSchema } from './app/upload.config';
 void bootstrapService({
   service: 'upload',
   schema: uploadEnvSchema,
-  module: () => AppModule,
+  module: (config) => AppModule.forRoot(config),
   listen: (config) => ({ port: config.HTTP_PORT, host: config.BIND_HOST }),
 });

@@ -1,6 +1,69 @@
-import { Module } from '@nestjs/common';
-import { LivenessController } from '@failsoft/sidecar/nest';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MAX_GRPC_MESSAGE_BYTES } from '@failsoft/contracts';
+import { SidecarModule } from '@failsoft/sidecar/nest';
+import type { StateRedis } from '@failsoft/state';
+import { STATE_REDIS, StateModule } from '@failsoft/state/nest';
+import { RedisReadinessCheck } from './health/redis-readiness.check';
+import { PostsRepository } from './posts/posts.repository';
+import { CREATE_POST_IDEMPOTENCY_TTL_MS, PostsService } from './posts/posts.service';
+import { UploadHandlers } from './posts/upload.handlers';
+import { configureSharp } from './sharp.settings';
+import type { UploadConfig } from './upload.config';
+import { UPLOAD_OPTIONS, defaultUploadOptions, type UploadOptions } from './upload.options';
 
-/** Root module of the upload service. */
-@Module({ controllers: [LivenessController] })
-export class AppModule {}
+/**
+ * Root module of the upload service: Redis behind Sentinel (@failsoft/state, global), the sidecar
+ * serving `failsoft.upload.v1.UploadService` over gRPC (messages up to MAX_GRPC_MESSAGE_BYTES both
+ * ways) plus `/livez /readyz /metrics /snapshot` on HTTP_PORT, the readiness check `redis`, and
+ * graceful drain on SIGTERM (shutdown hooks: not ready → deregister → finish in-flight calls →
+ * close Redis).
+ */
+@Module({})
+export class AppModule {
+  /**
+   * @param config the validated environment.
+   * @param options tunables (defaults: 10 MiB / 40 MP images, 320 px WebP thumbnails).
+   */
+  static forRoot(config: UploadConfig, options: Partial<UploadOptions> = {}): DynamicModule {
+    configureSharp();
+    const upload = defaultUploadOptions(options);
+    return {
+      module: AppModule,
+      imports: [
+        StateModule.forRoot({
+          global: true,
+          redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME, connectionName: 'upload' },
+          // Idempotency records are plain (not WAITed) writes: one post per key does not rest on them
+          // but on the created-marker written in the same durable, atomic script as the post
+          // (PostsRepository.create). A durable claim whose WAIT fails would instead stay pending and
+          // block every retry with that key for lockTtlMs; a lost claim or result only means a retry
+          // runs again and finds the marker. The short lock lets a retry take over quickly from an
+          // instance that died mid-call.
+          idempotency: { durable: false, lockTtlMs: 15_000, ttlMs: CREATE_POST_IDEMPOTENCY_TTL_MS },
+        }),
+        SidecarModule.forRootAsync({
+          inject: [STATE_REDIS],
+          useFactory: (redis: StateRedis) => ({
+            service: 'upload',
+            instanceId: config.INSTANCE_ID,
+            zone: config.ZONE,
+            auth: { token: config.FAILSOFT_TOKEN },
+            redis,
+            logLevel: config.LOG_LEVEL,
+            server: {
+              host: config.BIND_HOST,
+              port: config.GRPC_PORT,
+              advertiseHost: config.ADVERTISE_HOST,
+              maxConcurrent: upload.maxConcurrentCalls,
+              grpcOptions: {
+                'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
+                'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
+              },
+            },
+          }),
+        }),
+      ],
+      providers: [{ provide: UPLOAD_OPTIONS, useValue: upload }, PostsRepository, PostsService, UploadHandlers, RedisReadinessCheck],
+    };
+  }
+}
