@@ -5,6 +5,6 @@ import { feedEnvSchema } from './app/feed.config';
 void bootstrapService({
   service: 'feed',
   schema: feedEnvSchema,
-  module: () => AppModule,
+  module: (config) => AppModule.forRoot(config),
   listen: (config) => ({ port: config.HTTP_PORT, host: config.BIND_HOST }),
 });

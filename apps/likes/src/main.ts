@@ -5,6 +5,6 @@ import { likesEnvSchema } from './app/likes.config';
 void bootstrapService({
   service: 'likes',
   schema: likesEnvSchema,
-  module: () => AppModule,
+  module: (config) => AppModule.forRoot(config),
   listen: (config) => ({ port: config.HTTP_PORT, host: config.BIND_HOST }),
 });

@@ -1,6 +1,70 @@
-import { Module } from '@nestjs/common';
-import { LivenessController } from '@failsoft/sidecar/nest';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MAX_GRPC_MESSAGE_BYTES, likesServiceDefinition } from '@failsoft/contracts';
+import { SidecarModule, type SidecarModuleOptions } from '@failsoft/sidecar/nest';
+import type { StateRedis } from '@failsoft/state';
+import { STATE_REDIS, StateModule } from '@failsoft/state/nest';
+import { FEED_SETTINGS, feedSettings, type FeedConfig } from './feed.config';
+import { FeedHandlers } from './feed.handlers';
+import { LikeCountsService } from './like-counts.service';
+import { PostRepository } from './post.repository';
+import { PostStreamConsumer } from './post-stream.consumer';
+import { RedisReadinessCheck } from './redis-readiness.check';
+import { TimelineRepository } from './timeline.repository';
+import { TrendingJob } from './trending.job';
 
-/** Root module of the feed service. */
-@Module({ controllers: [LivenessController] })
-export class AppModule {}
+/**
+ * Root module of the feed service: the failover-safe Redis client (StateModule, global), the
+ * sidecar serving `failsoft.feed.v1.FeedService` (registered in discovery, drained on shutdown)
+ * with a resilient client of the likes service, the post-stream consumer that builds the timeline,
+ * the trending singleton (lease + fencing), and the readiness check `redis`.
+ */
+@Module({})
+export class AppModule {
+  /** Builds the module from the validated environment. */
+  static forRoot(config: FeedConfig): DynamicModule {
+    const settings = feedSettings(config);
+    return {
+      module: AppModule,
+      imports: [
+        StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME }, global: true }),
+        SidecarModule.forRootAsync({
+          inject: [STATE_REDIS],
+          clients: ['likes'],
+          useFactory: (redis: StateRedis): SidecarModuleOptions => ({
+            service: 'feed',
+            instanceId: settings.instanceId,
+            zone: config.ZONE,
+            auth: { token: config.FAILSOFT_TOKEN },
+            redis,
+            logLevel: config.LOG_LEVEL,
+            server: {
+              host: config.BIND_HOST,
+              port: config.GRPC_PORT,
+              advertiseHost: config.ADVERTISE_HOST,
+              grpcOptions: { 'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES },
+            },
+            clients: [
+              {
+                service: 'likes',
+                definition: likesServiceDefinition(),
+                idempotentMethods: ['Counts'],
+                // short: GetFeed serves last-seen counts rather than wait on a slow likes service
+                timeoutMs: settings.likesTimeoutMs,
+              },
+            ],
+          }),
+        }),
+      ],
+      providers: [
+        { provide: FEED_SETTINGS, useValue: settings },
+        TimelineRepository,
+        PostRepository,
+        LikeCountsService,
+        FeedHandlers,
+        PostStreamConsumer,
+        TrendingJob,
+        RedisReadinessCheck,
+      ],
+    };
+  }
+}

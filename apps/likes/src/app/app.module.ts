@@ -1,6 +1,53 @@
-import { Module } from '@nestjs/common';
-import { LivenessController } from '@failsoft/sidecar/nest';
+import { hostname } from 'node:os';
+import { Module, type DynamicModule } from '@nestjs/common';
+import { MAX_GRPC_MESSAGE_BYTES } from '@failsoft/contracts';
+import type { SidecarModuleOptions } from '@failsoft/sidecar/nest';
+import { SidecarModule } from '@failsoft/sidecar/nest';
+import type { StateRedis } from '@failsoft/state';
+import { STATE_REDIS, StateModule } from '@failsoft/state/nest';
+import type { LikesConfig } from './likes.config';
+import { LikesHandlers } from './likes.handlers';
+import { LikesRepository } from './likes.repository';
+import { RedisReadinessCheck } from './redis-readiness.check';
 
-/** Root module of the likes service. */
-@Module({ controllers: [LivenessController] })
-export class AppModule {}
+/** The instance id of this process: `INSTANCE_ID`, else `likes-<host>-<pid>` (the sidecar's default). */
+export function likesInstanceId(config: LikesConfig): string {
+  return config.INSTANCE_ID ?? `likes-${hostname()}-${process.pid}`;
+}
+
+/**
+ * Root module of the likes service: the failover-safe Redis client (StateModule, global), the
+ * sidecar serving `failsoft.likes.v1.LikesService` over gRPC (registered in discovery, drained on
+ * shutdown) plus `/livez /readyz /metrics /snapshot` on HTTP, and the readiness check `redis`.
+ */
+@Module({})
+export class AppModule {
+  /** Builds the module from the validated environment. */
+  static forRoot(config: LikesConfig): DynamicModule {
+    const instanceId = likesInstanceId(config);
+    return {
+      module: AppModule,
+      imports: [
+        StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME }, global: true }),
+        SidecarModule.forRootAsync({
+          inject: [STATE_REDIS],
+          useFactory: (redis: StateRedis): SidecarModuleOptions => ({
+            service: 'likes',
+            instanceId,
+            zone: config.ZONE,
+            auth: { token: config.FAILSOFT_TOKEN },
+            redis,
+            logLevel: config.LOG_LEVEL,
+            server: {
+              host: config.BIND_HOST,
+              port: config.GRPC_PORT,
+              advertiseHost: config.ADVERTISE_HOST,
+              grpcOptions: { 'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES },
+            },
+          }),
+        }),
+      ],
+      providers: [LikesRepository, LikesHandlers, RedisReadinessCheck],
+    };
+  }
+}

@@ -29,6 +29,12 @@ export interface ClientTuningOptions {
   commandTimeoutMs?: number;
   /** Most commands kept while disconnected (default 1000; 0 = fail fast). See {@link StateRedis}. */
   maxOfflineQueue?: number;
+  /**
+   * Dedicated connections for durable writes (default 4; 0 = use this connection). A `WAIT` blocks
+   * the connection it runs on, so durable writes get their own small pool with ONE write in flight
+   * per connection: a slow WAIT (e.g. right after a failover) never stalls the other commands.
+   */
+  durableConnections?: number;
   /** Reconnect attempts a queued command survives before failing (default 10). */
   maxRetriesPerRequest?: number;
   /** First reconnect delay (default 50 ms); doubles per attempt, with jitter. */
@@ -80,6 +86,7 @@ export interface ResolvedTuning {
   connectTimeoutMs: number;
   commandTimeoutMs: number;
   maxOfflineQueue: number;
+  durableConnections: number;
   maxRetriesPerRequest: number;
   retryBaseMs: number;
   retryMaxMs: number;
@@ -96,6 +103,7 @@ const TUNING_KEYS = [
   'connectTimeoutMs',
   'commandTimeoutMs',
   'maxOfflineQueue',
+  'durableConnections',
   'maxRetriesPerRequest',
   'retryBaseMs',
   'retryMaxMs',
@@ -125,6 +133,7 @@ export function resolveTuning(prefix: string, o: Record<string, unknown>): Resol
     connectTimeoutMs: assertInteger(`${prefix}.connectTimeoutMs`, o['connectTimeoutMs'] ?? 2000, 1),
     commandTimeoutMs: assertInteger(`${prefix}.commandTimeoutMs`, o['commandTimeoutMs'] ?? 5000, 1),
     maxOfflineQueue: assertInteger(`${prefix}.maxOfflineQueue`, o['maxOfflineQueue'] ?? 1000, 0, 10_000_000),
+    durableConnections: assertInteger(`${prefix}.durableConnections`, o['durableConnections'] ?? 4, 0, 64),
     maxRetriesPerRequest: assertInteger(`${prefix}.maxRetriesPerRequest`, o['maxRetriesPerRequest'] ?? 10, 0, 1000),
     retryBaseMs,
     retryMaxMs,

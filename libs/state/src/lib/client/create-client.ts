@@ -80,7 +80,7 @@ function watchFailover(client: StateRedis, o: ResolvedSentinelOptions, onError: 
       lastSwitchAt = now;
       const remote = client.stream?.remotePort;
       if (o.role === 'master' && remote === Number(newPort) && client.status === 'ready') return;
-      client.disconnect(true);
+      client.reconnectAll();
     });
     sub.subscribe('+switch-master').catch(() => undefined); // resubscribed by ioredis on reconnect
     return sub;
@@ -123,6 +123,17 @@ export function createSentinelClient(options: SentinelClientOptions): StateRedis
   client.on('error', onError);
   if (o.watchFailover) client.onClose(watchFailover(client, o, onError));
   client.once('end', () => void client.close());
+  client.useDurablePool(
+    () =>
+      createSentinelClient({
+        ...options,
+        connectionName: o.connectionName ? `${o.connectionName}:durable` : undefined,
+        watchFailover: false, // the main client's watcher reconnects the pool too
+        durableConnections: 0,
+        lazyConnect: false,
+      }),
+    o.durableConnections,
+  );
   return client;
 }
 
@@ -135,5 +146,9 @@ export function createRedisClient(options: RedisClientOptions): StateRedis {
   const o = resolveRedisOptions(options);
   const client = new StateRedis({ ...baseOptions(o), host: o.host, port: o.port }, o.maxOfflineQueue);
   client.on('error', rateLimitedErrorLog(o.logger, `redis ${o.host}:${o.port}`, o.errorLogIntervalMs));
+  client.useDurablePool(
+    () => createRedisClient({ ...options, connectionName: o.connectionName ? `${o.connectionName}:durable` : undefined, durableConnections: 0, lazyConnect: false }),
+    o.durableConnections,
+  );
   return client;
 }

@@ -21,6 +21,11 @@ interface OfflineQueueView {
  */
 export class StateRedis extends Redis {
   private readonly pipelineAdmission = new WeakMap<object, boolean>();
+  private siblingFactory: (() => StateRedis) | undefined;
+  private poolSize = 0;
+  private readonly pool: StateRedis[] = [];
+  private readonly idle: StateRedis[] = [];
+  private readonly poolWaiters: Array<(connection: StateRedis) => void> = [];
   private readonly cleanups: Array<() => void> = [];
   private closedConnections = 0;
   private closing: Promise<void> | undefined;
@@ -71,6 +76,54 @@ export class StateRedis extends Redis {
     return super.sendCommand(command, stream);
   }
 
+  /**
+   * Sets how the dedicated durable-write connections are made (by the client factories).
+   * @param factory creates one more connection to the same place; @param size pool size (0 = none).
+   */
+  useDurablePool(factory: () => StateRedis, size: number): void {
+    this.siblingFactory = factory;
+    this.poolSize = size;
+  }
+
+  /** The durable-write connections opened so far. */
+  get durableConnections(): readonly StateRedis[] {
+    return this.pool;
+  }
+
+  /**
+   * Borrows a connection for ONE durable write (write + WAIT), opening up to the pool size; waits
+   * for one to be returned when all are busy. Without a pool, returns this client itself.
+   * @throws OfflineQueueFullError when more than maxOfflineQueue writes already wait.
+   */
+  acquireDurableConnection(): Promise<StateRedis> {
+    if (!this.siblingFactory || this.poolSize === 0) return Promise.resolve(this);
+    const idle = this.idle.pop();
+    if (idle) return Promise.resolve(idle);
+    if (this.pool.length < this.poolSize) {
+      const connection = this.siblingFactory();
+      this.pool.push(connection);
+      return Promise.resolve(connection);
+    }
+    if (this.poolWaiters.length >= Math.max(1, this.maxOfflineQueue)) {
+      return Promise.reject(new OfflineQueueFullError(this.maxOfflineQueue, 'durable write'));
+    }
+    return new Promise((resolve) => this.poolWaiters.push(resolve));
+  }
+
+  /** Returns a connection borrowed with {@link acquireDurableConnection}. */
+  releaseDurableConnection(connection: StateRedis): void {
+    if (connection === this) return;
+    const waiter = this.poolWaiters.shift();
+    if (waiter) waiter(connection);
+    else this.idle.push(connection);
+  }
+
+  /** Drops the current connection(s) and reconnects (used when a failover is announced). */
+  reconnectAll(): void {
+    this.disconnect(true);
+    for (const connection of this.pool) if (connection.status !== 'end') connection.disconnect(true);
+  }
+
   /** Registers work to do on close (e.g. stopping the failover watcher). */
   onClose(cleanup: () => void): void {
     this.cleanups.push(cleanup);
@@ -92,6 +145,7 @@ export class StateRedis extends Redis {
           // keep closing
         }
       }
+      await Promise.all(this.pool.map((connection) => connection.close(timeoutMs)));
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, timeoutMs);

@@ -16,6 +16,25 @@ export interface DurableWriteResult<T = unknown> {
   required: number;
 }
 
+/** Resolves true once `connection` is ready, false after `timeoutMs` (the timer is unref()ed). */
+function whenReady(connection: Redis, timeoutMs: number): Promise<boolean> {
+  if (connection.status === 'ready') return Promise.resolve(true);
+  if (connection.status === 'end') return Promise.resolve(false);
+  if (connection.status === 'wait') connection.connect().catch(() => undefined);
+  return new Promise((resolve) => {
+    const onReady = (): void => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      connection.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    timer.unref();
+    connection.once('ready', onReady);
+  });
+}
+
 const generations = new WeakMap<Redis, { closed: number }>();
 
 /**
@@ -37,7 +56,9 @@ function connectionGeneration(client: Redis): number {
 /**
  * Durable writes: a write is acknowledged only once `WAIT` confirms enough replicas have it.
  *
- * `write()` sends, in ONE pipeline, the command (or `MULTI` + commands + `EXEC`) followed by
+ * With a {@link StateRedis} client each write borrows one of its dedicated durable connections
+ * (`durableConnections`, one write in flight per connection), because WAIT blocks the connection
+ * it runs on. `write()` then sends, in ONE pipeline, the command (or `MULTI` + commands + `EXEC`) followed by
  * `ROLE` (to learn how many replicas are online), then `WAIT n timeout`. It resolves only when
  * WAIT reports >= n replicas and the connection did not change between the write and the WAIT
  * (a WAIT on a new connection would not cover a write sent on the old one). Otherwise it throws
@@ -83,8 +104,24 @@ export class DurableWriter {
     const list = normalizeCommands('durable write commands', commands);
     const o = overrides === undefined ? this.options : resolveDurableOptions(overrides, 'durable', this.options);
     if (overrides !== undefined) this.checkAgainstClient(o);
-    const generation = connectionGeneration(this.client);
-    const pipeline = this.client.pipeline();
+    const connection = this.client instanceof StateRedis ? await this.client.acquireDurableConnection() : this.client;
+    try {
+      return await this.writeOn<T>(connection, list, o);
+    } finally {
+      if (this.client instanceof StateRedis) this.client.releaseDurableConnection(connection as StateRedis);
+    }
+  }
+
+  /** The write + ROLE pipeline, then WAIT, on one connection. */
+  private async writeOn<T>(connection: Redis, list: RedisCommand[], o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
+    if (connection instanceof StateRedis && connection.status !== 'ready') {
+      // wait for the connection rather than queueing: a write queued across reconnects could not
+      // be confirmed anyway (CONNECTION_CHANGED)
+      const within = connection.options.commandTimeout ?? 5000;
+      if (!(await whenReady(connection, within))) throw new DurabilityError('NOT_CONNECTED', 0, 0, within);
+    }
+    const generation = connectionGeneration(connection);
+    const pipeline = connection.pipeline();
     const multi = list.length > 1;
     if (multi) pipeline.call('multi');
     for (const [name, ...args] of list) pipeline.call(name, ...args);
@@ -105,11 +142,11 @@ export class DurableWriter {
     if (required === 0) return { result: writeReply as T, acknowledgedBy: 0, required };
     let acknowledged: number;
     try {
-      acknowledged = Number(await this.client.call('wait', required, o.timeoutMs));
+      acknowledged = Number(await connection.call('wait', required, o.timeoutMs));
     } catch (error) {
       throw new DurabilityError('WAIT_FAILED', 0, required, o.timeoutMs, { cause: error });
     }
-    if (connectionGeneration(this.client) !== generation) throw new DurabilityError('CONNECTION_CHANGED', acknowledged, required, o.timeoutMs);
+    if (connectionGeneration(connection) !== generation) throw new DurabilityError('CONNECTION_CHANGED', acknowledged, required, o.timeoutMs);
     if (acknowledged < required) throw new DurabilityError('TIMEOUT', acknowledged, required, o.timeoutMs);
     return { result: writeReply as T, acknowledgedBy: acknowledged, required };
   }

@@ -67,7 +67,7 @@ describe('leader election across processes (real Sentinel topology)', () => {
     const c = candidate('C');
     await waitForOutput(c, /READY/, 60_000);
     leader.kill('SIGSTOP');
-    let tokenC: number;
+    let tokenC = 0;
     try {
       tokenC = Number((await waitForOutput(c, /ACQUIRED token=(\d+)/, TTL_MS + 30_000))[1]);
       expect(tokenC).toBe(current + 1);
@@ -78,6 +78,7 @@ describe('leader election across processes (real Sentinel topology)', () => {
     await waitForOutput(leader, new RegExp(`FENCED token=${current}`), 10_000);
     expect(outputOf(leader)).toMatch(new RegExp(`LOST token=${current} reason=(fenced|expired)`));
     // the shared log never has an older token after a newer one
+    await waitForOutput(c, new RegExp(`WROTE token=${tokenC}`), 10_000);
     const tokens = (await client.lrange('fixture:{singleton}:log', 0, -1)).map((entry) => Number(entry.split(':')[1]));
     expect(tokens).toEqual([...tokens].sort((x, y) => x - y));
     expect(tokens[tokens.length - 1]).toBe(tokenC);

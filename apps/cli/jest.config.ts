@@ -1,0 +1,6 @@
+export default {
+  displayName: 'cli',
+  preset: '../../jest.preset.js',
+  rootDir: '.',
+  coverageDirectory: '../../coverage/apps/cli',
+};

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+// The local platform's definition (`npm start`) is THE topology; docker compose and Kubernetes are
+// checked against it. These modules are pure (data and string builders), read here, never run.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { FRONT_DOOR, REDIS, SERVICES, instanceEnv, instanceIdentities, platformTopology, type InstanceIdentity } from '../../cli/src/app/topology';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { haproxyConfig } from '../../cli/src/app/haproxy';
+import { appOf, commandOf, composeConfig, portsOf, roleOf, type ComposeConfig, type ComposeService } from './support/compose';
+import { parseDockerfile, parseCopy, stagesOf } from './support/dockerfile';
+import { kustomize, podSpecOf, type K8sObject } from './support/k8s';
+import { readText, workspace } from './support/tools';
+
+/**
+ * One platform, three ways to run it: `npm start` (apps/cli/src/app/topology.ts), docker-compose.yml
+ * and deploy/k8s must agree on the services, the instance counts, the environment variable names
+ * and the commands, and on the Redis and front-door settings.
+ */
+const topology = platformTopology();
+/** The variables the local runner actually passes to an instance (ports and secrets are placeholders). */
+function localEnvNames(identity: InstanceIdentity): string[] {
+  const shared = { sentinels: [{ host: '127.0.0.1', port: 1 }], failsoftToken: 'x'.repeat(16), authSecret: 'x'.repeat(32) };
+  return Object.keys(instanceEnv(identity, { httpPort: 1, grpcPort: 2 }, shared)).sort();
+}
+const serviceNames = SERVICES.map((s) => s.name).sort();
+
+describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/topology.ts)', () => {
+  let compose: ComposeConfig;
+  let apps: Array<[string, ComposeService]>;
+
+  beforeAll(() => {
+    compose = composeConfig();
+    apps = Object.entries(compose.services).filter(([, s]) => roleOf(s) === 'app');
+  });
+
+  it('runs the same services', () => {
+    expect([...new Set(apps.map(([, s]) => appOf(s)))].sort()).toEqual(serviceNames);
+  });
+
+  it('runs the same number of instances of each', () => {
+    const counts = Object.fromEntries(SERVICES.map((s) => [s.name, apps.filter(([, c]) => appOf(c) === s.name).length]));
+    expect(counts).toEqual(Object.fromEntries(SERVICES.map((s) => [s.name, s.instances])));
+  });
+
+  it('gives the instances the same ids and zones', () => {
+    const composeInstances = apps.map(([name, s]) => ({ id: name, service: appOf(s), instanceId: s.environment?.['INSTANCE_ID'], zone: s.environment?.['ZONE'] }));
+    const local = topology.instances.map((i) => ({ id: i.id, service: i.service, instanceId: i.id, zone: i.zone }));
+    const byId = (a: { id: string }, b: { id: string }) => a.id.localeCompare(b.id);
+    expect(composeInstances.sort(byId)).toEqual(local.sort(byId));
+  });
+
+  it('sets the same environment variable names on every instance', () => {
+    for (const identity of instanceIdentities()) {
+      const service = compose.services[identity.id];
+      expect({ instance: identity.id, env: Object.keys(service?.environment ?? {}).sort() }).toEqual({ instance: identity.id, env: localEnvNames(identity) });
+    }
+  });
+
+  it('runs the same command, on an entry point that exists after a build', () => {
+    for (const definition of SERVICES) {
+      for (const [name, service] of apps.filter(([, s]) => appOf(s) === definition.name)) {
+        expect({ name, command: commandOf(service) }).toEqual({ name, command: ['node', definition.main] });
+      }
+      const main = join(workspace, definition.main);
+      if (!existsSync(main)) throw new Error(`${definition.main} is missing: run \`npx nx run-many -t build\` first (the e2e target depends on it)`);
+    }
+  });
+
+  it('runs Redis as the local platform does: 1 master, the same replicas and sentinels, the same master name', () => {
+    const redis = Object.values(compose.services).filter((s) => roleOf(s) === 'redis');
+    const sentinels = Object.values(compose.services).filter((s) => roleOf(s) === 'sentinel');
+    expect({ dataNodes: redis.length, sentinels: sentinels.length }).toEqual({ dataNodes: 1 + REDIS.replicas, sentinels: REDIS.sentinels });
+    for (const service of [...redis, ...sentinels, ...apps.map(([, s]) => s)]) {
+      expect(service.environment?.['REDIS_MASTER_NAME']).toBe(REDIS.masterName);
+    }
+  });
+
+  it('tunes the sentinels as the local platform does (quorum, down-after, failover timeout)', () => {
+    const conf = readText('deploy/redis/sentinel.conf');
+    expect(/^sentinel monitor \S+ \S+ \S+ (\d+)$/m.exec(conf)?.[1]).toBe(String(REDIS.quorum));
+    expect(/^sentinel down-after-milliseconds \S+ (\d+)$/m.exec(conf)?.[1]).toBe(String(REDIS.downAfterMs));
+    expect(/^sentinel failover-timeout \S+ (\d+)$/m.exec(conf)?.[1]).toBe(String(REDIS.failoverTimeoutMs));
+  });
+
+  it('has the same front door: port, backend, health check, retries', () => {
+    const frontDoor = Object.values(compose.services).find((s) => roleOf(s) === 'front-door');
+    expect(portsOf(frontDoor)).toEqual([`${FRONT_DOOR.defaultPort}:8080`]);
+    const cfg = readText('deploy/haproxy/haproxy.cfg');
+    const backendIds = [...cfg.matchAll(/^\s*server\s+(\S+)\s/gm)].map((m) => m[1]);
+    expect(backendIds).toEqual(topology.instances.filter((i) => i.service === FRONT_DOOR.backend).map((i) => i.id));
+    expect(cfg).toMatch(new RegExp(`^\\s*option httpchk GET ${FRONT_DOOR.healthPath}$`, 'm'));
+    const defaults = /^\s*default-server (.*)$/m.exec(cfg)?.[1] ?? '';
+    expect({ inter: /\binter (\d+)\b/.exec(defaults)?.[1], fall: /\bfall (\d+)\b/.exec(defaults)?.[1], rise: /\brise (\d+)\b/.exec(defaults)?.[1] }).toEqual({
+      inter: String(FRONT_DOOR.checkIntervalMs),
+      fall: String(FRONT_DOOR.fall),
+      rise: String(FRONT_DOOR.rise),
+    });
+    const local = haproxyConfig({ frontDoorPort: FRONT_DOOR.defaultPort, gateways: [{ id: 'gateway-1', host: '127.0.0.1', port: 1 }] });
+    const retryLines = (text: string) => text.split('\n').map((l) => l.trim()).filter((l) => /^(retries|retry-on|option redispatch|balance)\b/.test(l)).sort();
+    expect(retryLines(cfg)).toEqual(retryLines(local));
+  });
+});
+
+describe('the image builds and ships exactly the services of the local platform', () => {
+  it('builds and copies the same apps', () => {
+    const stages = stagesOf(parseDockerfile(readText('deploy/docker/Dockerfile')));
+    const built = stages.flatMap((s) => s.instructions).map((i) => /nx run-many -t build -p ((?:\w+\s*)+)/.exec(i.args)?.[1]).find(Boolean);
+    expect(built?.trim().split(/\s+/).sort()).toEqual(serviceNames);
+    const final = stages[stages.length - 1];
+    const copied = final.instructions.filter((i) => i.keyword === 'COPY').map(parseCopy).flatMap((c) => c.sources).map((src) => /dist\/apps\/([^/]+)$/.exec(src)?.[1]).filter(Boolean);
+    expect(copied.sort()).toEqual(serviceNames);
+  });
+});
+
+describe('deploy/k8s agrees with the local platform (apps/cli/src/app/topology.ts)', () => {
+  let objects: K8sObject[];
+  let base: K8sObject[];
+  const deployment = (list: K8sObject[], name: string): K8sObject | undefined => list.find((o) => o.kind === 'Deployment' && o.metadata.name === name);
+
+  beforeAll(() => {
+    objects = kustomize('deploy/k8s');
+    base = kustomize('deploy/k8s/base');
+  });
+
+  it('runs the same services', () => {
+    expect(objects.filter((o) => o.kind === 'Deployment').map((o) => o.metadata.name).sort()).toEqual(serviceNames);
+  });
+
+  it('runs the same number of instances (base replicas, autoscaler minimum)', () => {
+    for (const definition of SERVICES) {
+      const hpa = objects.find((o) => o.kind === 'HorizontalPodAutoscaler' && o.metadata.name === definition.name);
+      expect({ service: definition.name, replicas: deployment(base, definition.name)?.spec.replicas, minReplicas: hpa?.spec.minReplicas }).toEqual({
+        service: definition.name,
+        replicas: definition.instances,
+        minReplicas: definition.instances,
+      });
+    }
+  });
+
+  it('sets the same environment variable names', () => {
+    for (const definition of SERVICES) {
+      const identity = topology.instances.find((i) => i.service === definition.name) as InstanceIdentity;
+      const [container] = podSpecOf(deployment(objects, definition.name) as K8sObject).containers;
+      expect({ service: definition.name, env: container.env.map((e: { name: string }) => e.name).sort() }).toEqual({ service: definition.name, env: localEnvNames(identity) });
+    }
+  });
+
+  it('runs the same command', () => {
+    for (const definition of SERVICES) {
+      const [container] = podSpecOf(deployment(objects, definition.name) as K8sObject).containers;
+      expect({ service: definition.name, command: [...container.command, ...(container.args ?? [])] }).toEqual({ service: definition.name, command: ['node', definition.main] });
+    }
+  });
+
+  it('runs Redis with the same shape and master name', () => {
+    const sets = Object.fromEntries(objects.filter((o) => o.kind === 'StatefulSet').map((o) => [o.metadata.name, o.spec.replicas]));
+    expect(sets).toEqual({ redis: 1 + REDIS.replicas, sentinel: REDIS.sentinels });
+    const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('failsoft-config-'));
+    expect(config?.data.REDIS_MASTER_NAME).toBe(REDIS.masterName);
+  });
+});

@@ -1,0 +1,61 @@
+import { Metadata, status } from '@grpc/grpc-js';
+import { GrpcError } from '@failsoft/sidecar';
+import { CONTRACT_LIMITS } from '@failsoft/contracts';
+
+/** Longest user or post id accepted, in characters. */
+export const MAX_ID_LENGTH = 128;
+
+/**
+ * Ids (users, posts) are 1-128 characters of letters, digits and `. _ : @ -`: enough for UUIDs,
+ * ULIDs, base64url ids and user names, and safe inside Redis key names (no spaces, no `{}` hash
+ * tags, no `*` patterns).
+ */
+export const ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
+
+/** Trailer naming a machine-readable error code (see docs/platform.md). */
+export const ERROR_CODE_TRAILER = 'x-failsoft-error-code';
+
+/** Builds an INVALID_ARGUMENT error with its machine code in the `x-failsoft-error-code` trailer. */
+export function invalidArgument(code: string, message: string): GrpcError {
+  const metadata = new Metadata();
+  metadata.set(ERROR_CODE_TRAILER, code);
+  return new GrpcError(status.INVALID_ARGUMENT, message, message, metadata);
+}
+
+/** Shows a client-supplied value in an error message, shortened so a huge value cannot bloat it. */
+function show(value: unknown): string {
+  const text = JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/**
+ * Checks one id and returns it.
+ * @param field the request field, named in the message (e.g. `post_id`).
+ * @throws GrpcError INVALID_ARGUMENT (code `INVALID_ID`) saying what is accepted.
+ */
+export function assertId(field: string, value: unknown): string {
+  if (typeof value !== 'string' || !ID_PATTERN.test(value)) {
+    const why = typeof value !== 'string' || value === '' ? 'is required' : value.length > MAX_ID_LENGTH ? `is ${value.length} characters long` : 'has a character outside the allowed set';
+    throw invalidArgument('INVALID_ID', `${field} ${why}: it must be 1-${MAX_ID_LENGTH} characters of letters, digits and . _ : @ -; got ${show(value)}`);
+  }
+  return value;
+}
+
+/**
+ * Checks the post ids of a Counts request and returns them de-duplicated, in request order.
+ * @throws GrpcError INVALID_ARGUMENT: `BATCH_TOO_LARGE` above `CONTRACT_LIMITS.countsBatchMax`
+ *   ids, `INVALID_ID` naming the first bad id and its index.
+ */
+export function assertPostIds(values: unknown): string[] {
+  const list = Array.isArray(values) ? values : [];
+  if (list.length > CONTRACT_LIMITS.countsBatchMax) {
+    throw invalidArgument('BATCH_TOO_LARGE', `post_ids has ${list.length} ids; at most ${CONTRACT_LIMITS.countsBatchMax} are allowed per Counts call`);
+  }
+  list.forEach((id, i) => assertId(`post_ids[${i}]`, id));
+  return [...new Set(list as string[])];
+}
+
+/** Checks an optional viewer id: '' (unset) gives undefined, anything else must be a valid id. */
+export function optionalViewerId(value: unknown): string | undefined {
+  return value === undefined || value === '' ? undefined : assertId('viewer_id', value);
+}

@@ -1,0 +1,29 @@
+import { Metadata, status } from '@grpc/grpc-js';
+import { GrpcError } from '@failsoft/sidecar';
+import { isDurabilityError } from '@failsoft/state';
+import { ERROR_CODE_TRAILER } from './likes.validation';
+
+/** Redis replies that mean a bug or corrupt data rather than an outage (answered INTERNAL). */
+const NOT_AN_OUTAGE = /^(WRONGTYPE|ERR)\b/;
+
+/**
+ * Maps a failure of Redis during `what` to the status the caller should see:
+ * - not confirmed durable (WAIT timed out, connection replaced, not a master) → UNAVAILABLE,
+ *   code `NOT_DURABLE`: the outcome is unknown, retrying is safe (Like/Unlike are idempotent);
+ * - unreachable, timed out, failing over (READONLY, LOADING, offline queue full ...) → UNAVAILABLE,
+ *   code `STATE_UNAVAILABLE` (retryable);
+ * - anything else (WRONGTYPE, a script error) is returned as it is: the sidecar answers INTERNAL
+ *   and logs it with its stack.
+ */
+export function toStateError(error: unknown, what: string): unknown {
+  if (error instanceof GrpcError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  const metadata = new Metadata();
+  if (isDurabilityError(error)) {
+    metadata.set(ERROR_CODE_TRAILER, 'NOT_DURABLE');
+    return new GrpcError(status.UNAVAILABLE, `${what} was not confirmed by a replica (${error.reason}); retry: it is idempotent`, undefined, metadata);
+  }
+  if (error instanceof Error && error.name === 'ReplyError' && NOT_AN_OUTAGE.test(message)) return error;
+  metadata.set(ERROR_CODE_TRAILER, 'STATE_UNAVAILABLE');
+  return new GrpcError(status.UNAVAILABLE, `${what} failed: state store unavailable (${message}); retry later`, undefined, metadata);
+}

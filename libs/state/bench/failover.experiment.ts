@@ -1,0 +1,168 @@
+// The failover experiment behind `npm run bench:state` (see failover.bench.ts).
+// Each run: start a real topology (1 master, 2 replicas, 3 sentinels), measure plain vs durable
+// write throughput, then SIGKILL the master under concurrent durable writers, and count the
+// acknowledged writes that are not readable on the new master. Env: BENCH_RUNS (default 3),
+// BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase length, default 2000).
+import { SentinelTopology, startSentinelTopology, waitUntil } from '@failsoft/testing';
+import { createRedisClient, createSentinelClient, DurableWriter, StateRedis } from '../src';
+
+/** One progress line on stderr. */
+function progress(message: string): void {
+  process.stderr.write(`[bench:state] ${message}\n`);
+}
+
+/** Reads a positive integer from the environment, exiting with a clear message when it is not one. */
+function envInt(name: string, fallback: number, min: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    process.stderr.write(`[bench:state] ${name} must be an integer >= ${min}; got ${JSON.stringify(raw)}\n`);
+    process.exit(2);
+  }
+  return value;
+}
+
+/** Median of a non-empty list. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Runs `writers` loops of `op` for `ms` and returns completed operations per second. */
+async function throughput(writers: number, ms: number, op: (w: number, i: number) => Promise<unknown>): Promise<number> {
+  let done = 0;
+  const until = Date.now() + ms;
+  await Promise.all(
+    Array.from({ length: writers }, async (_, w) => {
+      for (let i = 0; Date.now() < until; i++) {
+        await op(w, i);
+        done++;
+      }
+    }),
+  );
+  return done / (ms / 1000);
+}
+
+/** What one run measured. */
+interface RunResult {
+  acknowledged: number;
+  lost: number;
+  resumeSeconds: number;
+  ratio: number;
+}
+
+/** One run of the experiment on a fresh topology. */
+async function runOnce(run: number, runs: number, writers: number, phaseMs: number, track: (t: SentinelTopology | undefined) => void): Promise<RunResult> {
+  const tag = `run ${run}/${runs}`;
+  progress(`${tag}: starting 1 master + 2 replicas + 3 sentinels on free loopback ports`);
+  const topology = await startSentinelTopology();
+  track(topology);
+  const client: StateRedis = createSentinelClient({
+    sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })),
+    masterName: topology.masterName,
+    errorLogIntervalMs: 60_000,
+    logger: { warn: (line) => progress(`${tag}: client: ${line}`) },
+  });
+  try {
+    await client.ping();
+    const writer = new DurableWriter(client);
+    progress(`${tag}: throughput, ${writers} writers, ${phaseMs} ms each: plain SET, then durable SET (WAIT all replicas)`);
+    const plain = await throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${i}`, 'x'));
+    const durable = await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${i}`, 'x']));
+    progress(`${tag}: plain ${plain.toFixed(0)} writes/s, durable ${durable.toFixed(0)} writes/s`);
+
+    const acknowledged = new Map<string, string>();
+    let killedAt = Number.POSITIVE_INFINITY;
+    let firstAckAfterKill = Number.POSITIVE_INFINITY;
+    let failed = 0;
+    let stop = false;
+    const loops = Array.from({ length: writers }, async (_, w) => {
+      for (let seq = 0; !stop; seq++) {
+        const key = `acked:{${w}}:${seq}`;
+        const value = `${run}:${w}:${seq}`;
+        try {
+          await writer.write(['SET', key, value]);
+          acknowledged.set(key, value);
+          const now = Date.now();
+          if (now > killedAt && now < firstAckAfterKill) firstAckAfterKill = now;
+        } catch {
+          failed++;
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+      }
+    });
+    const ticker = setInterval(() => progress(`${tag}:   acknowledged=${acknowledged.size} not-acknowledged=${failed}`), 1000);
+    try {
+      await waitUntil(() => acknowledged.size >= 500, { timeoutMs: 30_000, message: '500 acknowledged writes before the kill' });
+      const before = await topology.currentMaster();
+      await topology.killMaster('SIGKILL');
+      killedAt = Date.now();
+      progress(`${tag}: SIGKILLed the master on port ${before.port} under ${writers} concurrent durable writers`);
+      const after = await topology.waitForFailover(before, 60_000);
+      progress(`${tag}: sentinels promoted port ${after.port} after ${((Date.now() - killedAt) / 1000).toFixed(2)} s`);
+      await waitUntil(() => firstAckAfterKill < Number.POSITIVE_INFINITY, { timeoutMs: 60_000, message: 'durable writes to resume' });
+      const resumedAt = firstAckAfterKill;
+      progress(`${tag}: durable writes resumed ${((resumedAt - killedAt) / 1000).toFixed(2)} s after the kill`);
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    } finally {
+      stop = true;
+      await Promise.all(loops);
+      clearInterval(ticker);
+    }
+
+    const master = await topology.currentMaster();
+    progress(`${tag}: reading ${acknowledged.size} acknowledged writes back from the new master (port ${master.port})`);
+    const reader = createRedisClient({ port: master.port });
+    let lost = 0;
+    try {
+      const keys = [...acknowledged.keys()];
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000);
+        const values = await reader.mget(...batch);
+        batch.forEach((key, j) => {
+          if (values[j] !== acknowledged.get(key)) lost++;
+        });
+      }
+    } finally {
+      await reader.close();
+    }
+    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratio: durable / plain };
+    progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${result.ratio.toFixed(3)}`);
+    return result;
+  } finally {
+    await client.close();
+    await topology.stop();
+    track(undefined);
+  }
+}
+
+/** Runs the experiment BENCH_RUNS times and prints the summary JSON line on stdout. */
+export async function main(): Promise<void> {
+  const runs = envInt('BENCH_RUNS', 3, 1);
+  const writers = envInt('BENCH_WRITERS', 24, 1);
+  const phaseMs = envInt('BENCH_PHASE_MS', 2000, 100);
+  let current: SentinelTopology | undefined;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      progress(`${signal}: stopping the topology`);
+      void (current?.stop() ?? Promise.resolve()).finally(() => process.exit(130));
+    });
+  }
+  const results: RunResult[] = [];
+  try {
+    for (let run = 1; run <= runs; run++) results.push(await runOnce(run, runs, writers, phaseMs, (t) => (current = t)));
+  } catch (error) {
+    progress(`failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+    return;
+  }
+  const summary = {
+    acknowledgedWrites: results.reduce((sum, r) => sum + r.acknowledged, 0),
+    lostAcknowledgedWrites: results.reduce((sum, r) => sum + r.lost, 0),
+    writeResumeSecondsMedian: Number(median(results.map((r) => r.resumeSeconds)).toFixed(3)),
+    durableToPlainThroughputRatio: Number(median(results.map((r) => r.ratio)).toFixed(3)),
+  };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}

@@ -1,0 +1,158 @@
+import 'reflect-metadata';
+import { Inject, Injectable, Module } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import { ReplicatedServers, startReplicatedServers } from '../../../test/replicated-servers';
+import { StateRedis } from '../client/state-redis';
+import { DurableWriter } from '../durable/durable-writer';
+import { IdempotencyStore } from '../idempotency/idempotency-store';
+import { LeaseManager } from '../lease/lease-manager';
+import { isInvalidOptionsError } from '../state.error';
+import { STATE_REDIS } from './state.constants';
+import { RedisHealthIndicator } from './state.health';
+import { StateModuleOptions, StateOptionsFactory } from './state.interfaces';
+import { StateModule } from './state.module';
+
+jest.setTimeout(30_000);
+
+/** Stands for an app's config service. */
+@Injectable()
+class AppConfig {
+  port = 0;
+  /** Builds the state options from "config". */
+  state(): StateModuleOptions {
+    return { redis: { port: this.port, errorLogIntervalMs: 60_000 }, durable: { timeoutMs: 500 } };
+  }
+}
+
+/** Exports the config service. */
+@Module({ providers: [AppConfig], exports: [AppConfig] })
+class ConfigModule {}
+
+/** A StateOptionsFactory for useClass / useExisting. */
+@Injectable()
+class StateConfig implements StateOptionsFactory {
+  constructor(@Inject(AppConfig) private readonly config: AppConfig) {}
+  /** Delegates to the config service. */
+  createStateOptions(): StateModuleOptions {
+    return this.config.state();
+  }
+}
+
+/** Exports a StateOptionsFactory (for useExisting). */
+@Module({ imports: [ConfigModule], providers: [StateConfig], exports: [StateConfig] })
+class StateConfigModule {}
+
+/** A service of the app using everything the module provides. */
+@Injectable()
+class PostsService {
+  constructor(
+    @Inject(STATE_REDIS) readonly redis: StateRedis,
+    readonly durable: DurableWriter,
+    readonly leases: LeaseManager,
+    readonly idempotency: IdempotencyStore,
+    readonly health: RedisHealthIndicator,
+  ) {}
+}
+
+describe('StateModule (with @nestjs/testing, real master + 1 replica)', () => {
+  let servers: ReplicatedServers;
+
+  beforeAll(async () => {
+    servers = await startReplicatedServers(1);
+  });
+  afterAll(async () => {
+    await servers?.stop();
+  });
+
+  /** Builds an app with `imports`, exercises every provider, closes it, checks the client is closed. */
+  async function exercise(imports: Parameters<typeof Test.createTestingModule>[0]['imports']): Promise<void> {
+    const ref = await Test.createTestingModule({ imports, providers: [PostsService] }).compile();
+    const app = await ref.init();
+    const posts = app.get(PostsService);
+    await posts.redis.ping();
+    expect(await posts.durable.write(['SET', 'nest:k', 'v'])).toEqual({ result: 'OK', acknowledgedBy: 1, required: 1 });
+    expect(await posts.idempotency.run('nest-op', () => 'once')).toBe('once');
+    const lease = posts.leases.lease(`nest-lease-${Math.random().toString(16).slice(2)}`);
+    expect((await lease.acquire())?.token).toBeGreaterThan(0);
+    const health = await posts.health.check();
+    expect(health.redis).toMatchObject({ status: 'up', role: 'master' });
+    expect(health.redis.latencyMs).toEqual(expect.any(Number));
+    await app.close();
+    expect(posts.redis.status).toBe('end');
+    expect(lease.isHeld).toBe(false); // released on shutdown
+  }
+
+  it('forRoot provides the client, DurableWriter, LeaseManager, IdempotencyStore and the health indicator, and closes them on shutdown', async () => {
+    await exercise([StateModule.forRoot({ redis: { port: servers.master.port, errorLogIntervalMs: 60_000 }, durable: { timeoutMs: 500 } })]);
+  });
+
+  it('forRootAsync with imports + useFactory + inject', async () => {
+    await exercise([
+      StateModule.forRootAsync({
+        imports: [ConfigModule],
+        inject: [AppConfig],
+        useFactory: async (config: AppConfig) => {
+          config.port = servers.master.port;
+          return config.state();
+        },
+      }),
+    ]);
+  });
+
+  it('forRootAsync with useClass and with useExisting', async () => {
+    const setPort = {
+      provide: 'SET_PORT',
+      useFactory: (config: AppConfig) => (config.port = servers.master.port),
+      inject: [AppConfig],
+    };
+    @Module({ imports: [ConfigModule], providers: [setPort, StateConfig], exports: [ConfigModule, StateConfig] })
+    class PortModule {}
+    await exercise([StateModule.forRootAsync({ imports: [PortModule], useClass: StateConfig })]);
+    await exercise([StateModule.forRootAsync({ imports: [PortModule, StateConfigModule], useExisting: StateConfig })]);
+  });
+
+  it('global: true makes the providers visible to every module', async () => {
+    @Module({ providers: [PostsService], exports: [PostsService] })
+    class FeatureModule {}
+    const ref = await Test.createTestingModule({
+      imports: [StateModule.forRoot({ global: true, redis: { port: servers.master.port }, durable: { timeoutMs: 500 } }), FeatureModule],
+    }).compile();
+    const app = await ref.init();
+    expect(await app.get(PostsService).redis.ping()).toBe('PONG');
+    await app.close();
+  });
+
+  it('reports down, with the reason, when Redis is unreachable', async () => {
+    const ref = await Test.createTestingModule({
+      imports: [StateModule.forRoot({ redis: { port: 1, errorLogIntervalMs: 60_000, logger: { warn: () => undefined } } })],
+    }).compile();
+    const app = await ref.init();
+    const health = await app.get(RedisHealthIndicator).check('cache');
+    expect(health.cache.status).toBe('down');
+    expect(health.cache.error).toMatch(/^not connected \(connection (connecting|reconnecting|connect)\)$/);
+    await app.close();
+  });
+
+  it('rejects invalid options at start, naming the bad value', async () => {
+    const cases: Array<[() => unknown, string]> = [
+      [() => StateModule.forRoot({ redis: { port: servers.master.port }, durable: { replicas: -1 } }), 'state.durable.replicas must be an integer >= 0 or "all"; got -1'],
+      [() => StateModule.forRoot({ redis: { sentinels: [], masterName: 'm' } }), 'state.redis.sentinels must be a non-empty array of { host, port }; got []'],
+      [() => StateModule.forRoot({ redis: 'redis://localhost' } as never), 'state.redis must be sentinel options ({ sentinels, masterName }) or { host, port }; got "redis://localhost"'],
+      [() => StateModule.forRootAsync({}), 'StateModule.forRootAsync needs exactly one of useFactory, useClass, useExisting; got 0'],
+    ];
+    for (const [make, message] of cases) {
+      let error: unknown;
+      try {
+        make();
+      } catch (e) {
+        error = e;
+      }
+      expect(isInvalidOptionsError(error)).toBe(true);
+      expect((error as Error).message).toBe(message);
+    }
+    const failing = Test.createTestingModule({
+      imports: [StateModule.forRootAsync({ useFactory: () => ({ redis: { port: 0 } }) })],
+    }).compile();
+    await expect(failing).rejects.toThrow('state.redis.port must be an integer from 1 to 65535; got 0');
+  });
+});
