@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { getFreePort, isProcessAlive, waitUntil, type SentinelTopology } from '@failsoft/testing';
@@ -10,7 +10,7 @@ import { startRedis, watchRedis } from './redis';
 import { failsoftPaths, readRunState, shortPath, writeRunState, type RunState } from './run-state';
 import { loadOrCreateSecrets } from './secrets';
 import { seedDemoPosts } from './seed';
-import { Supervisor, tailFile } from './supervisor';
+import { describeExit, Supervisor, tailFile } from './supervisor';
 import { COMMON_ENV, LOCAL_HOST, planInstances, REDIS, SERVICE_NAMES, type InstancePlan } from './topology';
 
 /** Options of {@link runPlatform} (validated by the `up` command). */
@@ -42,6 +42,17 @@ export function isPortFree(port: number, host = LOCAL_HOST): Promise<boolean> {
     server.once('error', () => resolve(false));
     server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
   });
+}
+
+/** Each run starts with fresh logs; the previous run's stay in `logs/previous/` (one generation). */
+function keepPreviousLogs(logs: string): void {
+  mkdirSync(logs, { recursive: true });
+  const files = readdirSync(logs).filter((f) => f.endsWith('.log'));
+  if (files.length === 0) return;
+  const previous = join(logs, 'previous');
+  rmSync(previous, { recursive: true, force: true });
+  mkdirSync(previous);
+  for (const file of files) renameSync(join(logs, file), join(previous, file));
 }
 
 function seconds(ms: number): string {
@@ -113,7 +124,7 @@ export async function runPlatform(ctx: CliContext, options: PlatformOptions): Pr
     const killed = killLeftovers(previous);
     if (killed.length) say(`[cleanup] killed ${killed.length} leftover processes of a previous run that did not stop cleanly (pids ${killed.join(', ')})`);
   }
-  mkdirSync(paths.logs, { recursive: true });
+  keepPreviousLogs(paths.logs);
   mkdirSync(paths.redis, { recursive: true });
   const { secrets, created } = loadOrCreateSecrets(paths.secrets);
   say(`failsoft up: starting the local platform (${shortPath(workspace, paths.root)}/ holds logs, run-state${created ? ', new secrets' : ', secrets'})`);
@@ -365,11 +376,9 @@ export async function runPlatform(ctx: CliContext, options: PlatformOptions): Pr
       warn(`[ready] NOT READY after ${seconds(options.readyTimeoutMs)}: ${result.notReady.map((n) => n.id).join(', ')}`);
       for (const n of result.notReady) {
         const status = supervisor.status(n.id);
-        const restarts = status?.restarts ? ` (restarted ${status.restarts} times)` : '';
+        const restarts = status?.restarts ? ` (restarted ${status.restarts} times, last exit ${status.lastExit ? describeExit(status.lastExit) : '-'})` : '';
         warn(`  ${n.id}: ${n.reason}${restarts}; log: ${n.logFile ? shortPath(workspace, n.logFile) : '-'}`);
-        const tail = tailFile(n.logFile, 3)
-          .split('\n')
-          .filter((l) => l && !l.startsWith('=== '));
+        const tail = tailFile(n.logFile, 3).split('\n').filter(Boolean);
         for (const line of tail) warn(`      ${line.length > 200 ? `${line.slice(0, 200)}...` : line}`);
       }
       warn('[ready] the platform keeps running (crashed instances keep being restarted); see: npm run failsoft -- status');

@@ -76,12 +76,21 @@ export function describeExit(exit: ExitDescription): string {
   return exit.signal ?? `code ${exit.code}`;
 }
 
-/** The last `lines` non-empty lines of a file ('' when unreadable). */
+/**
+ * The last `lines` non-empty lines a process wrote in its current run: what follows the last
+ * `=== ... failsoft: starting` marker of its log file, without the markers ('' when unreadable).
+ */
 export function tailFile(file: string | undefined, lines = 8): string {
   if (!file) return '';
   try {
-    const text = readFileSync(file, 'utf8');
-    return text.slice(-16_000).split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+    const text = readFileSync(file, 'utf8').slice(-64_000);
+    const start = text.lastIndexOf('failsoft: starting ');
+    const run = start === -1 ? text : text.slice(text.indexOf('\n', start) + 1);
+    return run
+      .split('\n')
+      .filter((l) => l.trim() !== '' && !l.startsWith('=== '))
+      .slice(-lines)
+      .join('\n');
   } catch {
     return '';
   }
@@ -216,7 +225,7 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
       entry.state = 'failed';
       const tail = tailFile(logFile, 12)
         .split('\n')
-        .filter((l) => !l.startsWith('=== '))
+        .filter(Boolean)
         .map((l) => `    ${l}`)
         .join('\n');
       const reason = `exited with code ${CONFIG_ERROR_EXIT_CODE} (configuration error)`;
