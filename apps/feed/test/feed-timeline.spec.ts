@@ -190,7 +190,7 @@ describe('feed timeline from the post stream', () => {
   });
 
   it('keeps consuming across a Redis master failover (SIGKILL)', async () => {
-    const { instance, client } = await feed('feed-failover', { LOG_LEVEL: 'info' });
+    const { instance, client } = await feed('feed-failover');
     await publishPost(redis, { id: 'f-before', createdAtMs: 50_000 });
     await waitUntil(async () => (await redis.zcard('failsoft:feed:timeline')) === 1, { timeoutMs: 10_000 });
     await redis.call('WAIT', 2, 1000); // the spec's own writes are on the replicas too
@@ -201,19 +201,10 @@ describe('feed timeline from the post stream', () => {
     await waitUntil(async () => (await redis.ping()) === 'PONG', { timeoutMs: 20_000, message: 'the spec client to reach the new master' });
     await publishPost(redis, { id: 'f-after', createdAtMs: 50_001 });
 
-    try {
     await waitUntil(
       async () => (await client.call<unknown, GetFeedResponseOutput>('GetFeed', {})).items.map((i) => i.post?.id).join() === 'f-after,f-before',
       { timeoutMs: 30_000, message: 'the post made after the failover in the feed' },
     );
-    } catch (e) {
-      const c = instance.app.get(PostStreamConsumer);
-      process.stderr.write('DIAG ' + JSON.stringify({ stats: c.stats, running: c.running, phase: (c as any).phase, group: (c as any).groupReady,
-        feed: (await client.call<unknown, GetFeedResponseOutput>('GetFeed', {})).items.map((i) => i.post?.id),
-        groups: await redis.call('XINFO', 'GROUPS', 'failsoft:posts'), pending: await redis.xpending('failsoft:posts', 'feed'),
-        range: await redis.xrange('failsoft:posts', '-', '+'), tl: await redis.zrange('failsoft:feed:timeline', 0, -1) }) + '\n');
-      throw e;
-    }
     expect(instance.app.get(PostStreamConsumer).running).toBe(true);
   });
 });

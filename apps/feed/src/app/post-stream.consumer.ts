@@ -138,6 +138,11 @@ export class PostStreamConsumer implements OnApplicationBootstrap, BeforeApplica
         this.pendingFrom = '0';
         backoff = Math.min(BACKOFF_MAX_MS, backoff === 0 ? BACKOFF_MIN_MS : backoff * 2);
         this.failures.failure(error, { backoffMs: backoff });
+        if (this.reader?.status === 'end') {
+          // defence in depth: a client that ended never reconnects by itself; replace it
+          this.logger.warn('the stream reader connection ended; replacing it');
+          this.reader = this.createReader();
+        }
         await this.sleep(Math.round(backoff / 2 + (Math.random() * backoff) / 2));
       }
     }

@@ -120,8 +120,14 @@ export class StateRedis extends Redis {
 
   /** Drops the current connection(s) and reconnects (used when a failover is announced). */
   reconnectAll(): void {
-    this.disconnect(true);
-    for (const connection of this.pool) if (connection.status !== 'end') connection.disconnect(true);
+    for (const connection of [this, ...this.pool]) {
+      // A connection in 'connecting' is asking the sentinels for the master right now, so it reaches
+      // the new one anyway. Disconnecting it there makes ioredis' SentinelConnector throw
+      // "Connection is closed." and Redis.connect() then sets status 'end' FOR GOOD (no reconnect:
+      // every later command fails). 'end' and 'wait' have no connection to drop.
+      if (connection.status === 'connecting' || connection.status === 'end' || connection.status === 'wait') continue;
+      connection.disconnect(true);
+    }
   }
 
   /** Registers work to do on close (e.g. stopping the failover watcher). */
