@@ -1,5 +1,6 @@
 // Test support: a master with N replicas started from redis-server on free loopback ports (no
 // sentinels), for specs that need real replication but no failover.
+import { Redis } from 'ioredis';
 import { RedisServerHandle, redisCommand, startRedisServer, waitUntil } from '@failsoft/testing';
 
 /** A master and its replicas. */
@@ -29,6 +30,21 @@ export async function startReplicatedServers(count: number): Promise<ReplicatedS
       },
       { timeoutMs: 15_000, message: `${count} replicas online` },
     );
+    // Redis 7.0 starts streaming commands to a freshly synced replica only after its first ACK
+    // (up to 1 s): wait for that, so WAIT timings in specs start from a steady state
+    const probe = new Redis({ port: master.port, maxRetriesPerRequest: 1 });
+    probe.on('error', () => undefined);
+    try {
+      await waitUntil(
+        async () => {
+          await probe.set('replicated-servers:probe', String(Date.now()));
+          return Number(await probe.call('wait', count, 200)) === count;
+        },
+        { timeoutMs: 15_000, message: `${count} replicas to acknowledge writes` },
+      );
+    } finally {
+      probe.disconnect();
+    }
     return { master, replicas: servers.slice(1), stop };
   } catch (error) {
     await stop();

@@ -21,6 +21,13 @@ describe('DurableWriter (real master + 2 replicas)', () => {
     await servers?.stop();
   });
 
+  it('runs durable writes on dedicated connections, one write in flight each, so WAIT never blocks the main connection', async () => {
+    await Promise.all(Array.from({ length: 10 }, (_, i) => durableWrite(client, ['SET', `durable:pool:${i}`, String(i)])));
+    expect(client.durableConnections).toHaveLength(4);
+    const names = await Promise.all(client.durableConnections.map((c) => c.client('ID')));
+    expect(new Set([...names, await client.client('ID')]).size).toBe(5);
+  });
+
   it('acknowledges a write once every online replica confirmed it, and the replicas have it', async () => {
     const writer = new DurableWriter(client);
     const ack = await writer.write(['SET', 'durable:one', 'v1']);
@@ -63,10 +70,13 @@ describe('DurableWriter (real master + 2 replicas)', () => {
 
   it('reports CONNECTION_CHANGED when the connection was replaced between the write and its WAIT', async () => {
     const hung = servers.replicas[1];
-    const id = await client.client('ID');
+    // one dedicated durable connection: the one to cut
+    const single = createRedisClient({ port: servers.master.port, durableConnections: 1, errorLogIntervalMs: 60_000 });
+    await durableWrite(single, ['SET', 'durable:warm', '1']);
+    const id = await single.durableConnections[0].client('ID');
     hung.kill('SIGSTOP');
     try {
-      const pending = durableWrite(client, ['SET', 'durable:moved', '1'], { timeoutMs: 1500 }).catch((e: unknown) => e);
+      const pending = durableWrite(single, ['SET', 'durable:moved', '1'], { timeoutMs: 1500 }).catch((e: unknown) => e);
       // WAIT is now blocked on the hung replica: cut the connection under it. ioredis reconnects and
       // resends WAIT on a fresh connection, which does not cover the write sent on the old one (after
       // a failover that fresh connection is to ANOTHER server, whose replicas confirm at once).
@@ -78,6 +88,7 @@ describe('DurableWriter (real master + 2 replicas)', () => {
       expect((error as Error).message).toMatch(/connection to redis was replaced between the write and its WAIT/);
     } finally {
       hung.kill('SIGCONT');
+      await single.close();
     }
   });
 

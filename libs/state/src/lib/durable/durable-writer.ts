@@ -8,13 +8,33 @@ import { RedisArg, RedisCommand, normalizeCommands } from './redis-command';
 
 /** What a durable write returns once confirmed. */
 export interface DurableWriteResult<T = unknown> {
-  /** The reply of the command (one command) or the list of replies (several, run in MULTI/EXEC). */
+  /** The reply of the command (one command) or the list of replies (several, run atomically in one script). */
   result: T;
   /** Replicas that confirmed the write (`WAIT` reply). */
   acknowledgedBy: number;
   /** Replicas that were required. */
   required: number;
 }
+
+/**
+ * Runs several commands atomically (Lua runs alone on the server, like MULTI/EXEC). ARGV: number
+ * of commands, then per command its length and its words. Per-command errors are returned in
+ * place (as EXEC does), the other commands still apply.
+ */
+export const MULTI_WRITE_SCRIPT = `
+local reply = {}
+local i = 2
+for c = 1, tonumber(ARGV[1]) do
+  local n = tonumber(ARGV[i])
+  local command = {}
+  for a = 1, n do command[a] = ARGV[i + a] end
+  i = i + n + 1
+  local r = redis.pcall(unpack(command))
+  if type(r) == 'table' and r.ok then r = r.ok end
+  reply[c] = r
+end
+return reply
+`;
 
 /** Resolves true once `connection` is ready, false after `timeoutMs` (the timer is unref()ed). */
 function whenReady(connection: Redis, timeoutMs: number): Promise<boolean> {
@@ -58,7 +78,8 @@ function connectionGeneration(client: Redis): number {
  *
  * With a {@link StateRedis} client each write borrows one of its dedicated durable connections
  * (`durableConnections`, one write in flight per connection), because WAIT blocks the connection
- * it runs on. `write()` then sends, in ONE pipeline, the command (or `MULTI` + commands + `EXEC`) followed by
+ * it runs on. `write()` then sends, in ONE pipeline, the command (several commands run as one
+ * atomic Lua script, see {@link MULTI_WRITE_SCRIPT}) followed by
  * `ROLE` (to learn how many replicas are online), then `WAIT n timeout`. It resolves only when
  * WAIT reports >= n replicas and the connection did not change between the write and the WAIT
  * (a WAIT on a new connection would not cover a write sent on the old one). Otherwise it throws
@@ -95,7 +116,7 @@ export class DurableWriter {
   }
 
   /**
-   * Runs `commands` (one `['SET', k, v]` or a list, run atomically in MULTI/EXEC) and resolves
+   * Runs `commands` (one `['SET', k, v]` or a list, run atomically in one Lua script) and resolves
    * once the required replicas confirmed them. `overrides` change replicas/timeout for this call.
    * @throws DurabilityError (`NOT_DURABLE`) when not confirmed; InvalidArgumentError for bad commands.
    */
@@ -104,9 +125,26 @@ export class DurableWriter {
     const list = normalizeCommands('durable write commands', commands);
     const o = overrides === undefined ? this.options : resolveDurableOptions(overrides, 'durable', this.options);
     if (overrides !== undefined) this.checkAgainstClient(o);
+    if (list.length > 1) {
+      // one script instead of MULTI/EXEC: if the server turns out read-only (demoted master), ioredis
+      // reconnects and resends the FAILED command only; a resent script stays whole, a resent
+      // command of a MULTI would run alone outside its transaction
+      const args: RedisArg[] = [list.length];
+      for (const command of list) args.push(command.length, ...command);
+      const { result, acknowledgedBy, required } = await this.evalOn<unknown[]>(MULTI_WRITE_SCRIPT, [], args, o);
+      const failed = result.find((r) => r instanceof Error);
+      if (failed) throw failed;
+      return { result: result as T, acknowledgedBy, required };
+    }
+    return this.writeSingle<T>(list[0], o);
+  }
+
+  /** Borrows a durable connection and runs ONE command + WAIT on it. */
+  private async writeSingle<T>(command: RedisCommand, o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
+    if (this.closed) throw new ShutDownError('DurableWriter');
     const connection = this.client instanceof StateRedis ? await this.client.acquireDurableConnection() : this.client;
     try {
-      return await this.writeOn<T>(connection, list, o);
+      return await this.writeOn<T>(connection, [command], o);
     } finally {
       if (this.client instanceof StateRedis) this.client.releaseDurableConnection(connection as StateRedis);
     }
@@ -122,19 +160,11 @@ export class DurableWriter {
     }
     const generation = connectionGeneration(connection);
     const pipeline = connection.pipeline();
-    const multi = list.length > 1;
-    if (multi) pipeline.call('multi');
     for (const [name, ...args] of list) pipeline.call(name, ...args);
-    if (multi) pipeline.call('exec');
     pipeline.call('role');
     const replies = (await pipeline.exec()) ?? [];
     for (const [error] of replies) if (error) throw error;
     const writeReply = replies[replies.length - 2][1];
-    if (multi) {
-      if (!Array.isArray(writeReply)) throw new DurabilityError('WAIT_FAILED', 0, 0, o.timeoutMs, { cause: new Error('EXEC was aborted') });
-      const failed = writeReply.find((r) => r instanceof Error);
-      if (failed) throw failed;
-    }
     const role = replies[replies.length - 1][1] as [string, number, unknown[]?];
     const online = Array.isArray(role?.[2]) ? role[2].length : 0;
     const required = o.replicas === 'all' ? Math.max(o.minReplicas, online) : o.replicas;
@@ -155,13 +185,19 @@ export class DurableWriter {
    * Runs a Lua script durably: EVALSHA first, EVAL when the server does not know the script yet
    * (e.g. a freshly promoted master). Same guarantees as {@link write}.
    */
-  async eval<T = unknown>(script: string, keys: readonly string[], args: readonly RedisArg[], overrides?: DurableOptions): Promise<DurableWriteResult<T>> {
-    const sha = scriptSha(script);
+  eval<T = unknown>(script: string, keys: readonly string[], args: readonly RedisArg[], overrides?: DurableOptions): Promise<DurableWriteResult<T>> {
+    const o = overrides === undefined ? this.options : resolveDurableOptions(overrides, 'durable', this.options);
+    if (overrides !== undefined) this.checkAgainstClient(o);
+    return this.evalOn<T>(script, keys, args, o);
+  }
+
+  /** EVALSHA, then EVAL on NOSCRIPT, both through the durable path. */
+  private async evalOn<T>(script: string, keys: readonly string[], args: readonly RedisArg[], o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
     try {
-      return await this.write<T>(['EVALSHA', sha, keys.length, ...keys, ...args], overrides);
+      return await this.writeSingle<T>(['EVALSHA', scriptSha(script), keys.length, ...keys, ...args], o);
     } catch (error) {
       if (!(error instanceof Error) || !/^NOSCRIPT\b/.test(error.message)) throw error;
-      return this.write<T>(['EVAL', script, keys.length, ...keys, ...args], overrides);
+      return this.writeSingle<T>(['EVAL', script, keys.length, ...keys, ...args], o);
     }
   }
 

@@ -69,17 +69,21 @@ describe('StateModule (with @nestjs/testing, real master + 1 replica)', () => {
     const ref = await Test.createTestingModule({ imports, providers: [PostsService] }).compile();
     const app = await ref.init();
     const posts = app.get(PostsService);
-    await posts.redis.ping();
-    expect(await posts.durable.write(['SET', 'nest:k', 'v'])).toEqual({ result: 'OK', acknowledgedBy: 1, required: 1 });
-    expect(await posts.idempotency.run('nest-op', () => 'once')).toBe('once');
-    const lease = posts.leases.lease(`nest-lease-${Math.random().toString(16).slice(2)}`);
-    expect((await lease.acquire())?.token).toBeGreaterThan(0);
-    const health = await posts.health.check();
-    expect(health.redis).toMatchObject({ status: 'up', role: 'master' });
-    expect(health.redis.latencyMs).toEqual(expect.any(Number));
-    await app.close();
+    let lease: ReturnType<LeaseManager['lease']> | undefined;
+    try {
+      await posts.redis.ping();
+      expect(await posts.durable.write(['SET', 'nest:k', 'v'])).toEqual({ result: 'OK', acknowledgedBy: 1, required: 1 });
+      expect(await posts.idempotency.run('nest-op', () => 'once')).toBe('once');
+      lease = posts.leases.lease(`nest-lease-${Math.random().toString(16).slice(2)}`);
+      expect((await lease.acquire())?.token).toBeGreaterThan(0);
+      const health = await posts.health.check();
+      expect(health.redis).toMatchObject({ status: 'up', role: 'master' });
+      expect(health.redis.latencyMs).toEqual(expect.any(Number));
+    } finally {
+      await app.close();
+    }
     expect(posts.redis.status).toBe('end');
-    expect(lease.isHeld).toBe(false); // released on shutdown
+    expect(lease?.isHeld).toBe(false); // released on shutdown
   }
 
   it('forRoot provides the client, DurableWriter, LeaseManager, IdempotencyStore and the health indicator, and closes them on shutdown', async () => {
@@ -118,8 +122,11 @@ describe('StateModule (with @nestjs/testing, real master + 1 replica)', () => {
       imports: [StateModule.forRoot({ global: true, redis: { port: servers.master.port }, durable: { timeoutMs: 500 } }), FeatureModule],
     }).compile();
     const app = await ref.init();
-    expect(await app.get(PostsService).redis.ping()).toBe('PONG');
-    await app.close();
+    try {
+      expect(await app.get(PostsService).redis.ping()).toBe('PONG');
+    } finally {
+      await app.close();
+    }
   });
 
   it('reports down, with the reason, when Redis is unreachable', async () => {
@@ -127,10 +134,13 @@ describe('StateModule (with @nestjs/testing, real master + 1 replica)', () => {
       imports: [StateModule.forRoot({ redis: { port: 1, errorLogIntervalMs: 60_000, logger: { warn: () => undefined } } })],
     }).compile();
     const app = await ref.init();
-    const health = await app.get(RedisHealthIndicator).check('cache');
-    expect(health.cache.status).toBe('down');
-    expect(health.cache.error).toMatch(/^not connected \(connection (connecting|reconnecting|connect)\)$/);
-    await app.close();
+    try {
+      const health = await app.get(RedisHealthIndicator).check('cache');
+      expect(health.cache.status).toBe('down');
+      expect(health.cache.error).toMatch(/^not connected \(connection (connecting|reconnecting|connect)\)$/);
+    } finally {
+      await app.close();
+    }
   });
 
   it('rejects invalid options at start, naming the bad value', async () => {
