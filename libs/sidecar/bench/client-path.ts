@@ -11,7 +11,8 @@
  * `bulkhead: false`, no metrics), to say which layer costs what.
  *
  * Run alone: `SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register libs/sidecar/bench/client-path.ts [iterations] [concurrency]`
- * (CLIENT_PATH_NO_CALLER_STACK=1: see disableGrpcCallerStacks).
+ * (CLIENT_PATH_NO_CALLER_STACK=1: see disableGrpcCallerStacks; CLIENT_PATH_GAP_MS=n: each call timed alone
+ * after n ms idle, interleaved — the cost with cold caches, as between a real service's calls).
  */
 import * as grpc from '@grpc/grpc-js';
 import { authMetadata } from '../src/lib/auth/index';
@@ -132,7 +133,9 @@ export interface ClientPathResult {
  * Measures raw grpc-js and the sidecar client (full, and with layers turned off) against the
  * loopback fake channel, interleaved, best of `runs` runs each.
  */
-export async function measureClientPath(options: { iterations?: number; runs?: number; ablations?: boolean; concurrency?: number } = {}): Promise<ClientPathResult> {
+export async function measureClientPath(
+  options: { iterations?: number; runs?: number; ablations?: boolean; concurrency?: number; gapMs?: number } = {},
+): Promise<ClientPathResult> {
   const iterations = options.iterations ?? 50_000;
   const runs = options.runs ?? 3;
   const concurrency = options.concurrency ?? 1;
@@ -183,6 +186,23 @@ export async function measureClientPath(options: { iterations?: number; runs?: n
     );
   }
   try {
+    if ((options.gapMs ?? 0) > 0) {
+      // Cold mode: one call at a time, variants interleaved call by call, an idle gap before each
+      // call (other processes run, caches cool down, as between a service's real calls); median.
+      for (const variant of variants) await meanMicros(variant.call, 5000);
+      const samples = variants.map(() => [] as number[]);
+      for (let i = 0; i < iterations; i++) {
+        for (let v = 0; v < variants.length; v++) {
+          await new Promise((resolve) => setTimeout(resolve, options.gapMs));
+          const started = process.hrtime.bigint();
+          await variants[v].call();
+          samples[v].push(Number(process.hrtime.bigint() - started) / 1000);
+        }
+      }
+      const medians = samples.map((list) => list.sort((a, b) => a - b)[list.length >> 1]);
+      const rows = variants.map((v, i) => ({ name: v.name, micros: medians[i], addedMicros: medians[i] - medians[0] }));
+      return { iterations, concurrency: 1, rows, addedMicrosPerCall: rows[1].addedMicros };
+    }
     for (const variant of variants) await meanMicros(variant.call, Math.max(5000, iterations / 5), concurrency);
     const best = variants.map(() => Infinity);
     for (let run = 0; run < runs; run++) {
@@ -219,13 +239,18 @@ export function disableGrpcCallerStacks(): void {
 if (require.main === module) {
   const iterations = Number(process.argv[2] ?? 50_000);
   const concurrency = Number(process.argv[3] ?? 1);
+  const gapMs = Number(process.env['CLIENT_PATH_GAP_MS'] ?? 0);
   if (process.env['CLIENT_PATH_NO_CALLER_STACK'] === '1') {
     disableGrpcCallerStacks();
     console.log('(grpc-js caller stacks disabled: Error.stackTraceLimit = 0 around makeUnaryRequest)');
   }
-  measureClientPath({ iterations, concurrency }).then(
+  measureClientPath({ iterations, concurrency, gapMs, ablations: process.env['CLIENT_PATH_ABLATIONS'] !== '0' }).then(
     (result) => {
-      console.log(`client path without network (fake grpc-js channel, one setImmediate per call), best of 3 × ${result.iterations} calls, ${result.concurrency} at a time:`);
+      console.log(
+        gapMs > 0
+          ? `client path without network (fake grpc-js channel), median of ${result.iterations} calls each after ${gapMs} ms idle (cold), interleaved:`
+          : `client path without network (fake grpc-js channel, one setImmediate per call), best of 3 × ${result.iterations} calls, ${result.concurrency} at a time:`,
+      );
       for (const row of result.rows) console.log(`  ${row.name.padEnd(44)} ${row.micros.toFixed(2).padStart(7)} µs/call   added ${row.addedMicros.toFixed(2).padStart(6)} µs`);
     },
     (error: unknown) => {

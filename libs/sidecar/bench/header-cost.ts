@@ -3,8 +3,8 @@
  * at concurrency 64 on loopback — the sidecar adds `traceparent` (a fresh random value per call)
  * to every call. Compares, against the bench's plain Echo server in its own process:
  *   raw; raw + random traceparent; raw + constant traceparent (HPACK can index it); raw + a random
- *   32-hex custom header. Reports calls/s and client / server CPU per call (median of interleaved
- *   rounds).
+ *   32-hex custom header. Reports the c1 p50 (calls interleaved one by one across variants) and, at
+ *   c64, calls/s and client / server CPU per call (median of interleaved rounds).
  *
  * Run: `SWC_NODE_PROJECT=tsconfig.base.json node -r @swc-node/register libs/sidecar/bench/header-cost.ts [rounds] [ms]`.
  */
@@ -79,12 +79,28 @@ async function main(): Promise<void> {
       const cpu = process.cpuUsage(cpuBefore);
       if (record) results.get(name)?.push([calls / ((performance.now() - started) / 1000), (cpu.user + cpu.system) / calls, (cpuMicros(serverPid) - serverBefore) / calls]);
     };
+    // c1: calls interleaved one by one across variants; p50 per block of 1000, median of blocks.
+    const c1 = new Map<string, number[]>(variants.map(([name]) => [name, []]));
+    for (let block = 0; block < 6; block++) {
+      const samples = variants.map(() => [] as number[]);
+      for (let i = 0; i < 1000; i++) {
+        for (let v = 0; v < variants.length; v++) {
+          const index = i % 2 === 0 ? v : variants.length - 1 - v;
+          const started = process.hrtime.bigint();
+          await variants[index][1]();
+          samples[index].push(Number(process.hrtime.bigint() - started) / 1000);
+        }
+      }
+      if (block > 0) variants.forEach(([name], v) => c1.get(name)?.push(median(samples[v])));
+    }
     for (const [name, call] of variants) await round(name, call, 400, false);
     for (let r = 0; r < rounds; r++) for (const [name, call] of r % 2 === 0 ? variants : [...variants].reverse()) await round(name, call, ms, true);
-    console.log(`one extra request header at c64, median of ${rounds} interleaved rounds × ${ms} ms:`);
+    console.log(`one extra request header: c1 p50 (median of 5 blocks of 1000 calls interleaved call by call); c64: median of ${rounds} interleaved rounds × ${ms} ms`);
+    const rawP50 = median(c1.get('raw') ?? []);
     for (const [name, rows] of results) {
+      const p50 = median(c1.get(name) ?? []);
       console.log(
-        `  ${name.padEnd(42)} ${median(rows.map((x) => x[0])).toFixed(0).padStart(6)} calls/s   client CPU ${median(rows.map((x) => x[1])).toFixed(1).padStart(6)} µs/call   server CPU ${median(rows.map((x) => x[2])).toFixed(1).padStart(6)} µs/call`,
+        `  ${name.padEnd(42)} c1 p50 ${p50.toFixed(0).padStart(4)} µs (${(p50 - rawP50 >= 0 ? '+' : '') + (p50 - rawP50).toFixed(1)})   c64 ${median(rows.map((x) => x[0])).toFixed(0).padStart(6)} calls/s   client CPU ${median(rows.map((x) => x[1])).toFixed(1).padStart(6)} µs/call   server CPU ${median(rows.map((x) => x[2])).toFixed(1).padStart(6)} µs/call`,
       );
     }
   } finally {

@@ -8,8 +8,8 @@
  *   answer at once: a PLAIN grpc-js server (the target of BOTH clients: the difference is the client
  *   stack alone) and a SidecarServer (only for the optional server-side figures). One instance each,
  *   registered in Redis;
- * - in this process, two clients of the plain server, each with its own HTTP/2 channel and the same
- *   channel options:
+ * - in this process, two clients of the plain server with the same channel options (grpc-js's
+ *   subchannel pool may let them share one HTTP/2 connection; they never run at the same time):
  *     raw:     grpc.Client.makeUnaryRequest with a 2 s deadline and the auth metadata the sidecar
  *              sends (authorization token, caller, caller instance), cloned per call;
  *     sidecar: Sidecar.client() discovering the instance through the Redis registry, so every call
@@ -31,8 +31,11 @@
  *
  * Knobs (env): BENCH_C1_BLOCK (calls per variant per round, default 2000), BENCH_C1_ROUNDS (default 5),
  * BENCH_C1_MAX_MS (time cap of a c1 round, default 3500: fewer calls on a loaded machine),
- * BENCH_C64_MS (ms per round, default 1000), BENCH_C64_ROUNDS (default 7), BENCH_DIAG=1 (adds a
- * "raw + traceparent header" variant: what the extra header alone costs on the wire),
+ * BENCH_C1_CHUNK (calls per variant before switching to the next, default 1: call by call),
+ * BENCH_C64_MS (ms per round, default 500), BENCH_C64_ROUNDS (default 12), BENCH_DIAG=1 (adds
+ * "raw + traceparent header" — what the extra header alone costs on the wire —, "sidecar
+ * minimal" — the client with service breaker, retry, bulkhead and metrics off — and the full
+ * client with grpc-js's per-call caller-stack capture switched off on its channel),
  * BENCH_POLICY_ITERATIONS (default 200000), BENCH_SKIP_POLICY=1, BENCH_PROFILE_VARIANT=raw|sidecar|... (profiling:
  * run only that variant at c64 for BENCH_C64_MS after a warm-up, e.g. under `node --cpu-prof`).
  */
@@ -44,7 +47,9 @@ import { cpus, loadavg } from 'node:os';
 import { Sidecar } from '../src/lib/sidecar';
 import { authMetadata } from '../src/lib/auth/index';
 import { DEFAULT_CHANNEL_OPTIONS } from '../src/lib/client/channel-pool';
-import type { ServiceClient } from '../src/lib/client/service-client';
+import { ServiceClient } from '../src/lib/client/service-client';
+import { createResolver } from '../src/lib/discovery/create-resolver';
+import type { Resolver } from '../src/lib/discovery/resolver';
 import { findRedisServer, killAndWait, outputOf, spawnTsNode, startRedisServer, waitForOutput, waitUntil, type RedisServerHandle } from '@failsoft/testing';
 import { loadEcho, type EchoReply, type EchoRequest } from '../test/fixtures/load-echo';
 import { formatTraceparent, newTrace } from '../src/lib/telemetry/trace-context';
@@ -75,8 +80,9 @@ function envInt(name: string, fallback: number): number {
 const C1_BLOCK = envInt('BENCH_C1_BLOCK', 2000);
 const C1_ROUNDS = envInt('BENCH_C1_ROUNDS', 5);
 const C1_MAX_MS = envInt('BENCH_C1_MAX_MS', 3500);
-const C64_MS = envInt('BENCH_C64_MS', 1000);
-const C64_ROUNDS = envInt('BENCH_C64_ROUNDS', 7);
+const C1_CHUNK = envInt('BENCH_C1_CHUNK', 1);
+const C64_MS = envInt('BENCH_C64_MS', 500);
+const C64_ROUNDS = envInt('BENCH_C64_ROUNDS', 12);
 const DIAG = process.env['BENCH_DIAG'] === '1';
 const POLICY_ITERATIONS = envInt('BENCH_POLICY_ITERATIONS', 200_000);
 
@@ -108,7 +114,7 @@ const round = (value: number, digits = 2): number => (Number.isFinite(value) ? M
 
 type Caller = () => Promise<unknown>;
 
-type VariantKey = 'raw' | 'sidecar' | 'rawToSidecarServer' | 'sidecarToSidecarServer' | 'rawTraceparent';
+type VariantKey = 'raw' | 'sidecar' | 'rawToSidecarServer' | 'sidecarToSidecarServer' | 'rawTraceparent' | 'sidecarMinimal' | 'sidecarNoCallerStack';
 
 interface Variant {
   readonly key: VariantKey;
@@ -167,15 +173,33 @@ async function c1Round(variants: readonly Variant[], n: number, maxMs: number): 
   const reversed = [...variants.keys()].reverse();
   const forward = [...variants.keys()];
   const end = performance.now() + maxMs;
-  let i = 0;
-  for (; i < n && (i < 100 || performance.now() < end); i++) {
-    for (const v of i % 2 === 0 ? forward : reversed) {
-      const started = process.hrtime.bigint();
-      await variants[v].call();
-      samples[v][i] = Number(process.hrtime.bigint() - started) / 1000;
+  let calls = n;
+  if (C1_CHUNK === 1) {
+    let i = 0;
+    for (; i < n && (i < 100 || performance.now() < end); i++) {
+      for (const v of i % 2 === 0 ? forward : reversed) {
+        const started = process.hrtime.bigint();
+        await variants[v].call();
+        samples[v][i] = Number(process.hrtime.bigint() - started) / 1000;
+      }
     }
+    calls = i;
+  } else {
+    // Chunks of C1_CHUNK calls per variant, the order of variants reversed every other chunk.
+    let i = 0;
+    for (let chunk = 0; i < n && (i < 100 || performance.now() < end); chunk++) {
+      const size = Math.min(C1_CHUNK, n - i);
+      for (const v of chunk % 2 === 0 ? forward : reversed) {
+        for (let k = 0; k < size; k++) {
+          const started = process.hrtime.bigint();
+          await variants[v].call();
+          samples[v][i + k] = Number(process.hrtime.bigint() - started) / 1000;
+        }
+      }
+      i += size;
+    }
+    calls = i;
   }
-  const calls = i;
   const out = new Map<VariantKey, C1Block>();
   variants.forEach((variant, v) => {
     const sorted = samples[v].subarray(0, calls);
@@ -249,10 +273,11 @@ interface Rig {
   redis?: Redis;
   sidecar?: Sidecar;
   rawClients: grpc.Client[];
+  /** Diagnostic clients built without the facade, with their resolvers. */
+  extra: { client: ServiceClient; resolver: Resolver }[];
 }
 
 async function setUp(rig: Rig): Promise<{ variants: Variant[]; sidecarClient: ServiceClient }> {
-  findRedisServer(); // a clear error ("install it: apt-get install redis-server") before anything starts
   progress('starting redis-server (discovery registry)');
   rig.redisServer = await startRedisServer();
   progress(`redis on 127.0.0.1:${rig.redisServer.port}; starting the server process`);
@@ -290,10 +315,56 @@ async function setUp(rig: Rig): Promise<{ variants: Variant[]; sidecarClient: Se
     { key: 'sidecarToSidecarServer', label: 'sidecar client → SidecarServer', call: sidecarCaller(sidecarToSidecarServer), c64: false },
   ];
   if (DIAG) {
-    // Same raw client on its own channel, plus the traceparent header the sidecar adds to every call.
+    // Raw plus the traceparent header the sidecar adds to every call (what the header alone costs).
     const rawTrace = new grpc.Client(`127.0.0.1:${plainPort}`, grpc.credentials.createInsecure(), { ...DEFAULT_CHANNEL_OPTIONS });
     rig.rawClients.push(rawTrace);
     variants.push({ key: 'rawTraceparent', label: 'raw + traceparent → plain server', call: rawCaller(rawTrace, metadata, true), c64: true });
+    // The sidecar client with every optional layer off (no service breaker, retry, bulkhead, metrics):
+    // what remains is discovery view + p2c + deadline + instance breaker + metadata/trace.
+    const resolver = createResolver({ kind: 'redis', redis: rig.redis, service: PLAIN_SERVICE });
+    await resolver.start();
+    const minimal = new ServiceClient({
+      service: PLAIN_SERVICE,
+      definition,
+      resolver,
+      caller: { service: CALLER, instance: CALLER_INSTANCE },
+      auth: { token: TOKEN },
+      idempotentMethods: ['Echo'],
+      timeoutMs: TIMEOUT_MS,
+      serviceBreaker: false,
+      retry: false,
+      bulkhead: false,
+    });
+    rig.extra.push({ client: minimal, resolver });
+    variants.push({ key: 'sidecarMinimal', label: 'sidecar minimal → plain server', call: sidecarCaller(minimal), c64: true });
+    // The full sidecar client, with grpc-js's per-call caller-stack capture (`new Error()` in
+    // makeUnaryRequest) switched off on ITS channel only: what that one line costs the sidecar.
+    const resolver2 = createResolver({ kind: 'redis', redis: rig.redis, service: PLAIN_SERVICE });
+    await resolver2.start();
+    const noStack = new ServiceClient({
+      service: PLAIN_SERVICE,
+      definition,
+      resolver: resolver2,
+      caller: { service: CALLER, instance: CALLER_INSTANCE },
+      auth: { token: TOKEN },
+      idempotentMethods: ['Echo'],
+      timeoutMs: TIMEOUT_MS,
+      metrics: rig.sidecar.metrics,
+    });
+    rig.extra.push({ client: noStack, resolver: resolver2 });
+    await noStack.call('Echo', REQUEST); // creates the channel
+    const channel = (noStack as unknown as { pool: { get(instance: { address: string }): grpc.Client } }).pool.get({ address: `127.0.0.1:${plainPort}` });
+    const original = channel.makeUnaryRequest;
+    (channel as unknown as { makeUnaryRequest: (...args: unknown[]) => unknown }).makeUnaryRequest = function (this: grpc.Client, ...args: unknown[]) {
+      const limit = Error.stackTraceLimit;
+      Error.stackTraceLimit = 0;
+      try {
+        return (original as (...a: unknown[]) => unknown).apply(this, args);
+      } finally {
+        Error.stackTraceLimit = limit;
+      }
+    };
+    variants.push({ key: 'sidecarNoCallerStack', label: 'sidecar, no grpc caller stack', call: sidecarCaller(noStack), c64: true });
   }
   // One call each: a real failure (auth, discovery, proto) stops the bench with its message.
   for (const variant of variants) {
@@ -307,6 +378,10 @@ async function setUp(rig: Rig): Promise<{ variants: Variant[]; sidecarClient: Se
 }
 
 async function tearDown(rig: Rig): Promise<void> {
+  for (const { client, resolver } of rig.extra.splice(0)) {
+    client.shutdown();
+    await resolver.shutdown().catch(() => undefined);
+  }
   await rig.sidecar?.shutdown().catch(() => undefined);
   for (const client of rig.rawClients) client.close();
   rig.redis?.disconnect();
@@ -321,13 +396,19 @@ async function tearDown(rig: Rig): Promise<void> {
 
 /** Runs the whole bench; resolves when done (the caller exits). */
 export async function main(): Promise<void> {
-  const rig: Rig = { rawClients: [] };
+  const rig: Rig = { rawClients: [], extra: [] };
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals): void => {
-    progress(`${signal}: stopping`);
+    // Ctrl-C reaches this process twice (the terminal's process group, and the launcher forwarding
+    // it): clean up once and ignore the repeats.
+    if (stopping) return;
+    stopping = true;
+    progress(`${signal}: stopping the server process and redis`);
     void tearDown(rig).finally(() => process.exit(130));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  findRedisServer(); // fails at once, with how to install it, rather than after the in-process phases
   const profiled = (process.env['BENCH_PROFILE_VARIANT'] || undefined) as VariantKey | undefined;
 
   // ---- in-process figures first, before any network traffic shapes the JIT
@@ -420,7 +501,14 @@ export async function main(): Promise<void> {
       sidecarServerThroughputRatioC64: round(ratioC64('rawToSidecarServer', 'raw'), 3),
       endToEndP50AddedMicrosC1: round(pairedC1('sidecarToSidecarServer', 'raw', (x) => x.p50), 1),
       ...(DIAG
-        ? { traceparentHeaderP50AddedMicrosC1: round(pairedC1('rawTraceparent', 'raw', (x) => x.p50), 1), traceparentHeaderThroughputRatioC64: round(ratioC64('rawTraceparent', 'raw'), 3) }
+        ? {
+            traceparentHeaderP50AddedMicrosC1: round(pairedC1('rawTraceparent', 'raw', (x) => x.p50), 1),
+            traceparentHeaderThroughputRatioC64: round(ratioC64('rawTraceparent', 'raw'), 3),
+            minimalSidecarP50AddedMicrosC1: round(pairedC1('sidecarMinimal', 'raw', (x) => x.p50), 1),
+            minimalSidecarThroughputRatioC64: round(ratioC64('sidecarMinimal', 'raw'), 3),
+            noCallerStackSidecarP50AddedMicrosC1: round(pairedC1('sidecarNoCallerStack', 'raw', (x) => x.p50), 1),
+            noCallerStackSidecarThroughputRatioC64: round(ratioC64('sidecarNoCallerStack', 'raw'), 3),
+          }
         : {}),
       errorsC64: c64Variants.reduce((sum, v) => sum + errorsC64(v.key), 0),
       loadAverage1m: round(loadavg()[0], 2),
@@ -429,10 +517,10 @@ export async function main(): Promise<void> {
       targetsMet: {
         throughputRatioC64: throughputRatioC64 >= TARGETS.throughputRatioC64,
         p50AddedMicrosC1: p50AddedMicrosC1 <= TARGETS.p50AddedMicrosC1,
-        policyStackMicrosPerCall: policyStackMicrosPerCall <= TARGETS.policyStackMicrosPerCall,
+        policyStackMicrosPerCall: policy === undefined ? null : policyStackMicrosPerCall <= TARGETS.policyStackMicrosPerCall,
       },
     };
-    const met = figures['targetsMet'] as Record<string, boolean>;
+    const met = figures['targetsMet'] as Record<string, boolean | null>;
 
     // ---- human-readable table
     const fmt = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : 'n/a');
@@ -458,7 +546,7 @@ export async function main(): Promise<void> {
     }
     lines.push('(latencies in µs)');
     lines.push('');
-    const verdict = (ok: boolean): string => (ok ? 'met' : 'MISSED');
+    const verdict = (ok: boolean | null): string => (ok === null ? 'skipped' : ok ? 'met' : 'MISSED');
     const row = (name: string, value: string, target = '', ok = ''): string => `${pad(name, 58)}${pad(value, 14)}${pad(target, 9)}${ok}`;
     lines.push(row('figure', 'value', 'target', 'verdict'));
     lines.push(row('throughput ratio at c64 (sidecar / raw)', fmt(throughputRatioC64, 3), '≥ 0.90', verdict(met['throughputRatioC64'])));
@@ -474,6 +562,10 @@ export async function main(): Promise<void> {
     if (DIAG) {
       lines.push(row('(diag) traceparent header alone: p50 added at c1, µs', fmt(figures['traceparentHeaderP50AddedMicrosC1'] as number, 1)));
       lines.push(row('(diag) traceparent header alone: throughput ratio c64', fmt(figures['traceparentHeaderThroughputRatioC64'] as number, 3)));
+      lines.push(row('(diag) minimal sidecar client: p50 added at c1, µs', fmt(figures['minimalSidecarP50AddedMicrosC1'] as number, 1)));
+      lines.push(row('(diag) minimal sidecar client: throughput ratio c64', fmt(figures['minimalSidecarThroughputRatioC64'] as number, 3)));
+      lines.push(row('(diag) sidecar w/o grpc caller stack: p50 added c1, µs', fmt(figures['noCallerStackSidecarP50AddedMicrosC1'] as number, 1)));
+      lines.push(row('(diag) sidecar w/o grpc caller stack: ratio c64', fmt(figures['noCallerStackSidecarThroughputRatioC64'] as number, 3)));
     }
     for (const variant of c64Variants) {
       const failed = c64Of(variant.key).find((x) => x.firstError !== undefined);
