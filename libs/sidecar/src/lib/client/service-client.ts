@@ -299,12 +299,13 @@ export class ServiceClient {
       signal: options.signal ?? scope?.signal,
       deadline: Date.now() + timeoutMs,
     };
-    this.window.record('request');
+    this.window.recordRequest();
     const started = performance.now();
     try {
       const response = (await this.stack.execute((ctx) => this.attempt(definition, request, ctx, options, context.signal), context)) as Res;
-      this.window.record('success', performance.now() - started);
-      this.metrics?.clientCall(this.service, method, 'OK', (performance.now() - started) / 1000);
+      const ms = performance.now() - started;
+      this.window.recordSuccess(ms);
+      this.metrics?.clientCall(this.service, method, 'OK', ms / 1000);
       return response;
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;

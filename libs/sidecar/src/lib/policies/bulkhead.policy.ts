@@ -106,12 +106,25 @@ export class BulkheadPolicy implements IPolicy {
     }
   }
 
-  private async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+  private run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    // No async frame: the slot is released when `fn` settles (or throws synchronously).
+    let result: PromiseLike<T> | T;
     try {
-      return await fn(ctx);
-    } finally {
+      result = fn(ctx);
+    } catch (error) {
       this.release();
+      return Promise.reject(error);
     }
+    return Promise.resolve(result).then(
+      (value) => {
+        this.release();
+        return value;
+      },
+      (error: unknown) => {
+        this.release();
+        throw error;
+      },
+    );
   }
 
   private enqueue<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {

@@ -168,7 +168,20 @@ class DeadlineCall<T> implements PolicyContext, Expirable {
       this.reject = reject;
     });
     this.policy.scheduler.add(this);
-    void this.settle(fn);
+    // No async wrapper (one promise and await less per call): `fn` runs now, its result is followed directly.
+    try {
+      const result = fn(this);
+      if (isThenable(result)) {
+        result.then(
+          (value) => this.succeeded(value),
+          (error: unknown) => this.failed(error),
+        );
+      } else {
+        this.succeeded(result);
+      }
+    } catch (error) {
+      this.failed(error);
+    }
     return promise;
   }
 
@@ -188,17 +201,16 @@ class DeadlineCall<T> implements PolicyContext, Expirable {
     this.reject(error);
   }
 
-  private async settle(fn: PolicyFn<T>): Promise<void> {
-    try {
-      const value = await fn(this);
-      if (this.done) return;
-      this.finish();
-      this.resolve(value);
-    } catch (error) {
-      if (this.done) return;
-      this.finish();
-      this.reject(error);
-    }
+  private succeeded(value: T): void {
+    if (this.done) return;
+    this.finish();
+    this.resolve(value);
+  }
+
+  private failed(error: unknown): void {
+    if (this.done) return;
+    this.finish();
+    this.reject(error);
   }
 
   private finish(): void {
@@ -213,4 +225,8 @@ class DeadlineCall<T> implements PolicyContext, Expirable {
     this.outer.signal.removeEventListener('abort', this);
     this.scopeSignal?.removeEventListener('abort', this);
   }
+}
+
+function isThenable<T>(value: PromiseLike<T> | T): value is PromiseLike<T> {
+  return (typeof value === 'object' || typeof value === 'function') && value !== null && typeof (value as PromiseLike<T>).then === 'function';
 }

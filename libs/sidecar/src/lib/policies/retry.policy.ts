@@ -108,26 +108,34 @@ export class RetryPolicy implements IPolicy {
   execute<T>(fn: PolicyFn<T>, context?: Partial<PolicyContext> | AbortSignal): Promise<T> {
     const ctx = asPolicyContext(context);
     this.budget?.recordRequest();
-    return this.run(fn, ctx);
+    // First attempt without an async frame; only a failure enters the retry loop.
+    let first: PromiseLike<T> | T;
+    try {
+      first = fn(ctx);
+    } catch (error) {
+      return this.retry(fn, ctx, error);
+    }
+    return Promise.resolve(first).then(undefined, (error: unknown) => this.retry(fn, ctx, error));
   }
 
-  private async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    let attemptContext = ctx;
+  /** The attempts after the first one failed with `firstError`. */
+  private async retry<T>(fn: PolicyFn<T>, ctx: PolicyContext, firstError: unknown): Promise<T> {
+    let error = firstError;
     let attempts = 0;
     let previousDelay = 0;
     for (;;) {
+      attempts++;
+      const delay = this.nextDelay(error, ctx, attempts, previousDelay);
+      if (delay < 0) throw error;
+      if (delay > 0 && !(await sleep(delay, ctx))) {
+        this.giveUp(attempts, 'aborted', error, ctx);
+        throw error;
+      }
+      previousDelay = delay;
       try {
-        return await fn(attemptContext);
-      } catch (error) {
-        attempts++;
-        const delay = this.nextDelay(error, ctx, attempts, previousDelay);
-        if (delay < 0) throw error;
-        if (delay > 0 && !(await sleep(delay, ctx))) {
-          this.giveUp(attempts, 'aborted', error, ctx);
-          throw error;
-        }
-        previousDelay = delay;
-        attemptContext = new AttemptContext(ctx, ctx.attempt + attempts);
+        return await fn(new AttemptContext(ctx, ctx.attempt + attempts));
+      } catch (next) {
+        error = next;
       }
     }
   }
