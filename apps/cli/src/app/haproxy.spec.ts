@@ -28,9 +28,18 @@ describe('haproxy front door config', () => {
 
   it('retries failed requests on the other gateway so killing one is invisible', () => {
     const config = haproxyConfig(input);
-    expect(config).toMatch(/^\s+retry-on conn-failure empty-response 503$/m);
+    expect(config).toMatch(/^\s+retry-on conn-failure empty-response response-timeout 503$/m);
     expect(config).toMatch(/^\s+option redispatch 1$/m);
     expect(config).toMatch(/^\s+retries 2$/m);
+  });
+
+  it('bounds the wait on a hung gateway by the gateway deadlines, and repeats a post only with an Idempotency-Key', () => {
+    const config = haproxyConfig(input);
+    expect(config).toMatch(/^\s+timeout server 10s$/m);
+    expect(config).toMatch(/^\s+option http-buffer-request$/m);
+    expect(config).toMatch(/^\s+http-request set-timeout server 3s if METH_GET !\{ path_end \/image \}$/m);
+    expect(config).toMatch(/^\s+http-request set-timeout server 4s if \{ path_end \/likes \}$/m);
+    expect(config).toMatch(/^\s+http-request disable-l7-retry if METH_POST \{ path \/api\/posts \} !\{ req.hdr\(idempotency-key\) -m found \}$/m);
   });
 
   it('answers a JSON 503 with Retry-After when no gateway is ready, and serves a stats page', () => {

@@ -20,6 +20,13 @@ export interface HaproxyConfigInput {
 
 const NAME = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * How long the front door waits for a gateway's answer before it retries the request on the other
+ * gateway (what bounds the latency a hung gateway causes): above the gateway's own deadlines
+ * (GET feed 0.8 s, GET post 1 s, like 1.5 s + 0.3 s existence check, image 5 s, create 8 s).
+ */
+export const FRONT_DOOR_TIMEOUTS = { readMs: 3000, likeMs: 4000, serverMs: 10_000 } as const;
+
 function assertPort(name: string, port: number): void {
   if (!Number.isInteger(port) || port < 1 || port > 65535) throw new RangeError(`${name} must be a port from 1 to 65535; got ${port}`);
 }
@@ -27,8 +34,11 @@ function assertPort(name: string, port: number): void {
 /**
  * The HAProxy configuration of the front door: one HTTP frontend over the gateways, health-checked
  * on `GET /readyz` every 500 ms (down after 2 failures, up after 2 successes), and requests that
- * fail to connect, get an empty response or a 503 retried on the other gateway (`retry-on` +
- * `option redispatch`), so killing one gateway is invisible to clients.
+ * fail to connect, get an empty response, no answer within FRONT_DOOR_TIMEOUTS (a hung gateway)
+ * or a 503 retried on the other gateway (`retry-on` + `option redispatch`), so killing or hanging
+ * one gateway is invisible to clients. (HAProxy can repeat a request only when it fits in its
+ * buffer, 16 KB: larger uploads caught on a dying gateway fail, and the client retries them with
+ * their Idempotency-Key.)
  */
 export function haproxyConfig(input: HaproxyConfigInput): string {
   const bindHost = input.bindHost ?? LOCAL_HOST;
@@ -52,14 +62,18 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
     '    mode http',
     '    timeout connect 1s',
     '    timeout client 60s',
-    '    timeout server 60s',
+    '    # a gateway answers within its own deadlines (the longest: 8 s to create a post), so a gateway',
+    '    # silent for longer is hung (e.g. SIGSTOP): give up on it and retry (reads and likes: see the backend)',
+    `    timeout server ${FRONT_DOOR_TIMEOUTS.serverMs / 1000}s`,
     '    timeout http-request 10s',
     '    timeout queue 5s',
     '    timeout check 1s',
-    '    # a failed attempt (refused, empty response, 503) is retried, each retry on another gateway',
+    '    # a failed attempt (refused, empty response, no answer in time, 503) is retried, each retry on another gateway',
     '    retries 2',
     '    option redispatch 1',
-    '    retry-on conn-failure empty-response 503',
+    '    retry-on conn-failure empty-response response-timeout 503',
+    '    # keep request bodies (up to the 16 KB buffer) so that a request with a body can be repeated too',
+    '    option http-buffer-request',
     '',
     'frontend failsoft',
     `    bind ${bindHost}:${input.frontDoorPort}`,
@@ -72,6 +86,11 @@ export function haproxyConfig(input: HaproxyConfigInput): string {
     '    http-check expect status 200',
     `    default-server inter ${FRONT_DOOR.checkIntervalMs} fall ${FRONT_DOOR.fall} rise ${FRONT_DOOR.rise}`,
     `    http-error status 503 content-type application/json hdr Retry-After 1 string '${noGateway}'`,
+    '    # reads (deadlines <= 1 s) and likes (1.5 s) never wait long on a hung gateway before the retry',
+    `    http-request set-timeout server ${FRONT_DOOR_TIMEOUTS.readMs / 1000}s if METH_GET !{ path_end /image }`,
+    `    http-request set-timeout server ${FRONT_DOOR_TIMEOUTS.likeMs / 1000}s if { path_end /likes }`,
+    '    # a post is created again on the other gateway only with an Idempotency-Key (the gateway dedupes with it)',
+    '    http-request disable-l7-retry if METH_POST { path /api/posts } !{ req.hdr(idempotency-key) -m found }',
     ...input.gateways.map((g) => `    server ${g.id} ${g.host}:${g.port} check`),
   ];
   if (input.statsPort !== undefined) {

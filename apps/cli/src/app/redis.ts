@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { startSentinelTopology, type RedisProcessHandle, type SentinelTopology } from '@failsoft/testing';
+import { isProcessAlive, startSentinelTopology, type RedisProcessHandle, type SentinelTopology } from '@failsoft/testing';
 import { backoffDelay } from './supervisor';
 import { REDIS } from './topology';
 
 /**
- * Starts Redis behind Sentinel (1 master, 2 replicas, 3 sentinels, quorum 2, down-after 1 s) with
+ * Starts Redis behind Sentinel (1 master, 2 replicas, 3 sentinels, quorum 2, down-after 2 s) with
  * the jest-free harness of @failsoft/testing, its working dir placed under `parentDir`
  * (`.failsoft/redis/failsoft-sentinel-XXXX/`: configs and logs of every node).
  *
@@ -43,13 +43,19 @@ export interface WatchRedisOptions {
   stopping: () => boolean;
   initialBackoffMs?: number;
   maxBackoffMs?: number;
+  /**
+   * Called once when a sentinel of the topology exits, to bring it back (the platform restarts it
+   * from its own config under the supervisor); returns what to log. Without it, a dead sentinel
+   * stays dead (2 of 3 keep the quorum).
+   */
+  onSentinelExit?: (index: number, sentinel: { host: string; port: number; pid: number }) => string | undefined;
 }
 
 /**
  * Self-healing of the data nodes: when one exits (killed by chaos, crashed), it is restarted on its
  * port as a replica of the current master, after a failover when it was the master. Services are
- * never involved. Sentinels are not restarted (the harness has no API for it): a dead sentinel
- * stays dead until the next `failsoft up`, which the quorum of 2 out of 3 tolerates.
+ * never involved. A sentinel that exits is handed to `onSentinelExit` (the platform restarts it
+ * from its own config file); without it, it stays dead, which the quorum of 2 out of 3 tolerates.
  * @returns a function that stops watching.
  */
 export function watchRedis(topology: SentinelTopology, options: WatchRedisOptions): () => void {
@@ -100,11 +106,10 @@ export function watchRedis(topology: SentinelTopology, options: WatchRedisOption
     // a sentinel handle has no `exited`; poll its pid cheaply instead
     const timer = setInterval(() => {
       if (!active || options.stopping()) return clearInterval(timer);
-      try {
-        process.kill(sentinel.pid, 0);
-      } catch {
+      if (!isProcessAlive(sentinel.pid)) {
         clearInterval(timer);
-        options.log(`[redis] sentinel ${index + 1} :${sentinel.port} (pid ${sentinel.pid}) exited; it is not restarted (2 of 3 sentinels still make the quorum)`);
+        const restarted = options.onSentinelExit?.(index, sentinel);
+        options.log(`[redis] sentinel ${index + 1} :${sentinel.port} (pid ${sentinel.pid}) exited; ${restarted ?? 'it is not restarted (2 of 3 sentinels still make the quorum)'}`);
         options.onChange();
       }
     }, 1000);

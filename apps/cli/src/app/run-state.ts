@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 /** Where the local platform keeps its files, relative to the workspace root. */
 export const FAILSOFT_DIR = '.failsoft';
@@ -20,9 +20,20 @@ export interface FailsoftPaths {
   haproxyConfig: string;
 }
 
-/** The paths under `workspace`. */
-export function failsoftPaths(workspace: string): FailsoftPaths {
-  const root = join(workspace, FAILSOFT_DIR);
+/**
+ * Environment variable naming another folder than `<workspace>/.failsoft` for the platform's files
+ * (e.g. a test suite or a benchmark running its own platform beside a developer's `npm start`).
+ */
+export const STATE_DIR_ENV = 'FAILSOFT_STATE_DIR';
+
+/** The folder of the platform's files: `stateDir` when given, else `<workspace>/.failsoft`. */
+export function failsoftRoot(workspace: string, stateDir?: string): string {
+  return stateDir && stateDir.trim() !== '' ? resolve(workspace, stateDir) : join(workspace, FAILSOFT_DIR);
+}
+
+/** The paths under `workspace` (or under `stateDir`, see {@link STATE_DIR_ENV}). */
+export function failsoftPaths(workspace: string, stateDir?: string): FailsoftPaths {
+  const root = failsoftRoot(workspace, stateDir);
   return {
     root,
     logs: join(root, 'logs'),

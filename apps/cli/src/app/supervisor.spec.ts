@@ -48,6 +48,28 @@ describe('Supervisor (real child processes)', () => {
     expect(sup.status('crasher')?.restarts).toBeGreaterThanOrEqual(5);
   }, 20_000);
 
+  it('kill() signals the child as a crash would (restarted); stop() holds it down until startAgain()', async () => {
+    const sup = make();
+    sup.start({ id: 'likes-2', ...node(LONG_RUNNING) });
+    const first = sup.status('likes-2')?.pid as number;
+    expect(sup.kill('likes-2', 'SIGKILL')).toBe(first);
+    await waitUntil(() => sup.status('likes-2')?.pid !== first && sup.status('likes-2')?.state === 'running', { timeoutMs: 5000, message: 'a restart' });
+    const second = sup.status('likes-2')?.pid as number;
+    await sup.stop('likes-2', { signal: 'SIGKILL' });
+    expect(sup.status('likes-2')?.state).toBe('stopped');
+    await new Promise((resolve) => setTimeout(resolve, 200)); // well past the 20 ms backoff: still down
+    expect(sup.status('likes-2')?.state).toBe('stopped');
+    expect(isProcessAlive(second)).toBe(false);
+    expect(sup.kill('likes-2')).toBeUndefined(); // nothing to signal while held down
+    sup.startAgain('likes-2');
+    expect(sup.status('likes-2')?.state).toBe('running');
+    expect(isProcessAlive(sup.status('likes-2')?.pid as number)).toBe(true);
+    expect(sup.status('likes-2')?.restarts).toBe(2);
+    sup.startAgain('likes-2'); // running: left alone
+    expect(sup.status('likes-2')?.restarts).toBe(2);
+    expect(() => sup.kill('nope')).toThrow(/no process with id "nope"/);
+  }, 10_000);
+
   it('restarts a SIGKILLed child and names the signal', async () => {
     const sup = make();
     sup.start({ id: 'likes-1', ...node(LONG_RUNNING) });

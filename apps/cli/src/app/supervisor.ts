@@ -253,6 +253,39 @@ export class Supervisor extends EventEmitter<SupervisorEvents> {
   }
 
   /**
+   * Sends `signal` (default SIGKILL) to the current child of `id`, as a crash would: the
+   * supervisor restarts it as usual (SIGSTOP / SIGCONT just pause and resume it).
+   * @returns the pid signalled, or undefined when it has no live child (stopped, in backoff).
+   */
+  kill(id: string, signal: NodeJS.Signals = 'SIGKILL'): number | undefined {
+    const entry = this.processes.get(id);
+    if (!entry) throw new Error(`supervisor: no process with id ${JSON.stringify(id)}`);
+    const pid = entry.child?.pid;
+    if (pid === undefined) return undefined;
+    signalPid(pid, signal);
+    return pid;
+  }
+
+  /**
+   * Starts a process again that stop() held down (or that gave up with a configuration error),
+   * with a fresh backoff; a running process is left alone and one waiting in backoff starts now.
+   */
+  startAgain(id: string): void {
+    if (this.shuttingDown) throw new Error(`supervisor: cannot start ${id} while stopping`);
+    const entry = this.processes.get(id);
+    if (!entry) throw new Error(`supervisor: no process with id ${JSON.stringify(id)}`);
+    if (entry.state === 'stopping') throw new Error(`supervisor: ${id} is still stopping; await stop() before starting it again`);
+    if (entry.state === 'running') return;
+    if (entry.timer) {
+      clearTimeout(entry.timer);
+      entry.timer = undefined;
+    }
+    entry.consecutiveFailures = 0;
+    entry.restarts++;
+    this.spawn(entry);
+  }
+
+  /**
    * Stops one process for good (no restart): SIGCONT (in case it was SIGSTOPped), then `signal`
    * (default SIGTERM: the service drains), then SIGKILL after `timeoutMs`. Resolves once it has exited.
    */

@@ -1,6 +1,6 @@
 import { isProcessAlive, redisCommand } from '@failsoft/testing';
 import { probe } from '../readiness';
-import { failsoftPaths, readRunState, shortPath, type RunState } from '../run-state';
+import { failsoftPaths, readRunState, shortPath, STATE_DIR_ENV, type RunState } from '../run-state';
 import type { Command } from './command';
 
 /** Live view of one row. */
@@ -47,7 +47,7 @@ export const statusCommand: Command = {
   details: ['Reads .failsoft/run-state.json (written by failsoft up) and probes every instance.', 'Exit code 0 when everything is ready, 1 otherwise (not running, or something not ready).'],
   flags: [{ name: 'json', type: 'boolean', description: 'print the run-state with live health as JSON' }],
   async run(flags, ctx) {
-    const paths = failsoftPaths(ctx.workspace);
+    const paths = failsoftPaths(ctx.workspace, ctx.env[STATE_DIR_ENV]);
     let state: RunState | undefined;
     try {
       state = readRunState(paths.runState);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { UsageError, type ParsedFlags } from '../args';
 import { killLeftovers, runPlatform } from '../platform';
-import { failsoftPaths, readRunState } from '../run-state';
+import { failsoftPaths, readRunState, STATE_DIR_ENV } from '../run-state';
 import { DEFAULT_ZONES, FRONT_DOOR } from '../topology';
 import type { CliContext, Command } from './command';
 
@@ -75,7 +75,7 @@ async function runDetached(flags: ParsedFlags, ctx: CliContext): Promise<number>
 /** When the runner died without stopping (e.g. SIGKILL), kills the services and HAProxy it left behind. */
 function cleanUpAfter(runnerPid: number | undefined, code: number, ctx: CliContext): void {
   try {
-    const state = readRunState(failsoftPaths(ctx.workspace).runState);
+    const state = readRunState(failsoftPaths(ctx.workspace, ctx.env[STATE_DIR_ENV]).runState);
     if (!state || state.cliPid !== runnerPid || state.stoppedAt !== null) return;
     const killed = killLeftovers(state);
     if (killed.length) ctx.io.err(`failsoft up: the platform process ended abruptly (exit ${code}); killed the ${killed.length} processes it left behind`);
@@ -120,6 +120,7 @@ export const upCommand: Command = {
       logLevel: (flags['log-level'] as (typeof LOG_LEVELS)[number] | undefined) ?? 'info',
       startedAt,
       hasKillCommand: ctx.commandNames?.includes('kill') ?? false,
+      stateDir: ctx.env[STATE_DIR_ENV],
     });
   },
 };
