@@ -2,13 +2,12 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import { MAX_GRPC_MESSAGE_BYTES, likesServiceDefinition } from '@failsoft/contracts';
 import { SidecarModule, type SidecarModuleOptions } from '@failsoft/sidecar/nest';
 import type { StateRedis } from '@failsoft/state';
-import { STATE_REDIS, StateModule } from '@failsoft/state/nest';
+import { RedisHealthIndicator, STATE_REDIS, StateModule } from '@failsoft/state/nest';
 import { FEED_SETTINGS, feedSettings, type FeedConfig } from './feed.config';
 import { FeedHandlers } from './feed.handlers';
 import { LikeCountsService } from './like-counts.service';
 import { PostRepository } from './post.repository';
 import { PostStreamConsumer } from './post-stream.consumer';
-import { RedisReadinessCheck } from './redis-readiness.check';
 import { TimelineRepository } from './timeline.repository';
 import { TrendingJob } from './trending.job';
 
@@ -28,9 +27,11 @@ export class AppModule {
       imports: [
         StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME }, global: true }),
         SidecarModule.forRootAsync({
-          inject: [STATE_REDIS],
+          inject: [STATE_REDIS, RedisHealthIndicator],
           clients: ['likes'],
-          useFactory: (redis: StateRedis): SidecarModuleOptions => ({
+          useFactory: (redis: StateRedis, health: RedisHealthIndicator): SidecarModuleOptions => ({
+            // not ready (no traffic) while Redis is unreachable; liveness is unaffected
+            readinessChecks: { redis: () => health.isUp() },
             service: 'feed',
             instanceId: settings.instanceId,
             zone: config.ZONE,
@@ -63,7 +64,6 @@ export class AppModule {
         FeedHandlers,
         PostStreamConsumer,
         TrendingJob,
-        RedisReadinessCheck,
       ],
     };
   }

@@ -4,11 +4,10 @@ import { MAX_GRPC_MESSAGE_BYTES } from '@failsoft/contracts';
 import type { SidecarModuleOptions } from '@failsoft/sidecar/nest';
 import { SidecarModule } from '@failsoft/sidecar/nest';
 import type { StateRedis } from '@failsoft/state';
-import { STATE_REDIS, StateModule } from '@failsoft/state/nest';
+import { RedisHealthIndicator, STATE_REDIS, StateModule } from '@failsoft/state/nest';
 import type { LikesConfig } from './likes.config';
 import { LikesHandlers } from './likes.handlers';
 import { LikesRepository } from './likes.repository';
-import { RedisReadinessCheck } from './redis-readiness.check';
 
 /** The instance id of this process: `INSTANCE_ID`, else `likes-<host>-<pid>` (the sidecar's default). */
 export function likesInstanceId(config: LikesConfig): string {
@@ -30,8 +29,10 @@ export class AppModule {
       imports: [
         StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME }, global: true }),
         SidecarModule.forRootAsync({
-          inject: [STATE_REDIS],
-          useFactory: (redis: StateRedis): SidecarModuleOptions => ({
+          inject: [STATE_REDIS, RedisHealthIndicator],
+          useFactory: (redis: StateRedis, health: RedisHealthIndicator): SidecarModuleOptions => ({
+            // not ready (no traffic) while Redis is unreachable; liveness is unaffected
+            readinessChecks: { redis: () => health.isUp() },
             service: 'likes',
             instanceId,
             zone: config.ZONE,
@@ -47,7 +48,7 @@ export class AppModule {
           }),
         }),
       ],
-      providers: [LikesRepository, LikesHandlers, RedisReadinessCheck],
+      providers: [LikesRepository, LikesHandlers],
     };
   }
 }

@@ -1,9 +1,8 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { MAX_GRPC_MESSAGE_BYTES } from '@failsoft/contracts';
-import { SidecarModule } from '@failsoft/sidecar/nest';
+import { SidecarModule, type SidecarModuleOptions } from '@failsoft/sidecar/nest';
 import type { StateRedis } from '@failsoft/state';
-import { STATE_REDIS, StateModule } from '@failsoft/state/nest';
-import { RedisReadinessCheck } from './health/redis-readiness.check';
+import { RedisHealthIndicator, STATE_REDIS, StateModule } from '@failsoft/state/nest';
 import { PostsRepository } from './posts/posts.repository';
 import { CREATE_POST_IDEMPOTENCY_TTL_MS, PostsService } from './posts/posts.service';
 import { UploadHandlers } from './posts/upload.handlers';
@@ -42,8 +41,10 @@ export class AppModule {
           idempotency: { durable: false, lockTtlMs: 15_000, ttlMs: CREATE_POST_IDEMPOTENCY_TTL_MS },
         }),
         SidecarModule.forRootAsync({
-          inject: [STATE_REDIS],
-          useFactory: (redis: StateRedis) => ({
+          inject: [STATE_REDIS, RedisHealthIndicator],
+          useFactory: (redis: StateRedis, health: RedisHealthIndicator): SidecarModuleOptions => ({
+            // not ready (no traffic) while Redis is unreachable; liveness is unaffected
+            readinessChecks: { redis: () => health.isUp() },
             service: 'upload',
             instanceId: config.INSTANCE_ID,
             zone: config.ZONE,
@@ -63,7 +64,7 @@ export class AppModule {
           }),
         }),
       ],
-      providers: [{ provide: UPLOAD_OPTIONS, useValue: upload }, PostsRepository, PostsService, UploadHandlers, RedisReadinessCheck],
+      providers: [{ provide: UPLOAD_OPTIONS, useValue: upload }, PostsRepository, PostsService, UploadHandlers],
     };
   }
 }

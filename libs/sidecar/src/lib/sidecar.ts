@@ -11,7 +11,7 @@ import { createResolver, type ResolverOptions } from './discovery/create-resolve
 import { RedisRegistry, type Registration } from './discovery/redis.registry';
 import type { Resolver } from './discovery/resolver';
 import { RedisFaultRuleStore } from './faults/redis-fault-rule.store';
-import { Readiness } from './health/readiness';
+import { Readiness, type ReadinessCheck } from './health/readiness';
 import { SidecarServer, type SidecarServerOptions, type SidecarServerSnapshot } from './server/sidecar.server';
 import { createLogger, type Logger, type LogLevel } from './telemetry/logger';
 import { SidecarMetrics } from './telemetry/metrics';
@@ -53,6 +53,12 @@ export interface SidecarOptions {
   readonly logLevel?: LogLevel;
   /** Metrics (default a SidecarMetrics on its own registry). */
   readonly metrics?: SidecarMetrics;
+  /**
+   * Readiness checks by name (e.g. `{ redis: () => pingRedis() }`): the process is not ready
+   * (`/readyz` 503 naming the check, gRPC health NOT_SERVING) while one fails. More can be added
+   * later with `sidecar.readiness.addCheck(name, check)`.
+   */
+  readonly readinessChecks?: Readonly<Record<string, ReadinessCheck>>;
 }
 
 /** Options of `sidecar.client()`: ServiceClientOptions minus what the sidecar supplies. */
@@ -150,6 +156,10 @@ export class Sidecar {
       throw new InvalidOptionsError('sidecar.faultInjection needs sidecar.redis (rules are read from Redis); got faultInjection: true without redis');
     }
     this.logger = options.logger ?? createLogger({ service: this.service, instance: this.instanceId, level: options.logLevel ?? 'info' });
+    for (const [name, check] of Object.entries(assertObject('sidecar.readinessChecks', options.readinessChecks, true))) {
+      if (typeof check !== 'function') throw new InvalidOptionsError(`sidecar.readinessChecks.${name} must be a function returning a boolean; got ${show(check)}`);
+      this.readiness.addCheck(name, check as ReadinessCheck);
+    }
     this.ownsMetrics = options.metrics === undefined;
     this.metrics = options.metrics ?? new SidecarMetrics({ service: this.service, instance: this.instanceId });
   }

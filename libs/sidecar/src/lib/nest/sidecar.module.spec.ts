@@ -73,10 +73,10 @@ class FrontOptions implements SidecarOptionsFactory {
 @Module({ providers: [FrontOptions], exports: [FrontOptions] })
 class FrontOptionsModule {}
 
-async function backendApp(): Promise<INestApplication> {
+async function backendApp(readinessChecks?: SidecarModuleOptions['readinessChecks']): Promise<INestApplication> {
   const moduleRef = await Test.createTestingModule({
     imports: [
-      SidecarModule.forRoot({ service: 'echo', auth: { token }, redis: redis(), logLevel: 'error', discovery: { ttlMs: 3000, heartbeatMs: 500 }, server: { port: 0 } }),
+      SidecarModule.forRoot({ service: 'echo', auth: { token }, redis: redis(), logLevel: 'error', discovery: { ttlMs: 3000, heartbeatMs: 500 }, server: { port: 0 }, readinessChecks }),
       BackendHandlersModule,
     ],
   }).compile();
@@ -161,6 +161,22 @@ describe('SidecarModule', () => {
     const res = await fetch(`${frontUrl}/api/echo?m=x`);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ message: 'fallback' });
+  });
+
+  it('is not ready while a readiness check from the options fails, and names it', async () => {
+    let redisUp = false;
+    const backend = await backendApp({ redis: () => redisUp });
+    const url = await backend.getUrl();
+    const down = await waitUntil(async () => {
+      const res = await fetch(`${url}/readyz`);
+      return res.status === 503 ? res.text() : undefined;
+    }, { timeoutMs: 5000, message: '/readyz to report the failing check' });
+    expect(down).toContain('redis');
+    redisUp = true;
+    await waitUntil(async () => (await fetch(`${url}/readyz`)).status === 200, { timeoutMs: 10_000, message: '/readyz to recover once the check passes' });
+    expect(() => new Sidecar({ service: 'x', auth: { token }, readinessChecks: { redis: 'yes' as never } })).toThrow(
+      'sidecar.readinessChecks.redis must be a function returning a boolean; got "yes"',
+    );
   });
 
   it('refuses async options without a factory, naming what is missing', () => {

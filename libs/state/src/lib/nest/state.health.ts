@@ -38,6 +38,14 @@ export class RedisHealthIndicator {
     this.timeoutMs = assertInteger('health.timeoutMs', o['timeoutMs'] ?? 1000, 1);
   }
 
+  /**
+   * True when the connection answers (a readiness check: `readinessChecks: { redis: () => health.isUp() }`
+   * in the sidecar's options).
+   */
+  async isUp(): Promise<boolean> {
+    return (await this.check('redis')).redis.status === 'up';
+  }
+
   /** Checks the connection; the result is keyed by `key` (default `redis`). */
   async check<K extends string = 'redis'>(key: K = 'redis' as K): Promise<Record<K, RedisHealth>> {
     const result = (health: RedisHealth) => ({ [key]: health }) as Record<K, RedisHealth>;
