@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { redisCommand } from '@failsoft/testing';
+import { redisCommand, waitUntil } from '@failsoft/testing';
 import { describe as describeResult, type Api, type ApiResult, type LikeBody, type UploadFile } from './support/api';
 import { smallPng } from './support/images';
-import { figure, progress, startTestPlatform, stopTestPlatform, waitForFullService, type TestPlatform } from './support/platform';
+import { figure, gatewaySnapshots, progress, startTestPlatform, stopTestPlatform, waitForFullService, type TestPlatform } from './support/platform';
 
 /**
  * Likes are idempotent per (user, post) and consistent whichever gateway and likes instance serve
@@ -59,6 +59,15 @@ afterEach(async () => {
 describe('likes are idempotent and consistent', () => {
   it('200 concurrent likes by one user on one post count once', async () => {
     const postId = await newPost('liked 200 times at once');
+    // right after start a gateway may not have heard of the second likes instance yet: wait until
+    // every gateway's discovery view holds both, so the spread below is about balancing, not timing
+    await waitUntil(
+      async () =>
+        (await gatewaySnapshots(tp)).every(
+          (snapshot) => (snapshot.downstreams.find((d) => d.service === 'likes')?.instances.filter((i) => !i.ejected).length ?? 0) >= 2,
+        ),
+      { timeoutMs: 30_000, intervalMs: 200, message: 'both likes instances in every gateway view' },
+    );
     const servedBefore = await likesServed();
     const t = performance.now();
     const results: Array<ApiResult<LikeBody>> = await Promise.all(Array.from({ length: 200 }, () => tp.api.like(tp.tokens.bob, postId, 30_000)));
