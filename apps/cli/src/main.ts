@@ -14,6 +14,7 @@ async function main(): Promise<void> {
     io: {
       out: (text) => process.stdout.write(`${text}\n`),
       err: (text) => process.stderr.write(`${text}\n`),
+      ...(process.stderr.isTTY ? { rewrite: (line: string) => process.stderr.write(`\r\x1b[2K${line.slice(0, Math.max(20, (process.stderr.columns || 120) - 1))}`) } : {}),
     },
     workspace: workspaceRoot(),
     entry: __filename,

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 // The local platform's definition (`npm start`) is THE topology; docker compose and Kubernetes are
 // checked against it. These modules are pure (data and string builders), read here, never run.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { FRONT_DOOR, REDIS, SERVICES, instanceEnv, instanceIdentities, platformTopology, type InstanceIdentity } from '../../cli/src/app/topology';
+import { FRONT_DOOR, LOCAL_ONLY_ENV, REDIS, SERVICES, instanceEnv, instanceIdentities, platformTopology, type InstanceIdentity } from '../../cli/src/app/topology';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { CONTROL_TOKEN_ENV, CONTROL_URL_ENV } from '../../cli/src/app/control/control.constants';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { haproxyConfig } from '../../cli/src/app/haproxy';
 import { appOf, commandOf, composeConfig, portsOf, roleOf, type ComposeConfig, type ComposeService } from './support/compose';
@@ -53,6 +55,14 @@ describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/to
     for (const identity of instanceIdentities()) {
       const service = compose.services[identity.id];
       expect({ instance: identity.id, env: Object.keys(service?.environment ?? {}).sort() }).toEqual({ instance: identity.id, env: localEnvNames(identity) });
+    }
+  });
+
+  it('leaves the local-only variables unset (LOCAL_ONLY_ENV: the control channel of `failsoft up`)', () => {
+    for (const identity of instanceIdentities()) {
+      const localOnly = (LOCAL_ONLY_ENV[identity.service] ?? []).map((v) => v.name);
+      const set = Object.keys(compose.services[identity.id]?.environment ?? {});
+      expect({ instance: identity.id, localOnlySet: set.filter((name) => localOnly.includes(name)) }).toEqual({ instance: identity.id, localOnlySet: [] });
     }
   });
 
@@ -145,6 +155,15 @@ describe('deploy/k8s agrees with the local platform (apps/cli/src/app/topology.t
     }
   });
 
+  it('leaves the local-only variables unset (LOCAL_ONLY_ENV: the control channel of `failsoft up`)', () => {
+    for (const definition of SERVICES) {
+      const localOnly = (LOCAL_ONLY_ENV[definition.name] ?? []).map((v) => v.name);
+      const [container] = podSpecOf(deployment(objects, definition.name) as K8sObject).containers;
+      const set = container.env.map((e: { name: string }) => e.name);
+      expect({ service: definition.name, localOnlySet: set.filter((name: string) => localOnly.includes(name)) }).toEqual({ service: definition.name, localOnlySet: [] });
+    }
+  });
+
   it('runs the same command', () => {
     for (const definition of SERVICES) {
       const [container] = podSpecOf(deployment(objects, definition.name) as K8sObject).containers;
@@ -157,5 +176,18 @@ describe('deploy/k8s agrees with the local platform (apps/cli/src/app/topology.t
     expect(sets).toEqual({ redis: 1 + REDIS.replicas, sentinel: REDIS.sentinels });
     const config = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('failsoft-config-'));
     expect(config?.data.REDIS_MASTER_NAME).toBe(REDIS.masterName);
+  });
+});
+
+describe('the local-only variables (topology.ts LOCAL_ONLY_ENV)', () => {
+  it('are exactly the control-channel variables the local platform gives its gateways, each with a reason, none also in a service env list', () => {
+    expect(Object.fromEntries(Object.entries(LOCAL_ONLY_ENV).map(([service, vars]) => [service, (vars ?? []).map((v) => v.name).sort()]))).toEqual({
+      gateway: [CONTROL_TOKEN_ENV, CONTROL_URL_ENV].sort(),
+    });
+    for (const vars of Object.values(LOCAL_ONLY_ENV)) for (const v of vars ?? []) expect(v.reason.length).toBeGreaterThan(20);
+    for (const definition of SERVICES) {
+      const localOnly = (LOCAL_ONLY_ENV[definition.name] ?? []).map((v) => v.name);
+      expect({ service: definition.name, both: definition.env.filter((name) => localOnly.includes(name)) }).toEqual({ service: definition.name, both: [] });
+    }
   });
 });

@@ -14,19 +14,30 @@ export interface FlagSpec {
   /** Long name without dashes, e.g. `front-door-port`, `no-seed`. */
   name: string;
   /** `boolean` flags take no value; the others take one (`--name value` or `--name=value`). */
-  type: 'boolean' | 'port' | 'integer' | 'string' | 'choice';
+  type: 'boolean' | 'port' | 'integer' | 'string' | 'choice' | 'duration';
   description: string;
   /** Placeholder in help, e.g. `<port>`. */
   valueName?: string;
-  /** For `integer`. */
+  /** For `integer` (for `duration`: in ms, default 1). */
   min?: number;
   max?: number;
   /** For `choice`. */
   choices?: readonly string[];
 }
 
-/** Parsed flag values by name (booleans are true when present). */
+/** Parsed flag values by name (booleans are true when present); positional arguments by their name. */
 export type ParsedFlags = Record<string, string | number | boolean | undefined>;
+
+/** One positional argument of a command (e.g. `failsoft scenario <name>`), stored in {@link ParsedFlags} under `name`. */
+export interface PositionalSpec {
+  /** Key in the parsed flags, e.g. `scenario`. */
+  name: string;
+  /** Placeholder in help, e.g. `<name>|all`. */
+  valueName: string;
+  description: string;
+  /** Missing → a usage error (default false). */
+  required?: boolean;
+}
 
 function parseValue(command: string, spec: FlagSpec, raw: string): string | number {
   const flag = `--${spec.name}`;
@@ -43,6 +54,15 @@ function parseValue(command: string, spec: FlagSpec, raw: string): string | numb
       if (!/^-?\d+$/.test(raw) || value < min || value > max) throw new UsageError(`${command}: ${flag} must be an integer from ${min} to ${max}; got ${JSON.stringify(raw)}`);
       return value;
     }
+    case 'duration': {
+      const value = parseDuration(raw);
+      const min = spec.min ?? 1;
+      const max = spec.max ?? 86_400_000;
+      if (value === undefined || value < min || value > max) {
+        throw new UsageError(`${command}: ${flag} must be a duration from ${formatDuration(min)} to ${formatDuration(max)} like 500ms, 3s, 2m or plain milliseconds; got ${JSON.stringify(raw)}`);
+      }
+      return value;
+    }
     case 'choice':
       if (!spec.choices?.includes(raw)) throw new UsageError(`${command}: ${flag} must be one of ${spec.choices?.join(', ')}; got ${JSON.stringify(raw)}`);
       return raw;
@@ -54,14 +74,19 @@ function parseValue(command: string, spec: FlagSpec, raw: string): string | numb
 
 /**
  * Parses `argv` (the words after the command name) against `specs`. Accepts `--flag value` and
- * `--flag=value`; rejects unknown flags, missing or bad values and positional arguments, with a
- * message naming the command and the flag.
+ * `--flag=value`; rejects unknown flags, missing or bad values and positional arguments beyond
+ * `positionals` (each stored under its name), with a message naming the command and the flag.
  * @throws UsageError
  */
-export function parseFlags(command: string, specs: readonly FlagSpec[], argv: readonly string[]): ParsedFlags {
+export function parseFlags(command: string, specs: readonly FlagSpec[], argv: readonly string[], positionals: readonly PositionalSpec[] = []): ParsedFlags {
   const out: ParsedFlags = {};
+  let position = 0;
   for (let i = 0; i < argv.length; i++) {
     const word = argv[i];
+    if (!word.startsWith('-') && position < positionals.length) {
+      out[positionals[position++].name] = word;
+      continue;
+    }
     if (!word.startsWith('--') || word === '--') {
       throw new UsageError(`${command}: unexpected argument ${JSON.stringify(word)}${word.startsWith('-') && word !== '--' ? ' (flags are spelled --name)' : ''}`);
     }
@@ -85,7 +110,28 @@ export function parseFlags(command: string, specs: readonly FlagSpec[], argv: re
     if (raw === undefined) throw new UsageError(`${command}: --${name} needs a value ${spec.valueName ?? '<value>'}`);
     out[name] = parseValue(command, spec, raw);
   }
+  const missing = positionals.slice(position).find((p) => p.required);
+  if (missing) throw new UsageError(`${command}: missing ${missing.valueName} (${missing.description})`);
   return out;
+}
+
+/**
+ * Milliseconds of a duration: `500ms`, `3s`, `1.5s`, `2m`, `1h`, or a plain number of ms (`250`).
+ * Undefined when it is not one (`3x`, `-1s`, `s`, '').
+ */
+export function parseDuration(raw: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
+  if (!match) return undefined;
+  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
+  return Math.round(Number(match[1]) * factor);
+}
+
+/** A duration for messages: `500ms`, `3s`, `2m`, `1.5s`. */
+export function formatDuration(ms: number): string {
+  if (ms % 3_600_000 === 0 && ms > 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0 && ms > 0) return `${ms / 60_000}m`;
+  if (ms >= 1000) return `${Number((ms / 1000).toFixed(2))}s`;
+  return `${ms}ms`;
 }
 
 /** Edit distance, for "did you mean" hints. */

@@ -22,6 +22,7 @@ export function commandHelp(command: Command): string {
     `Usage: ${command.usage}`,
     '',
     command.summary,
+    ...(command.positionals?.length ? ['', 'Arguments:', ...command.positionals.map((p) => `  ${p.valueName}  ${p.description}`)] : []),
     ...(command.details?.length ? ['', ...command.details] : []),
     ...(command.flags.length ? ['', 'Flags:', ...formatFlags(command.flags), '  --help  show this help'] : ['', 'Flags:', '  --help  show this help']),
   ].join('\n');
@@ -52,7 +53,7 @@ export async function runCli(argv: readonly string[], ctx: CliContext, commands:
   }
   let flags;
   try {
-    flags = parseFlags(`failsoft ${command.name}`, command.flags, rest);
+    flags = parseFlags(`failsoft ${command.name}`, command.flags, rest, command.positionals);
   } catch (error) {
     if (error instanceof UsageError) {
       ctx.io.err(`${error.message}\nRun 'failsoft ${command.name} --help' for its flags.`);

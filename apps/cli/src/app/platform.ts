@@ -3,7 +3,10 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { findRedisServer, getFreePort, isProcessAlive, parseInfo, redisCommand, waitUntil, type Address, type SentinelTopology } from '@failsoft/testing';
 import { buildProjects, staleServices } from './build';
+import { platformChaosTarget } from './chaos/platform-chaos-target';
 import type { CliContext } from './commands/command';
+import { CONTROL_TOKEN_ENV, CONTROL_URL_ENV } from './control/control.constants';
+import { startControlServer, type ControlServer } from './control/control.server';
 import { checkHaproxyConfig, findHaproxy, haproxyConfig, missingHaproxyWarning } from './haproxy';
 import { probe, waitForReady, type NotReady, type ReadinessTarget } from './readiness';
 import { startRedis, watchRedis } from './redis';
@@ -61,6 +64,11 @@ export interface StartPlatformOptions {
   requireReady?: boolean;
   /** How long services get to drain on SIGTERM before SIGKILL (default 10 s). */
   drainTimeoutMs?: number;
+  /**
+   * Serve the control channel (chaos over loopback HTTP, see control/control.server.ts; its URL and
+   * token go in the run-state file and to the gateways) (default true).
+   */
+  control?: boolean;
 }
 
 /** One supervised process of a running platform (service instance, `haproxy`, or a restarted `sentinel-N`). */
@@ -170,7 +178,7 @@ export interface Platform {
 const DRAIN_TIMEOUT_MS = 10_000;
 
 /** Variables the platform sets for its children: never inherited from the caller's shell. */
-const OWN_ENV = new Set<string>([...COMMON_ENV, 'GRPC_PORT', 'AUTH_SECRET', 'FAILSOFT_UP_RUNNER', 'FAILSOFT_STARTED_AT']);
+const OWN_ENV = new Set<string>([...COMMON_ENV, 'GRPC_PORT', 'AUTH_SECRET', 'FAILSOFT_UP_RUNNER', 'FAILSOFT_STARTED_AT', CONTROL_URL_ENV, CONTROL_TOKEN_ENV]);
 
 /** True when `port` can be bound on `host` right now. */
 export function isPortFree(port: number, host = LOCAL_HOST): Promise<boolean> {
@@ -283,6 +291,7 @@ class LocalPlatform implements Platform {
   private plans: InstancePlan[] = [];
   private lastMaster: Address | null = null;
   private readonly heldSentinels = new Set<number>();
+  private control: ControlServer | undefined;
   private readonly state: RunState;
   private stopping: Promise<void> | undefined;
   private resolveStopped!: () => void;
@@ -292,7 +301,7 @@ class LocalPlatform implements Platform {
 
   constructor(
     private readonly options: Required<Pick<StartPlatformOptions, 'frontDoorPort' | 'zones' | 'seed' | 'readyTimeoutMs' | 'logLevel' | 'build'>> &
-      Pick<StartPlatformOptions, 'env' | 'stateDir'> & { workspace: string; startedAt: number; hasKillCommand: boolean; drainTimeoutMs?: number },
+      Pick<StartPlatformOptions, 'env' | 'stateDir' | 'control'> & { workspace: string; startedAt: number; hasKillCommand: boolean; drainTimeoutMs?: number },
     io: { say: (line: string) => void; warn: (line: string) => void },
   ) {
     this.workspace = options.workspace;
@@ -478,7 +487,16 @@ class LocalPlatform implements Platform {
     this.save();
     if (this.stopping) return;
 
-    // 4. services, under the supervisor
+    // 4. the control channel (chaos commands, the console's buttons through the gateways), then the services under the supervisor
+    const controlEnv: Record<string, string> = {};
+    if (options.control !== false) {
+      this.control = await startControlServer({ target: platformChaosTarget(this), log: say });
+      this.state.control = { url: this.control.url, token: this.control.token };
+      controlEnv[CONTROL_URL_ENV] = this.control.url;
+      controlEnv[CONTROL_TOKEN_ENV] = this.control.token;
+      this.save();
+      if (this.stopping) return;
+    }
     const extraEnv = Object.fromEntries(Object.entries(options.env ?? {}).filter(([name]) => !OWN_ENV.has(name)));
     const baseEnv = { ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !OWN_ENV.has(name))), ...extraEnv };
     for (const plan of this.plans) {
@@ -486,7 +504,7 @@ class LocalPlatform implements Platform {
         id: plan.id,
         command: process.execPath,
         args: [join(workspace, plan.main)],
-        env: { ...baseEnv, ...plan.env },
+        env: { ...baseEnv, ...plan.env, ...(plan.service === 'gateway' ? controlEnv : {}) },
         cwd: workspace,
         logFile: join(paths.logs, `${plan.id}.log`),
       });
@@ -608,6 +626,8 @@ class LocalPlatform implements Platform {
       const t = Date.now();
       this.abort.abort();
       this.supervisor.beginShutdown();
+      await this.control?.close();
+      delete this.state.control;
       this.say(`\n[stop] ${reason}: stopping the services (SIGTERM, up to ${this.drainTimeoutMs / 1000} s to drain; Ctrl-C again to kill at once)`);
       await this.supervisor.stopAll({ ids: this.plans.map((p) => p.id), timeoutMs: this.drainTimeoutMs });
       if (this.supervisor.status('haproxy')) {
@@ -869,6 +889,7 @@ function defaults(options: StartPlatformOptions): ConstructorParameters<typeof L
     build: options.build ?? true,
     env: options.env,
     drainTimeoutMs: options.drainTimeoutMs,
+    control: options.control ?? true,
     startedAt: Date.now(),
     hasKillCommand: false,
   };

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 /** Where the local platform keeps its files, relative to the workspace root. */
@@ -107,16 +107,25 @@ export interface RunState {
     dir: string | null;
   };
   processes: ProcessState[];
+  /**
+   * The control channel of the running platform (chaos commands, the console): loopback HTTP and
+   * its bearer token (the file is written with mode 0600 for this). Absent before it started.
+   */
+  control?: { url: string; token: string };
   /** Relative to the workspace. */
   secretsFile: string;
   logsDir: string;
 }
 
-/** Writes the run-state atomically (temp file + rename), so readers never see half a file. */
+/**
+ * Writes the run-state atomically (temp file + rename), so readers never see half a file; mode
+ * 0600 (it holds the control channel's token).
+ */
 export function writeRunState(file: string, state: RunState): void {
   mkdirSync(dirname(file), { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+  writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(tmp, 0o600); // an older temp file may have had another mode
   renameSync(tmp, file);
 }
 

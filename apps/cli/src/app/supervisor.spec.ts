@@ -141,8 +141,10 @@ describe('Supervisor (real child processes)', () => {
 
   it('SIGKILLs a child that ignores SIGTERM after the stop timeout', async () => {
     const sup = make({ stopTimeoutMs: 300 });
-    sup.start({ id: 'stubborn', ...node('process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)') });
-    await new Promise((resolve) => setTimeout(resolve, 300)); // let it install its handler
+    const logFile = join(dir, 'stubborn.log');
+    sup.start({ id: 'stubborn', logFile, ...node('process.on("SIGTERM", () => {}); console.log("ready"); setInterval(() => {}, 1000)') });
+    // it prints "ready" once its handler is installed (a fixed pause was flaky on a busy machine)
+    await waitUntil(() => readFileSync(logFile, 'utf8').includes('\nready'), { timeoutMs: 10_000, intervalMs: 20, message: 'the stubborn child to install its SIGTERM handler' });
     const pid = sup.status('stubborn')?.pid as number;
     await sup.stopAll();
     expect(isProcessAlive(pid)).toBe(false);

@@ -53,6 +53,29 @@ export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'gateway', instances: 2, grpc: false, public: true, env: [...COMMON_ENV, 'AUTH_SECRET'], main: serviceMain('gateway') },
 ];
 
+/** An optional variable that only the local platform sets (see {@link LOCAL_ONLY_ENV}). */
+export interface LocalOnlyVariable {
+  readonly name: string;
+  /** Why only `failsoft up` sets it, and what the service does without it. */
+  readonly reason: string;
+}
+
+/**
+ * Optional variables that only `failsoft up` sets, by service, with the reason. They are not part
+ * of {@link ServiceDefinition.env} (the names every deployment sets): docker compose and Kubernetes
+ * leave them unset and the service runs without them. apps/deploy-e2e checks that no other
+ * deployment sets them; the platform adds them when it spawns the instances.
+ */
+export const LOCAL_ONLY_ENV: Readonly<Partial<Record<ServiceName, readonly LocalOnlyVariable[]>>> = {
+  gateway: [
+    {
+      name: 'FAILSOFT_CONTROL_URL',
+      reason: "the control channel of `failsoft up` (loopback HTTP), which the console's buttons go through; without it (compose, Kubernetes) the console is read-only and says why",
+    },
+    { name: 'FAILSOFT_CONTROL_TOKEN', reason: 'the bearer token of that control channel, a fresh secret per `failsoft up`' },
+  ],
+};
+
 /** Redis behind Sentinel, demo-tuned (DESIGN.md: 1 master + 2 replicas, 3 sentinels, quorum 2). */
 export const REDIS = {
   masterName: 'failsoft',

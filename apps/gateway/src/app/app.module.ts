@@ -8,6 +8,7 @@ import { SessionTokenService } from './auth/session-token.service';
 import { SignedInGuard } from './auth/signed-in.guard';
 import { ViewerGuard } from './auth/viewer.guard';
 import { ApiHeadersMiddleware } from './common/api-headers.middleware';
+import { ConsoleModule } from './console/console.module';
 import { RouteCatalogService } from './common/route-catalog.service';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
 import { FeedController } from './feed/feed.controller';
@@ -25,6 +26,7 @@ import { PostsController } from './posts/posts.controller';
 import { PostsService } from './posts/posts.service';
 import { RateLimiterService } from './rate-limit/rate-limiter.service';
 import { WriteRateLimitGuard } from './rate-limit/write-rate-limit.guard';
+import { WebModule } from './web/web.module';
 
 /**
  * Root module of the gateway, the public HTTP edge: the REST JSON API on HTTP_PORT plus the
@@ -45,6 +47,7 @@ export class AppModule implements NestModule {
       module: AppModule,
       imports: [
         DiscoveryModule,
+        WebModule.forRoot(),
         StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME }, global: true }),
         SidecarModule.forRootAsync({
           inject: [STATE_REDIS],
@@ -59,6 +62,7 @@ export class AppModule implements NestModule {
             clients: gatewayClients(config),
           }),
         }),
+        ConsoleModule.forRoot(config),
       ],
       controllers: [AuthController, FeedController, PostsController, LikesController, HealthController, OpenApiController],
       providers: [

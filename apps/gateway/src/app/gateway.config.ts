@@ -29,6 +29,14 @@ export const gatewayEnvSchema = {
   UPLOAD_MAX_BYTES: env.int(1024, MAX_GRPC_MESSAGE_BYTES - 2 * GRPC_ENVELOPE_BYTES, { default: 10 * 1024 * 1024 }),
   /** How long a downstream's service breaker stays open before a probe, in ms (also the upper bound of `Retry-After`). */
   BREAKER_RESET_MS: env.int(250, 120_000, { default: 5000 }),
+  /**
+   * Base URL of the control channel of `failsoft up` (e.g. `http://127.0.0.1:7070`), which the
+   * console's buttons (kill, revive, failover, faults) go through. Local platform only, optional:
+   * unset (docker compose, Kubernetes) the console shows the topology with its buttons disabled.
+   */
+  FAILSOFT_CONTROL_URL: env.string({ default: '', pattern: /^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/ }),
+  /** Bearer token of the control channel (set together with FAILSOFT_CONTROL_URL). */
+  FAILSOFT_CONTROL_TOKEN: env.string({ default: '', minLength: 16 }),
 };
 
 /** The validated gateway configuration. */

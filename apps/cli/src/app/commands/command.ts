@@ -1,4 +1,4 @@
-import type { FlagSpec, ParsedFlags } from '../args';
+import type { FlagSpec, ParsedFlags, PositionalSpec } from '../args';
 
 /** Where a command writes (injectable for specs). */
 export interface CliIo {
@@ -6,6 +6,11 @@ export interface CliIo {
   out(text: string): void;
   /** A line (or lines) of diagnostics, to stderr. */
   err(text: string): void;
+  /**
+   * Rewrites the current stderr line in place (a live progress line), when stderr is a terminal;
+   * absent otherwise (then progress goes through {@link err}, one line at a time).
+   */
+  rewrite?(line: string): void;
 }
 
 /** What every command gets. */
@@ -31,6 +36,8 @@ export interface Command {
   /** Usage line, e.g. `failsoft up [--front-door-port <port>] ...`. */
   usage: string;
   flags: readonly FlagSpec[];
+  /** Positional arguments, in order (e.g. `kill <id>`), parsed into the flags under their names. */
+  positionals?: readonly PositionalSpec[];
   /** Extra help paragraphs. */
   details?: readonly string[];
   /** Runs the command; resolves with the process exit code. */

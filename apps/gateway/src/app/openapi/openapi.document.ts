@@ -1,5 +1,6 @@
 import { CONTRACT_LIMITS } from '@failsoft/contracts';
 import { DEMO_USERS } from '../auth/demo-users';
+import { CONSOLE_OPENAPI_PATHS } from '../console/console.openapi';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
@@ -45,6 +46,7 @@ export const OPENAPI_DOCUMENT = Object.freeze({
     { name: 'feed', description: 'Timeline and trending posts.' },
     { name: 'posts', description: 'Posts, images and likes.' },
     { name: 'operations', description: 'Health, probes, metrics and this document.' },
+    { name: 'console', description: 'The mesh console at /console: live topology, traffic and (local platform only) chaos actions.' },
   ],
   paths: {
     '/api/auth/sign-in': {
@@ -220,6 +222,7 @@ export const OPENAPI_DOCUMENT = Object.freeze({
     '/metrics': {
       get: { tags: ['operations'], operationId: 'metrics', summary: 'Prometheus metrics of the sidecar', responses: { '200': text('Prometheus text format.') } },
     },
+    ...CONSOLE_OPENAPI_PATHS,
     '/snapshot': {
       get: { tags: ['operations'], operationId: 'snapshot', summary: "The sidecar's live state (instances, breakers, rates)", responses: { '200': json({ type: 'object' }, 'The snapshot.') } },
     },

@@ -1,0 +1,273 @@
+import type { ChaosTarget } from '../chaos/chaos-target';
+import { DEMO_USERS, LoadApi } from '../load/api-client';
+import { LoadGenerator } from '../load/load-generator';
+import type { ReadBackResult } from '../load/read-back';
+import { errorsByCause, figuresByEndpoint, figuresOf, type Endpoint, type Figures, type SecondBucket, perSecond } from '../load/stats';
+import type { FaultContext, ScenarioDefinition } from './scenario';
+import { DELAY_RULE_ID, SCENARIO_SERVICES } from './scenarios';
+import { judge, targetFor, type ScenarioTarget } from './targets';
+
+/** Durations of a run: full (`failsoft scenario`) or `--short` (CI). */
+export interface Timing {
+  /** Load before the fault. */
+  warmMs: number;
+  /** Fault length of scenarios that do not set their own. */
+  faultMs: number;
+  /** Load kept running after the recovery. */
+  tailMs: number;
+  /** Requests per second. */
+  rate: number;
+}
+
+/** Full-length runs. */
+export const FULL_TIMING: Timing = { warmMs: 5000, faultMs: 20_000, tailMs: 3000, rate: 20 };
+/** `--short` runs (CI): every scenario in seconds. */
+export const SHORT_TIMING: Timing = { warmMs: 2500, faultMs: 6000, tailMs: 1500, rate: 15 };
+
+/** Options of {@link runScenario}. */
+export interface RunOptions {
+  target: ChaosTarget;
+  short?: boolean;
+  /** Overrides the timing's rate. */
+  rate?: number;
+  /** Permanent progress lines. */
+  log(line: string): void;
+  /** The live progress line (default: none). */
+  progress?(line: string): void;
+  /** Write budget per user per second of the load (default 2: under the gateway's default rate limit). */
+  writesPerUserPerSecond?: number;
+  /** Bound of the steady-state check and of the recovery (default 120 s). */
+  recoveryTimeoutMs?: number;
+  /** Read-back settle window (default 30 s). */
+  settleMs?: number;
+  random?: () => number;
+}
+
+/** A moment on a scenario's chart. */
+export interface ScenarioEvent {
+  /** Ms since the load started. */
+  atMs: number;
+  label: string;
+}
+
+/** Everything measured in one scenario. */
+export interface ScenarioResult {
+  name: string;
+  title: string;
+  startedAt: string;
+  /** 2xx (degraded included) over all requests of the run. */
+  availability: number;
+  degradedShare: number;
+  /** p99 latency of the requests started during the fault. */
+  p99Ms: number;
+  /** From the fault's end until everything was healthy and the API served non-degraded; null when it did not recover in time. */
+  recoverySeconds: number | null;
+  lostAcknowledgedWrites: number;
+  acknowledgedWrites: number;
+  /** Acknowledged writes the read-back could not judge (no verdict in the settle window). */
+  unverifiedWrites: number;
+  /** (user, post) like states not judged (their last op failed the other way). */
+  uncertainLikeStates: number;
+  requests: number;
+  endpoints: Record<Endpoint, Pick<Figures, 'requests' | 'ok' | 'degraded' | 'errors' | 'availability' | 'p99Ms'>>;
+  errorsByCause: Array<{ cause: string; count: number }>;
+  /** The fault window, ms since the load started. */
+  fault: { startMs: number; endMs: number };
+  /** When the platform was whole again (ms since the load started), null when it was not. */
+  recoveredAtMs: number | null;
+  durationMs: number;
+  perSecond: SecondBucket[];
+  events: ScenarioEvent[];
+  lost: ReadBackResult['lost'];
+  steady: boolean;
+  error?: string;
+  target: ScenarioTarget;
+  met: boolean;
+  misses: string[];
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+}
+
+/**
+ * Why the API does not serve cleanly right now (undefined when it does): every gateway's
+ * `/api/health` says `ok`, and the front door serves a non-degraded feed (twice: both gateways).
+ */
+async function apiNotClean(api: LoadApi, token: string, gateways: readonly string[]): Promise<string | undefined> {
+  for (const gateway of gateways) {
+    const health = await new LoadApi(gateway, 3000).health();
+    if (health.status !== 200) return `${gateway}/api/health ${health.status || health.error}`;
+    if (health.json?.status !== 'ok') return `${gateway}/api/health says ${health.json?.status} (degraded: ${health.json?.degraded?.join(', ')})`;
+  }
+  for (let i = 0; i < 2; i++) {
+    const feed = await api.feed(token, 20);
+    if (feed.status !== 200) return `GET /api/feed ${feed.status || feed.error}`;
+    if ((feed.json?.degraded?.length ?? 0) > 0) return `GET /api/feed is degraded (${feed.json?.degraded?.join(', ')})`;
+  }
+  return undefined;
+}
+
+/** Waits until the platform is whole and the API serves non-degraded. @throws naming what is still wrong after `timeoutMs`. */
+export async function waitForFullService(target: ChaosTarget, api: LoadApi, token: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  await target.waitForHealthy(timeoutMs);
+  const status = await target.status();
+  const gateways = status.instances.filter((i) => i.service === 'gateway' && i.url).map((i) => i.url as string);
+  let why: string | undefined = 'not checked';
+  while (Date.now() < deadline) {
+    why = await apiNotClean(api, token, gateways);
+    if (why === undefined) return;
+    await sleep(250);
+  }
+  throw new Error(`the API does not serve cleanly after ${Math.round(timeoutMs / 1000)} s: ${why}`);
+}
+
+/**
+ * Best effort after a failed scenario: revives every instance, resumes Redis, revives the
+ * sentinels and removes the delay rule, so the next scenario starts from a whole platform.
+ */
+export async function restoreEverything(target: ChaosTarget, log: (line: string) => void): Promise<void> {
+  const attempt = async (what: string, fn: () => Promise<unknown>): Promise<void> => {
+    try {
+      await fn();
+    } catch (error) {
+      log(`[restore] ${what}: ${(error as Error).message}`);
+    }
+  };
+  for (const service of SCENARIO_SERVICES) {
+    const ids = await target.instancesOf(service).catch(() => [] as string[]);
+    for (const id of ids) await attempt(`revive ${id}`, () => target.revive(id));
+  }
+  await attempt('resume Redis', () => target.redisResume());
+  for (let i = 0; i < 3; i++) await attempt(`revive sentinel ${i}`, () => target.reviveSentinel(i));
+  await attempt(`remove fault rule ${DELAY_RULE_ID}`, () => target.removeFault(DELAY_RULE_ID));
+}
+
+/**
+ * Runs one scenario: steady-state check (everything healthy, the API not degraded), load, fault
+ * (inject, hold, end), recovery (timed from the fault's end until everything is healthy and the API
+ * serves non-degraded), more load, then the read-back of every acknowledged write; judged against
+ * its target.
+ */
+export async function runScenario(definition: ScenarioDefinition, options: RunOptions): Promise<ScenarioResult> {
+  const timing = options.short ? SHORT_TIMING : FULL_TIMING;
+  const rate = options.rate ?? timing.rate;
+  const faultMs = definition.faultMs ? (options.short ? definition.faultMs.short : definition.faultMs.full) : timing.faultMs;
+  const recoveryTimeoutMs = options.recoveryTimeoutMs ?? 120_000;
+  const target = targetFor(definition.exempt, Math.round(recoveryTimeoutMs / 1000));
+  const startedAt = new Date().toISOString();
+  const log = (line: string): void => options.log(`[${definition.name}] ${line}`);
+  const api = new LoadApi(options.target.url, 10_000);
+  const events: ScenarioEvent[] = [];
+  let error: string | undefined;
+  let steady = true;
+
+  // 1. steady state
+  log(`steady-state check: everything healthy, the API not degraded`);
+  try {
+    const token = await api.signIn(DEMO_USERS[0]);
+    await waitForFullService(options.target, api, token, recoveryTimeoutMs);
+  } catch (e) {
+    steady = false;
+    error = `steady-state check failed: ${(e as Error).message}`;
+  }
+
+  let load: LoadGenerator | undefined;
+  let faultStart = 0;
+  let faultEnd = 0;
+  let recoveredAtMs: number | null = null;
+  let recoverySeconds: number | null = null;
+  let ticker: NodeJS.Timeout | undefined;
+  if (steady) {
+    try {
+      load = await LoadGenerator.prepare({ url: options.target.url, rate, writesPerUserPerSecond: options.writesPerUserPerSecond });
+      const l = load;
+      const token = l.tokens.get(DEMO_USERS[0]) as string;
+      l.start();
+      ticker = setInterval(() => options.progress?.(l.progressLine(definition.name)), 1000);
+      log(`load ${rate}/s; fault in ${timing.warmMs / 1000} s`);
+      await sleep(timing.warmMs);
+      // 2. fault
+      const ctx: FaultContext = {
+        target: options.target,
+        faultMs,
+        log,
+        mark: (label) => events.push({ atMs: Math.round(l.elapsed()), label }),
+        hold: sleep,
+        random: options.random ?? Math.random,
+      };
+      faultStart = l.elapsed();
+      try {
+        await definition.fault(ctx);
+      } catch (e) {
+        error = `fault step failed: ${(e as Error).message}`;
+        log(error);
+        await restoreEverything(options.target, log);
+      }
+      faultEnd = l.elapsed();
+      // 3. recovery
+      log(`fault over after ${((faultEnd - faultStart) / 1000).toFixed(1)} s; waiting for full recovery`);
+      const t0 = Date.now();
+      try {
+        await waitForFullService(options.target, api, token, recoveryTimeoutMs);
+        recoverySeconds = Math.round((Date.now() - t0) / 100) / 10;
+        recoveredAtMs = Math.round(l.elapsed());
+        events.push({ atMs: recoveredAtMs, label: 'recovered' });
+        log(`recovered in ${recoverySeconds} s`);
+      } catch (e) {
+        log(`no full recovery: ${(e as Error).message}`);
+        await restoreEverything(options.target, log);
+      }
+      await sleep(timing.tailMs);
+    } catch (e) {
+      error ??= (e as Error).message;
+    } finally {
+      clearInterval(ticker);
+    }
+  }
+
+  // 4. results and read-back
+  const result = load ? await load.stop() : undefined;
+  let readBack: ReadBackResult | undefined;
+  if (load && result) {
+    log(`reading back ${result.acknowledgedWrites} acknowledged writes`);
+    readBack = await load.readBack({ settleMs: options.settleMs ?? 30_000, log });
+  }
+  const samples = result?.samples ?? [];
+  const inFault = samples.filter((s) => s.at >= faultStart && s.at <= faultEnd);
+  const overall = figuresOf(samples);
+  const byEndpoint = figuresByEndpoint(samples);
+  const endpoints = Object.fromEntries(
+    Object.entries(byEndpoint).map(([e, f]) => [e, { requests: f.requests, ok: f.ok, degraded: f.degraded, errors: f.errors, availability: f.availability, p99Ms: f.p99Ms }]),
+  ) as ScenarioResult['endpoints'];
+  const lost = readBack?.lost ?? [];
+  const verdict = judge({ steady, recoverySeconds, lostAcknowledgedWrites: lost.length, byEndpoint, error }, target);
+  return {
+    name: definition.name,
+    title: definition.title,
+    startedAt,
+    availability: overall.availability,
+    degradedShare: overall.degradedShare,
+    p99Ms: figuresOf(inFault).p99Ms,
+    recoverySeconds,
+    lostAcknowledgedWrites: lost.length,
+    acknowledgedWrites: result?.acknowledgedWrites ?? 0,
+    unverifiedWrites: readBack?.unverified.length ?? 0,
+    uncertainLikeStates: readBack?.uncertainLikeKeys ?? 0,
+    requests: overall.requests,
+    endpoints,
+    errorsByCause: errorsByCause(samples),
+    fault: { startMs: Math.round(faultStart), endMs: Math.round(faultEnd) },
+    recoveredAtMs,
+    durationMs: result?.durationMs ?? 0,
+    perSecond: result ? perSecond(samples, result.durationMs) : [],
+    events,
+    lost,
+    steady,
+    ...(error ? { error } : {}),
+    target,
+    met: verdict.met,
+    misses: verdict.misses,
+  };
+}

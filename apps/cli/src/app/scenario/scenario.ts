@@ -1,0 +1,40 @@
+import type { ChaosTarget } from '../chaos/chaos-target';
+import type { Endpoint } from '../load/stats';
+
+/** What a scenario's fault step gets. */
+export interface FaultContext {
+  target: ChaosTarget;
+  /** How long the fault lasts (scaled by `--short`). */
+  faultMs: number;
+  /** A permanent progress line, e.g. `SIGKILL likes-1`. */
+  log(line: string): void;
+  /** Marks a moment on the scenario's chart (`revive likes-1`). */
+  mark(label: string): void;
+  /** Waits `ms` (the fault's hold time: plumbing, not a correctness check). */
+  hold(ms: number): Promise<void>;
+  /** Random numbers in [0, 1) (injectable for specs). */
+  random(): number;
+}
+
+/** Endpoints a scenario lets fail, and why (see the targets in docs/chaos.md). */
+export interface Exemption {
+  endpoints: readonly Endpoint[];
+  reason: string;
+}
+
+/**
+ * One chaos scenario: the runner checks the steady state, starts the load, runs {@link fault}
+ * (inject, hold, end: resolves when the fault is over and everything was revived), measures the
+ * recovery and reads every acknowledged write back.
+ */
+export interface ScenarioDefinition {
+  /** `kill-one-likes`: what `failsoft scenario <name>` takes. */
+  name: string;
+  /** One line for people: `SIGKILL one likes instance, revive it`. */
+  title: string;
+  /** Endpoints whose own calls may fail during this fault (the others must stay >= 0.999). */
+  exempt?: Exemption;
+  /** Fault length, full and `--short` (default: the runner's). */
+  faultMs?: { full: number; short: number };
+  fault(ctx: FaultContext): Promise<void>;
+}

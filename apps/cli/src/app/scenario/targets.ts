@@ -1,0 +1,54 @@
+import { ENDPOINTS, type Endpoint, type Figures } from '../load/stats';
+import type { Exemption } from './scenario';
+
+/** The availability every scenario must keep (over all requests, degraded answers included). */
+export const AVAILABILITY_TARGET = 0.999;
+
+/** The target of one scenario, as reported. */
+export interface ScenarioTarget {
+  /** Availability each judged endpoint must keep. */
+  availability: number;
+  lostAcknowledgedWrites: 0;
+  /** Endpoints not judged (their own calls may fail during this fault). */
+  exempt: Endpoint[];
+  /** Why they are exempt. */
+  reason?: string;
+  /** Recovery must happen (everything healthy, the API not degraded) within this many seconds; how fast is reported, not judged. */
+  recoveryWithinSeconds: number;
+}
+
+/** What the judgement looks at. */
+export interface Measured {
+  /** False when the platform was not healthy before the fault (the scenario did not run its fault). */
+  steady: boolean;
+  /** Null when the platform did not recover within the bound. */
+  recoverySeconds: number | null;
+  lostAcknowledgedWrites: number;
+  byEndpoint: Record<Endpoint, Pick<Figures, 'requests' | 'availability'>>;
+  /** An error that stopped the scenario (chaos action failed...). */
+  error?: string;
+}
+
+/** The target of a scenario with `exempt`. */
+export function targetFor(exempt: Exemption | undefined, recoveryWithinSeconds: number): ScenarioTarget {
+  return { availability: AVAILABILITY_TARGET, lostAcknowledgedWrites: 0, exempt: [...(exempt?.endpoints ?? [])], ...(exempt ? { reason: exempt.reason } : {}), recoveryWithinSeconds };
+}
+
+/**
+ * Judges a scenario: met when the platform was steady first, recovered within the bound, lost no
+ * acknowledged write, and every endpoint not exempt kept {@link AVAILABILITY_TARGET}.
+ * @returns `met` and what was missed, in words.
+ */
+export function judge(measured: Measured, target: ScenarioTarget): { met: boolean; misses: string[] } {
+  const misses: string[] = [];
+  if (measured.error) misses.push(`the scenario failed: ${measured.error}`);
+  if (!measured.steady) misses.push('the platform was not healthy before the fault');
+  if (measured.recoverySeconds === null) misses.push(`no full recovery within ${target.recoveryWithinSeconds} s`);
+  if (measured.lostAcknowledgedWrites > target.lostAcknowledgedWrites) misses.push(`${measured.lostAcknowledgedWrites} acknowledged writes lost`);
+  for (const endpoint of ENDPOINTS) {
+    if (target.exempt.includes(endpoint)) continue;
+    const f = measured.byEndpoint[endpoint];
+    if (f.requests > 0 && f.availability < target.availability) misses.push(`${endpoint} availability ${(f.availability * 100).toFixed(2)}% < ${(target.availability * 100).toFixed(1)}%`);
+  }
+  return { met: misses.length === 0, misses };
+}
