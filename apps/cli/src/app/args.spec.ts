@@ -9,6 +9,7 @@ describe('durations (--every, --for, --delay of the chaos commands)', () => {
     expect(parseDuration('1h')).toBe(3_600_000);
     expect(parseDuration('250')).toBe(250);
     expect(parseDuration(' 4s ')).toBe(4000);
+    expect(parseDuration('1m30s')).toBe(90_000);
   });
 
   it('rejects what is not a duration', () => {

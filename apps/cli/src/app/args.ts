@@ -116,14 +116,17 @@ export function parseFlags(command: string, specs: readonly FlagSpec[], argv: re
 }
 
 /**
- * Milliseconds of a duration: `500ms`, `3s`, `1.5s`, `2m`, `1h`, or a plain number of ms (`250`).
- * Undefined when it is not one (`3x`, `-1s`, `s`, '').
+ * Milliseconds of a duration: `500ms`, `3s`, `1.5s`, `2m`, `1m30s`, `1h`, or a plain number of ms
+ * (`250`: every duration flag of the CLI reads a bare number as milliseconds). Undefined when it is
+ * not one (`3x`, `-1s`, `s`, '').
  */
 export function parseDuration(raw: string): number | undefined {
-  const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(raw.trim());
-  if (!match) return undefined;
-  const factor = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(match[2] ?? 'ms') as 'ms' | 's' | 'm' | 'h'];
-  return Math.round(Number(match[1]) * factor);
+  const text = raw.trim().toLowerCase();
+  if (/^\d+(?:\.\d+)?$/.test(text)) return Math.round(Number(text));
+  if (!/^(?:\d+(?:\.\d+)?(?:ms|s|m|h))+$/.test(text)) return undefined;
+  let ms = 0;
+  for (const [, value, unit] of text.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) ms += Number(value) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[unit as 'ms' | 's' | 'm' | 'h'];
+  return Number.isFinite(ms) ? Math.round(ms) : undefined;
 }
 
 /** A duration for messages: `500ms`, `3s`, `2m`, `1.5s`. */

@@ -12,7 +12,9 @@ import { toStateError } from './state-unavailable.error';
  * - `Like` / `Unlike` are idempotent per (user, post), also under concurrent duplicates, and are
  *   answered only once the write is confirmed by the replicas (WAIT), so a failover never loses
  *   an acknowledged like. When that confirmation fails the answer is UNAVAILABLE (`NOT_DURABLE`):
- *   the outcome is unknown and the caller may retry.
+ *   the outcome is unknown and the caller may retry. A write is applied only while its call's
+ *   deadline has not passed by Redis' clock (see LikesRepository): an attempt its caller gave up
+ *   on never lands late, after a newer like/unlike of the same user (DEADLINE_EXCEEDED instead).
  * - `Counts` reads a batch of at most `CONTRACT_LIMITS.countsBatchMax` posts in one pipeline.
  * - Ids are validated (1-128 characters of letters, digits and `. _ : @ -`); bad input gets
  *   INVALID_ARGUMENT naming the field and changes nothing.
@@ -26,11 +28,11 @@ export class LikesHandlers {
   constructor(private readonly repository: LikesRepository) {}
 
   /** Makes `user_id` like `post_id` (a no-op when it already does); answers the state after. */
-  async Like(request: LikeRequestOutput, _ctx: HandlerContext): Promise<LikeResponse> {
+  async Like(request: LikeRequestOutput, ctx: HandlerContext): Promise<LikeResponse> {
     const userId = assertId('user_id', request.userId);
     const postId = assertId('post_id', request.postId);
     try {
-      const state = await this.repository.like(userId, postId);
+      const state = await this.repository.like(userId, postId, ctx.deadline);
       return { postId, count: state.count, liked: true };
     } catch (error) {
       throw toStateError(error, 'Like');
@@ -38,11 +40,11 @@ export class LikesHandlers {
   }
 
   /** Makes `user_id` not like `post_id` (a no-op when it does not); answers the state after. */
-  async Unlike(request: UnlikeRequestOutput, _ctx: HandlerContext): Promise<LikeResponse> {
+  async Unlike(request: UnlikeRequestOutput, ctx: HandlerContext): Promise<LikeResponse> {
     const userId = assertId('user_id', request.userId);
     const postId = assertId('post_id', request.postId);
     try {
-      const state = await this.repository.unlike(userId, postId);
+      const state = await this.repository.unlike(userId, postId, ctx.deadline);
       return { postId, count: state.count, liked: false };
     } catch (error) {
       throw toStateError(error, 'Unlike');

@@ -8,19 +8,50 @@ export function likesKey(postId: string): string {
 }
 
 /**
- * LIKE: KEYS[1] the post's set, ARGV[1] the user. Returns {added (0|1), count after}.
- * One script, so the count is the one right after this write even under concurrent calls.
+ * The deadline fence of every write script: ARGV[2] is the call's deadline in epoch ms (0 = none).
+ * Checked against Redis' own clock, inside the script, so a write whose caller has already given
+ * up (and may have retried elsewhere and moved on to a later like/unlike) is never applied late:
+ * a paused instance resumed by SIGCONT, or a command queued in a client while Redis failed over,
+ * would otherwise re-apply an old like on top of a newer acknowledged unlike. Returns -1 when late.
  */
-const LIKE_SCRIPT = `
+const DEADLINE_FENCE = `
+local deadline = tonumber(ARGV[2])
+if deadline > 0 then
+  local now = redis.call('TIME')
+  if tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000) > deadline then return {-1, -1} end
+end
+`;
+
+/**
+ * LIKE: KEYS[1] the post's set, ARGV[1] the user, ARGV[2] the deadline. Returns {added (0|1), count
+ * after}, or {-1, -1} past the deadline. One script, so the count is the one right after this write
+ * even under concurrent calls.
+ */
+const LIKE_SCRIPT = `${DEADLINE_FENCE}
 local changed = redis.call('SADD', KEYS[1], ARGV[1])
 return {changed, redis.call('SCARD', KEYS[1])}
 `;
 
-/** UNLIKE: KEYS[1] the post's set, ARGV[1] the user. Returns {removed (0|1), count after}. */
-const UNLIKE_SCRIPT = `
+/** UNLIKE: as LIKE, with SREM. Returns {removed (0|1), count after}, or {-1, -1} past the deadline. */
+const UNLIKE_SCRIPT = `${DEADLINE_FENCE}
 local changed = redis.call('SREM', KEYS[1], ARGV[1])
 return {changed, redis.call('SCARD', KEYS[1])}
 `;
+
+/** Thrown when a write reached Redis after its call's deadline: nothing was written. */
+export class LateWriteError extends Error {
+  /** Stable code. */
+  readonly code = 'LATE_WRITE';
+  constructor(readonly deadline: number) {
+    super(`the write reached Redis after its deadline (${new Date(deadline).toISOString()}); nothing was written`);
+    this.name = 'LateWriteError';
+  }
+}
+
+/** True for a {@link LateWriteError}. */
+export function isLateWrite(error: unknown): error is LateWriteError {
+  return error instanceof LateWriteError;
+}
 
 /** The like state of one post after a write. */
 export interface LikeState {
@@ -50,14 +81,17 @@ export class LikesRepository {
     private readonly durable: DurableWriter,
   ) {}
 
-  /** Adds `userId` to the likers of `postId`, durably. @throws DurabilityError, Redis errors. */
-  like(userId: string, postId: string): Promise<LikeState> {
-    return this.write(LIKE_SCRIPT, userId, postId);
+  /**
+   * Adds `userId` to the likers of `postId`, durably, unless Redis' clock is past `deadline`
+   * (epoch ms; `Infinity` = none). @throws LateWriteError, DurabilityError, Redis errors.
+   */
+  like(userId: string, postId: string, deadline = Infinity): Promise<LikeState> {
+    return this.write(LIKE_SCRIPT, userId, postId, deadline);
   }
 
-  /** Removes `userId` from the likers of `postId`, durably. @throws DurabilityError, Redis errors. */
-  unlike(userId: string, postId: string): Promise<LikeState> {
-    return this.write(UNLIKE_SCRIPT, userId, postId);
+  /** Removes `userId` from the likers of `postId`; as {@link like}. */
+  unlike(userId: string, postId: string, deadline = Infinity): Promise<LikeState> {
+    return this.write(UNLIKE_SCRIPT, userId, postId, deadline);
   }
 
   /**
@@ -80,8 +114,10 @@ export class LikesRepository {
     });
   }
 
-  private async write(script: string, userId: string, postId: string): Promise<LikeState> {
-    const { result } = await this.durable.eval<[number, number]>(script, [likesKey(postId)], [userId]);
+  private async write(script: string, userId: string, postId: string, deadline: number): Promise<LikeState> {
+    const fence = Number.isFinite(deadline) ? String(Math.ceil(deadline)) : '0';
+    const { result } = await this.durable.eval<[number, number]>(script, [likesKey(postId)], [userId, fence]);
+    if (Number(result[0]) === -1) throw new LateWriteError(deadline);
     return { changed: Number(result[0]) === 1, count: Number(result[1]) };
   }
 }

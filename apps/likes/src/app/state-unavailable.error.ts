@@ -1,6 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
 import { isDurabilityError } from '@failsoft/state';
+import { isLateWrite } from './likes.repository';
 import { ERROR_CODE_TRAILER } from './likes.validation';
 
 /** Redis replies that mean a bug or corrupt data rather than an outage (answered INTERNAL). */
@@ -12,6 +13,8 @@ const NOT_AN_OUTAGE = /^(WRONGTYPE|ERR)\b/;
  *   code `NOT_DURABLE`: the outcome is unknown, retrying is safe (Like/Unlike are idempotent);
  * - unreachable, timed out, failing over (READONLY, LOADING, offline queue full ...) → UNAVAILABLE,
  *   code `STATE_UNAVAILABLE` (retryable);
+ * - applied after the call's deadline (see LikesRepository) → DEADLINE_EXCEEDED, code `LATE_WRITE`:
+ *   nothing was written, the caller has already moved on;
  * - anything else (WRONGTYPE, a script error) is returned as it is: the sidecar answers INTERNAL
  *   and logs it with its stack.
  */
@@ -19,6 +22,10 @@ export function toStateError(error: unknown, what: string): unknown {
   if (error instanceof GrpcError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const metadata = new Metadata();
+  if (isLateWrite(error)) {
+    metadata.set(ERROR_CODE_TRAILER, 'LATE_WRITE');
+    return new GrpcError(status.DEADLINE_EXCEEDED, `${what} arrived after its deadline: ${error.message}`, undefined, metadata);
+  }
   if (isDurabilityError(error)) {
     metadata.set(ERROR_CODE_TRAILER, 'NOT_DURABLE');
     return new GrpcError(status.UNAVAILABLE, `${what} was not confirmed by a replica (${error.reason}); retry: it is idempotent`, undefined, metadata);

@@ -274,6 +274,18 @@ export class Sidecar {
     };
   }
 
+  /**
+   * The first step of a graceful stop, while everything keeps working: readiness turns false
+   * (`/readyz` 503, gRPC health NOT_SERVING) and the instance leaves discovery, so load balancers
+   * and callers stop sending new work. Servers keep serving and clients keep calling until
+   * `shutdown()`. Idempotent; never rejects (a failed deregistration expires with its TTL).
+   */
+  async beginDrain(): Promise<void> {
+    if (this.closed) return;
+    this.readiness.markDraining();
+    await this.deregister().catch((error: unknown) => this.logger.warn('deregistration failed while draining; the entry expires with its TTL', { error: String(error) }));
+  }
+
   /** Drains servers (deregistering first), then closes clients, resolvers, registry and fault store. */
   async shutdown(): Promise<void> {
     if (this.closed) return;

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { killAndWait, spawnTsNode, startRedisServer, waitForOutput, waitUntil, type RedisServerHandle } from '@failsoft/testing';
+import { killAndWait, sleep, spawnTsNode, startRedisServer, waitForOutput, waitUntil, type RedisServerHandle } from '@failsoft/testing';
 import { Sidecar } from '../../src/lib/sidecar';
 import type { ServiceClient } from '../../src/lib/client/service-client';
 import { loadEcho, type EchoReply } from '../fixtures/load-echo';
@@ -13,6 +13,7 @@ jest.setTimeout(60_000);
 
 const token = 'process-spec-token-0123456789';
 const script = 'libs/sidecar/test/e2e/sidecar-echo.process.ts';
+const httpScript = 'libs/sidecar/test/e2e/sidecar-nest-http.process.ts';
 const TTL_MS = 3000;
 
 let redisServer: RedisServerHandle;
@@ -61,6 +62,23 @@ async function load(total: number, concurrency: number, onProgress: (done: numbe
     }),
   );
   return { ok, failed, byInstance };
+}
+
+type HttpResult = { status: number; body: string } | { error: string };
+
+/** GET `url`: the status and body, or the connection error (refused, reset...). */
+async function get(url: string): Promise<HttpResult> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(20_000) });
+    return { status: res.status, body: await res.text() };
+  } catch (error) {
+    return { error: String((error as { cause?: unknown }).cause ?? error) };
+  }
+}
+
+/** A status, or the error when there was no HTTP answer. */
+function statusOf(result: HttpResult): number | string {
+  return 'status' in result ? result.status : result.error;
 }
 
 beforeAll(async () => {
@@ -141,6 +159,65 @@ describe('sidecar with real processes', () => {
     expect(await exit).toEqual({ code: 0 });
     // deregistered at once (no TTL wait): gone from the view within a refresh
     await waitUntil(() => !known().includes('term-a'), { timeoutMs: 2000, message: 'the drained instance to be deregistered' });
+  });
+
+  it('SIGTERM of a Nest HTTP app (bootstrapService) with slow calls in flight and a steady stream of requests: /readyz 503 first, every request answered 200, then it exits 0', async () => {
+    await Promise.all(['http-a', 'http-b'].map((id) => startEcho(id)));
+    await waitUntil(() => known().length === 2, { timeoutMs: 10_000, message: 'two echo instances in the view' });
+    const app = spawnTsNode(httpScript, [], { REDIS_PORT: String(redisServer.port), TOKEN: token, TTL_MS: String(TTL_MS), HEARTBEAT_MS: '500', GRACE_MS: '3000', TIMEOUT_MS: '15000' });
+    children.set('http-app', app);
+    const [, port] = await waitForOutput(app, /READY (\d+)/, 30_000);
+    const base = `http://127.0.0.1:${port}`;
+    await waitUntil(async () => statusOf(await get(`${base}/readyz`)) === 200 && statusOf(await get(`${base}/relay`)) === 200, {
+      timeoutMs: 15_000,
+      message: 'the HTTP app to be ready and to reach echo',
+    });
+
+    // slow calls in flight when the signal arrives: they outlive the grace period
+    const slow = Array.from({ length: 3 }, () => get(`${base}/relay?delayMs=4000`));
+    await waitUntil(
+      async () => {
+        const res = await get(`${base}/snapshot`);
+        if (!('status' in res) || res.status !== 200) return false;
+        const snapshot = JSON.parse(res.body) as { downstreams: Array<{ instances: Array<{ outstanding: number }> }> };
+        return snapshot.downstreams[0].instances.reduce((sum, i) => sum + i.outstanding, 0) >= 3;
+      },
+      { timeoutMs: 10_000, message: 'the three slow calls to be in flight downstream' },
+    );
+
+    const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => app.once('exit', (code, signal) => resolve({ code, signal })));
+    app.kill('SIGTERM');
+    // a load balancer in front: checks /readyz every 100 ms and stops sending after 2 failures in a row
+    // (HAProxy's `fall 2`); until then 4 clients keep sending requests that each need the echo client
+    const readyz: Array<number | string> = [];
+    let outOfRotation = false;
+    const balancer = (async () => {
+      let failures = 0;
+      while (!outOfRotation) {
+        const status = statusOf(await get(`${base}/readyz`));
+        readyz.push(status);
+        failures = status === 200 ? 0 : failures + 1;
+        if (failures >= 2) outOfRotation = true;
+        else await sleep(100);
+      }
+    })();
+    const streamed: HttpResult[] = [];
+    const clients = Array.from({ length: 4 }, async () => {
+      while (!outOfRotation) streamed.push(await get(`${base}/relay?delayMs=20`));
+    });
+    await Promise.all([balancer, ...clients]);
+    const slowResults = await Promise.all(slow);
+
+    expect({
+      readyzNeither200Nor503: readyz.filter((s) => s !== 200 && s !== 503), // it said 503 (and still answered) before closing
+      readyzLast: readyz.slice(-2),
+      streamedNot200: streamed.map(statusOf).filter((s) => s !== 200), // served while draining: no 5xx, no reset
+      slow: slowResults.map(statusOf), // in-flight calls completed
+    }).toEqual({ readyzNeither200Nor503: [], readyzLast: [503, 503], streamedNot200: [], slow: [200, 200, 200] });
+    expect(streamed.length).toBeGreaterThan(0);
+    expect(slowResults.map((r) => JSON.parse((r as { body: string }).body).message)).toEqual(['via-http', 'via-http', 'via-http']);
+    expect(await exit).toEqual({ code: 0, signal: null });
+    await expect(get(`${base}/readyz`)).resolves.toHaveProperty('error');
   });
 
   it('uses a newly registered instance within one registry TTL', async () => {

@@ -20,8 +20,9 @@ describe('failsoft load: arguments and finding the platform', () => {
   it.each([
     [['--rate', '0', '--for', '10s'], /--rate must be a number of requests per second above 0 and at most 2000; got "0"/],
     [['--rate', 'lots'], /--rate must be .*got "lots"/],
-    [['--rate', '10', '--for', '10 minutes'], /--for must be a positive duration like 30s, 2m, 1m30s, 500ms or a number of seconds; got "10 minutes"/],
+    [['--rate', '10', '--for', '10 minutes'], /--for must be a positive duration like 30s, 2m, 1m30s or 500ms; got "10 minutes"/],
     [['--rate', '10', '--for', '0s'], /--for must be a positive duration/],
+    [['--rate', '10', '--for', '45'], /--for must be at least 1s; got "45" \(a bare number is milliseconds: did you mean 45s\?\)/],
     [['--rate', '10', '--url', 'localhost:8080'], /--url must be an http\(s\) URL like http:\/\/127\.0\.0\.1:8080; got "localhost:8080"/],
     [['--rate', '10', 'extra'], /unexpected argument "extra"/],
   ])('%j is a usage error (exit 2)', async (argv, message) => {

@@ -6,9 +6,9 @@ describe('parseDuration', () => {
     ['30s', 30_000],
     ['2m', 120_000],
     ['1m30s', 90_000],
-    ['500ms', 500],
+    ['1500ms', 1500],
     ['1h', 3_600_000],
-    ['45', 45_000],
+    ['45000', 45_000],
     ['1.5s', 1500],
     [' 10S ', 10_000],
   ])('%s → %d ms', (raw, ms) => {
@@ -17,7 +17,12 @@ describe('parseDuration', () => {
 
   it.each(['', '0', '0s', '-5s', 'abc', '5 minutes', '10x', 's', '1m-3s', 'NaN'])('rejects %j naming the flag and the value', (raw) => {
     expect(() => parseDuration(raw, '--for')).toThrow(UsageError);
-    expect(() => parseDuration(raw, '--for')).toThrow(`--for must be a positive duration like 30s, 2m, 1m30s, 500ms or a number of seconds; got ${JSON.stringify(raw)}`);
+    expect(() => parseDuration(raw, '--for')).toThrow(`--for must be a positive duration like 30s, 2m, 1m30s or 500ms; got ${JSON.stringify(raw)}`);
+  });
+
+  it('reads a bare number as milliseconds, like every duration flag, and refuses runs under a second with a hint', () => {
+    expect(() => parseDuration('45', '--for')).toThrow('--for must be at least 1s; got "45" (a bare number is milliseconds: did you mean 45s?)');
+    expect(() => parseDuration('500ms', '--for')).toThrow('--for must be at least 1s; got "500ms"');
   });
 });
 

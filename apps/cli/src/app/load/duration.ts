@@ -1,24 +1,19 @@
-import { UsageError } from '../args';
-
-const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+import { parseDuration as parseCliDuration, UsageError } from '../args';
 
 /**
- * Parses a duration: `500ms`, `30s`, `2m`, `1m30s`, `1h`, or a bare number of seconds (`45`).
- * @returns milliseconds. @throws UsageError naming `flag` and the value when it is not a positive duration.
+ * Parses a run length (`30s`, `2m`, `1m30s`, `500ms`; a bare number is milliseconds, as for every
+ * duration flag of the CLI, see {@link parseCliDuration}). Lengths under a second are refused with
+ * a hint, since `--for 45` almost always means 45 s.
+ * @returns milliseconds. @throws UsageError naming `flag` and the value.
  */
 export function parseDuration(raw: string, flag = '--for'): number {
-  const text = raw.trim().toLowerCase();
-  const bad = (): UsageError => new UsageError(`${flag} must be a positive duration like 30s, 2m, 1m30s, 500ms or a number of seconds; got ${JSON.stringify(raw)}`);
-  if (/^\d+(\.\d+)?$/.test(text)) {
-    const ms = Number(text) * 1000;
-    if (!(ms > 0)) throw bad();
-    return Math.round(ms);
+  const ms = parseCliDuration(raw);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag} must be a positive duration like 30s, 2m, 1m30s or 500ms; got ${JSON.stringify(raw)}`);
+  if (ms < 1000) {
+    const hint = /^\s*\d+(\.\d+)?\s*$/.test(raw) ? ` (a bare number is milliseconds: did you mean ${raw.trim()}s?)` : '';
+    throw new UsageError(`${flag} must be at least 1s; got ${JSON.stringify(raw)}${hint}`);
   }
-  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(text)) throw bad();
-  let ms = 0;
-  for (const [, value, , unit] of text.matchAll(/(\d+(\.\d+)?)(ms|s|m|h)/g)) ms += Number(value) * UNITS[unit];
-  if (!(ms > 0) || !Number.isFinite(ms)) throw bad();
-  return Math.round(ms);
+  return ms;
 }
 
 /** Most requests per second the load generator accepts. */

@@ -1,7 +1,27 @@
 import 'reflect-metadata';
 import type { DynamicModule, INestApplication, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import type { Server } from 'node:http';
 import { isConfigError, readEnvConfig, type EnvConfig, type EnvField } from '../config/env-config';
+import { InvalidOptionsError } from '../core/sidecar.error';
+import { assertNumber, show } from '../core/validate';
+import type { Sidecar } from '../sidecar';
+import { HttpDrain } from './http-drain';
+import { SIDECAR } from './sidecar.constants';
+
+/** How a service drains on SIGTERM / SIGINT (see {@link bootstrapService}). */
+export interface BootstrapDrainOptions {
+  /**
+   * How long the service keeps serving after it reports not ready, ms (default 2000): long enough
+   * for a load balancer polling `/readyz` to take it out of rotation (the local front door checks
+   * every 500 ms and needs 2 failures) and for callers to see it leave discovery.
+   */
+  readonly graceMs?: number;
+  /** Longest wait for the HTTP requests in flight once it stops accepting connections, ms (default 7000). */
+  readonly timeoutMs?: number;
+  /** Signals that start the drain (default SIGTERM and SIGINT); a second one exits at once. */
+  readonly signals?: readonly NodeJS.Signals[];
+}
 
 /** Options of `bootstrapService`. */
 export interface BootstrapOptions<S extends Record<string, EnvField<unknown>>> {
@@ -15,14 +35,37 @@ export interface BootstrapOptions<S extends Record<string, EnvField<unknown>>> {
   listen: (config: EnvConfig<S>) => { port: number; host: string };
   /** Environment to read (default process.env). */
   env?: NodeJS.ProcessEnv;
+  /** Graceful drain settings (defaults: 2 s grace, 7 s for in-flight requests). */
+  drain?: BootstrapDrainOptions;
 }
 
+/** Default of {@link BootstrapDrainOptions.graceMs}. */
+export const DEFAULT_DRAIN_GRACE_MS = 2000;
+/** Default of {@link BootstrapDrainOptions.timeoutMs}. */
+export const DEFAULT_HTTP_DRAIN_TIMEOUT_MS = 7000;
+
+const SIGNAL_EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 129, SIGINT: 130, SIGQUIT: 131, SIGTERM: 143 };
+
 /**
- * Validates the environment, then starts a Nest app with shutdown hooks enabled.
+ * Validates the environment, then starts a Nest app that drains gracefully on SIGTERM / SIGINT.
  * On bad configuration prints every bad variable and exits with code 78 (EX_CONFIG),
  * so supervisors do not restart-loop on a config error silently.
+ *
+ * The drain, in this order (Nest's own shutdown hooks would close the sidecar's clients while the
+ * HTTP server still serves, so they are not used):
+ * 1. not ready: `/readyz` answers 503 and the instance leaves discovery (`sidecar.beginDrain()`);
+ *    every response from now on closes its connection;
+ * 2. `graceMs` of normal service, so load balancers and callers stop sending;
+ * 3. the HTTP server stops accepting connections and waits for the requests in flight
+ *    (at most `timeoutMs`, then cuts them);
+ * 4. `app.close()`: the sidecar drains its gRPC server, then closes clients, discovery and Redis;
+ * 5. exit 0 (1 when closing failed). A second signal exits at once.
+ *
+ * Calling `app.close()` yourself closes at once (Nest's order) and removes the signal handlers.
+ * @throws InvalidOptionsError on bad `drain` options.
  */
 export async function bootstrapService<S extends Record<string, EnvField<unknown>>>(options: BootstrapOptions<S>): Promise<INestApplication> {
+  const drainOptions = checkDrainOptions(options.drain);
   let config: EnvConfig<S>;
   try {
     config = readEnvConfig(options.schema, options.env ?? process.env);
@@ -34,10 +77,76 @@ export async function bootstrapService<S extends Record<string, EnvField<unknown
     throw error;
   }
   const app = await NestFactory.create(options.module(config), { logger: ['error', 'warn'] });
-  app.enableShutdownHooks();
+  installGracefulDrain(app, options.service, drainOptions);
   const { port, host } = options.listen(config);
   await app.listen(port, host);
   const url = await app.getUrl();
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', service: options.service, msg: 'listening', url })}\n`);
+  log(options.service, 'info', 'listening', { url });
   return app;
+}
+
+function checkDrainOptions(drain: BootstrapDrainOptions | undefined): Required<BootstrapDrainOptions> {
+  if (drain !== undefined && (typeof drain !== 'object' || drain === null)) throw new InvalidOptionsError(`bootstrap drain must be an object; got ${show(drain)}`);
+  const signals = drain?.signals ?? ['SIGTERM', 'SIGINT'];
+  if (!Array.isArray(signals) || signals.length === 0 || signals.some((s) => typeof s !== 'string' || !s.startsWith('SIG'))) {
+    throw new InvalidOptionsError(`bootstrap drain.signals must be a non-empty list of signal names (e.g. ["SIGTERM"]); got ${show(signals)}`);
+  }
+  return {
+    graceMs: assertNumber('bootstrap drain.graceMs', drain?.graceMs ?? DEFAULT_DRAIN_GRACE_MS, 0, 600_000),
+    timeoutMs: assertNumber('bootstrap drain.timeoutMs', drain?.timeoutMs ?? DEFAULT_HTTP_DRAIN_TIMEOUT_MS, 0, 600_000),
+    signals,
+  };
+}
+
+function installGracefulDrain(app: INestApplication, service: string, options: Required<BootstrapDrainOptions>): void {
+  const server = app.getHttpServer() as Server;
+  const http = new HttpDrain(server);
+  let received = 0;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    received += 1;
+    if (received > 1) {
+      log(service, 'warn', 'second signal while draining; exiting now', { signal, inFlight: http.inFlight });
+      process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
+    }
+    drainAndClose(app, service, http, options, signal).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log(service, 'error', 'drain failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of options.signals) process.on(signal, onSignal);
+  // app.close() called by its owner (a test) closes the HTTP server: the handlers go with it;
+  // after a signal they stay until the exit, so that a second signal exits at once
+  server.once('close', () => {
+    if (received === 0) for (const signal of options.signals) process.off(signal, onSignal);
+  });
+}
+
+async function drainAndClose(app: INestApplication, service: string, http: HttpDrain, options: Required<BootstrapDrainOptions>, signal: NodeJS.Signals): Promise<void> {
+  const startedAt = Date.now();
+  const sidecar = findSidecar(app);
+  const instance = sidecar === undefined ? {} : { instance: sidecar.instanceId };
+  log(service, 'info', 'signal received; draining', { ...instance, signal, inFlight: http.inFlight, graceMs: options.graceMs, timeoutMs: options.timeoutMs });
+  http.beginDrain();
+  await sidecar?.beginDrain(); // /readyz 503, out of discovery; everything still serves
+  await new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, options.graceMs - (Date.now() - startedAt))));
+  const result = await http.close(options.timeoutMs);
+  const level = result.graceful ? 'info' : 'warn';
+  log(service, level, result.graceful ? 'http drained' : 'http drain timeout: cut the requests left', { ...instance, ...result });
+  await app.close(); // now the sidecar drains its gRPC server and closes clients, discovery, Redis
+  log(service, 'info', 'drained', { ...instance, ms: Date.now() - startedAt });
+}
+
+function findSidecar(app: INestApplication): Sidecar | undefined {
+  try {
+    return app.get<Sidecar>(SIDECAR, { strict: false });
+  } catch {
+    return undefined; // an app without SidecarModule: no readiness or discovery to update
+  }
+}
+
+function log(service: string, level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, service, msg, ...fields })}\n`);
 }

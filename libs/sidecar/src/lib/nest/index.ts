@@ -1,5 +1,6 @@
 export { LivenessController } from './liveness.controller';
-export { bootstrapService, type BootstrapOptions } from './bootstrap';
+export { bootstrapService, DEFAULT_DRAIN_GRACE_MS, DEFAULT_HTTP_DRAIN_TIMEOUT_MS, type BootstrapOptions, type BootstrapDrainOptions } from './bootstrap';
+export { HttpDrain, type HttpDrainResult } from './http-drain';
 export { SidecarModule } from './sidecar.module';
 export { SIDECAR, SIDECAR_MODULE_OPTIONS, SIDECAR_HANDLERS_METADATA, getSidecarClientToken } from './sidecar.constants';
 export { type SidecarModuleOptions, type SidecarModuleAsyncOptions, type SidecarOptionsFactory, type SidecarHandlersMetadata } from './sidecar.interfaces';

@@ -163,6 +163,29 @@ describe('SidecarModule', () => {
     expect(await res.json()).toEqual({ message: 'fallback' });
   });
 
+  it('beginDrain(): not ready and out of discovery at once, while the gRPC server and clients keep working', async () => {
+    const backend = await backendApp();
+    const front = await frontApp('useClass');
+    const frontUrl = await front.getUrl();
+    const backendUrl = await backend.getUrl();
+    await waitUntil(async () => (await fetch(`${frontUrl}/api/echo?m=x`).then((r) => r.json()) as { message: string }).message === 'echo:x', { timeoutMs: 10_000 });
+    const { address } = front.get(Sidecar).snapshot().downstreams[0].instances[0];
+
+    await backend.get(Sidecar).beginDrain();
+    expect((await fetch(`${backendUrl}/readyz`)).status).toBe(503);
+    expect(backend.get(Sidecar).snapshot().registered).toBe(false);
+    await waitUntil(() => front.get(Sidecar).snapshot().downstreams[0].instances.length === 0, { timeoutMs: 5000, message: 'the draining backend to leave the view' });
+    // still serving: a caller that knows the address (a stale view) is answered normally
+    const late = new Sidecar({ service: 'late', auth: { token }, logLevel: 'error' });
+    try {
+      const client = late.client({ service: 'echo', definition: loadEcho().definition, resolver: { kind: 'static', service: 'echo', addresses: [address] } });
+      await late.start();
+      await expect(client.call<unknown, EchoReply>('Echo', { message: 'late' })).resolves.toMatchObject({ message: 'echo:late' });
+    } finally {
+      await late.shutdown();
+    }
+  });
+
   it('is not ready while a readiness check from the options fails, and names it', async () => {
     let redisUp = false;
     const backend = await backendApp({ redis: () => redisUp });

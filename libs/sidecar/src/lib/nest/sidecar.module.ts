@@ -16,7 +16,9 @@ const interceptorProvider: Provider = { provide: APP_INTERCEPTOR, useClass: Call
  * - serves gRPC with every `@SidecarHandlers(definition)` provider when `server` is set,
  * - runs HTTP handlers in a call scope (deadline, trace, cancellation for downstream calls),
  * - exposes `/livez`, `/readyz`, `/metrics`, `/snapshot` (unless `httpEndpoints: false`),
- * - drains on shutdown (call `app.enableShutdownHooks()` so SIGTERM drains).
+ * - drains on shutdown: start the app with `bootstrapService` so that SIGTERM first reports not
+ *   ready and finishes the HTTP requests, then drains the sidecar (Nest's `enableShutdownHooks()`
+ *   alone closes the sidecar's clients while the HTTP server still serves).
  */
 @Module({})
 export class SidecarModule {
