@@ -1,4 +1,5 @@
-import { Injectable, type BeforeApplicationShutdown, type OnModuleDestroy } from '@nestjs/common';
+import { Injectable, type BeforeApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Sidecar, type Disposable } from '@failsoft/sidecar';
 import { ApiError } from '../errors/api-error';
 import { CONSOLE_HEARTBEAT_MS, CONSOLE_MAX_STREAMS, CONSOLE_TICK_MS } from './console.constants';
 import { ConsoleSnapshotService } from './console-snapshot.service';
@@ -32,7 +33,7 @@ interface Stream {
  * open stream must not hold a draining gateway).
  */
 @Injectable()
-export class ConsoleStreamsService implements OnModuleDestroy, BeforeApplicationShutdown {
+export class ConsoleStreamsService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   /** Periods and bound (defaults from console.constants.ts). */
   readonly settings: ConsoleStreamsSettings = { maxStreams: CONSOLE_MAX_STREAMS, tickMs: CONSOLE_TICK_MS, heartbeatMs: CONSOLE_HEARTBEAT_MS };
   private readonly streams = new Set<Stream>();
@@ -41,8 +42,26 @@ export class ConsoleStreamsService implements OnModuleDestroy, BeforeApplication
   private ticking = false;
   private closed = false;
 
-  /** @param snapshots builds the events. */
-  constructor(private readonly snapshots: ConsoleSnapshotService) {}
+  private drainWatch?: Disposable;
+
+  /**
+   * @param snapshots builds the events.
+   * @param sidecar its readiness says when a graceful stop begins.
+   */
+  constructor(
+    private readonly snapshots: ConsoleSnapshotService,
+    private readonly sidecar: Sidecar,
+  ) {}
+
+  /**
+   * Ends every stream as soon as the gateway starts draining (SIGTERM): the HTTP drain waits for
+   * open requests, and an event stream never ends by itself (the browser reconnects elsewhere).
+   */
+  onModuleInit(): void {
+    this.drainWatch = this.sidecar.readiness.onChange((report) => {
+      if (report.draining) this.closeAll();
+    });
+  }
 
   /** Streams open right now. */
   get size(): number {
@@ -92,6 +111,7 @@ export class ConsoleStreamsService implements OnModuleDestroy, BeforeApplication
 
   /** Nest hook. */
   onModuleDestroy(): void {
+    this.drainWatch?.dispose();
     this.closeAll();
   }
 

@@ -5,7 +5,7 @@ import { Redis } from 'ioredis';
 import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakePlatform } from '../../../test/fake-platform';
-import { readEnvConfig } from '@failsoft/sidecar';
+import { readEnvConfig, Sidecar } from '@failsoft/sidecar';
 import { gatewayBootstrapOptions } from '../gateway.bootstrap';
 import { gatewayEnvSchema } from '../gateway.config';
 import { CONSOLE_MAX_STREAMS, NO_CONTROL_REASON } from './console.constants';
@@ -380,6 +380,16 @@ describe('shutdown', () => {
     await waitUntil(() => snapshotsIn(stream).length >= 1, { timeoutMs: 10_000, message: 'a first snapshot' });
     apps.splice(apps.indexOf(app), 1);
     await app.close();
+    await ended;
+    expect(app.get(ConsoleStreamsService).size).toBe(0);
+  });
+
+  it('ends open streams as soon as the gateway starts draining (before the HTTP drain waits for open requests)', async () => {
+    const { app, url } = await startGateway('gateway-c6');
+    const stream = await openStream(url);
+    const ended = new Promise<void>((resolve) => stream.response.on('end', () => resolve()));
+    await waitUntil(() => snapshotsIn(stream).length >= 1, { timeoutMs: 10_000, message: 'a first snapshot' });
+    await app.get(Sidecar).beginDrain();
     await ended;
     expect(app.get(ConsoleStreamsService).size).toBe(0);
   });

@@ -406,6 +406,7 @@ export class ServiceClient {
       const parent = currentCallScope()?.trace;
       if (parent !== undefined) metadata.set(MetadataKeys.traceparent, formatTraceparent(childSpan(parent)));
       if (ctx.attempt > 0) metadata.set(MetadataKeys.attempt, String(ctx.attempt));
+      if (attemptDeadline !== Infinity) metadata.set(MetadataKeys.deadline, String(Math.ceil(attemptDeadline)));
       if (ctx.call.idempotencyKey !== undefined) metadata.set(MetadataKeys.idempotencyKey, ctx.call.idempotencyKey);
       if (options.metadata !== undefined) for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
       const started = performance.now();

@@ -13,6 +13,14 @@ export const MetadataKeys = {
   /** 0-based attempt number of this call (retries > 0). */
   attempt: 'x-failsoft-attempt',
   /**
+   * Absolute deadline of this attempt in epoch ms, set by sidecar clients. `grpc-timeout` is
+   * relative: a server that reads the call late (paused by SIGSTOP, stuck in GC) restarts its
+   * clock and would see a fresh deadline. Servers take the earlier of the two, so work whose
+   * caller has given up (and may have retried elsewhere) is refused or fenced (clocks are assumed
+   * to be synchronised, as NTP does).
+   */
+  deadline: 'x-failsoft-deadline',
+  /**
    * Trailer set by sidecar servers on calls they refused or failed on purpose: the SidecarErrorCode
    * of why (`DRAINING`, `BULKHEAD_REJECTED`, `DEADLINE_EXCEEDED`, `UNAUTHENTICATED`, `INJECTED_FAULT`).
    */

@@ -249,6 +249,23 @@ describe('SidecarServer (real gRPC on loopback)', () => {
       expect(await server.metrics.metrics()).toContain('failsoft_server_deadline_refused_total{method="Echo"} 5');
     });
 
+    it('takes the caller\'s absolute deadline (x-failsoft-deadline) when it is earlier than grpc-timeout: a call read late is not fresh', async () => {
+      const { port, echo } = await start();
+      const definition = loadEcho().definition['Echo'];
+      const body = definition.requestSerialize({ message: 'read late' });
+      // as a paused server sees it after SIGCONT: a relative grpc-timeout of 5 s, but the caller's deadline is gone
+      const late = await rawGrpcCall(port, ECHO_PATH, body, { authorization: `Bearer ${TOKEN}`, 'grpc-timeout': '5S', [MetadataKeys.deadline]: String(Date.now() - 1) });
+      expect(late.code).toBe(grpc.status.DEADLINE_EXCEEDED);
+      expect(late.metadata[MetadataKeys.error]).toBe('DEADLINE_EXCEEDED');
+      expect(echo.calls.Echo).toBe(0);
+      // a future absolute deadline, or a malformed one, changes nothing
+      for (const value of [String(Date.now() + 60_000), 'soon', '-5']) {
+        const result = await rawGrpcCall(port, ECHO_PATH, body, { authorization: `Bearer ${TOKEN}`, 'grpc-timeout': '5S', [MetadataKeys.deadline]: value });
+        expect({ value, code: result.code }).toEqual({ value, code: grpc.status.OK });
+      }
+      expect(echo.calls.Echo).toBe(3);
+    });
+
     it('serves the same raw request when its deadline is in the future (the refusal is about time, not the raw client)', async () => {
       const { port, echo } = await start();
       const definition = loadEcho().definition['Echo'];

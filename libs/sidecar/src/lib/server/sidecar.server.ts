@@ -145,6 +145,16 @@ interface MethodInfo {
 const EXIT_CODES: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129, SIGQUIT: 131 };
 
 /**
+ * The caller's absolute deadline from {@link MetadataKeys.deadline} (Infinity when absent or not a
+ * positive integer): unlike `grpc-timeout`, it does not restart when this server reads the call late.
+ */
+function absoluteDeadline(metadata: Metadata): number {
+  const [raw] = metadata.get(MetadataKeys.deadline);
+  if (typeof raw !== 'string' || !/^\d{1,15}$/.test(raw)) return Infinity;
+  return Number(raw);
+}
+
+/**
  * A gRPC server with the sidecar's server-side policies. Every call goes through, in order:
  * draining? → UNAVAILABLE "draining"; authentication → UNAUTHENTICATED; deadline already passed →
  * DEADLINE_EXCEEDED (handler not run); more than `maxConcurrent` in flight → RESOURCE_EXHAUSTED
@@ -519,7 +529,7 @@ export class SidecarServer {
       return undefined;
     }
     const rawDeadline = call.getDeadline();
-    const deadline = typeof rawDeadline === 'number' ? rawDeadline : rawDeadline.getTime();
+    const deadline = Math.min(typeof rawDeadline === 'number' ? rawDeadline : rawDeadline.getTime(), absoluteDeadline(call.metadata));
     if (deadline !== Infinity && deadline <= Date.now()) {
       this.counts.deadline += 1;
       this.metrics.deadlineRefused(method.name);
