@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { isProcessAlive } from '@failsoft/testing';
 // The CLI's own code (apps have no import alias, hence relative imports, as in platform-e2e).
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { startPlatform, type Platform } from '../../../cli/src/app/platform';
+import type { Platform } from '../../../cli/src/app/platform';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startSuitePlatform } from '../../../cli/src/app/suite-platform';
 
 export type { Platform };
 
@@ -22,20 +24,7 @@ export function progress(line: string): void {
 
 /** Starts `npm start`'s platform in this process, its files (run-state, control channel) in {@link commandsDir}. */
 export async function startCommandsPlatform(): Promise<Platform> {
-  const t = Date.now();
-  progress('starting the platform (npm start code, in process)...');
-  const platform = await startPlatform({
-    workspace,
-    stateDir: commandsDir,
-    frontDoorPort: 0,
-    readyTimeoutMs: 120_000,
-    build: true,
-    env: { RATE_LIMIT_WRITES: '100000' },
-    log: (line) => {
-      for (const l of line.split('\n')) if (l.trim()) progress(`  ${l.trim()}`);
-    },
-  });
-  progress(`platform up at ${platform.url} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const { platform } = await startSuitePlatform({ workspace, stateDir: commandsDir, progress, env: { RATE_LIMIT_WRITES: '100000' } });
   return platform;
 }
 

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 /* eslint-disable @nx/enforce-module-boundaries */
 import { platformChaosTarget } from '../../../cli/src/app/chaos/platform-chaos-target';
 import type { ChaosTarget } from '../../../cli/src/app/chaos/chaos-target';
-import { startPlatform, type Platform } from '../../../cli/src/app/platform';
+import type { Platform } from '../../../cli/src/app/platform';
+import { startSuitePlatform } from '../../../cli/src/app/suite-platform';
 import { runScenario, type ScenarioResult } from '../../../cli/src/app/scenario/runner';
 import { summaryLine } from '../../../cli/src/app/scenario/run-scenarios';
 import type { ScenarioDefinition } from '../../../cli/src/app/scenario/scenario';
@@ -35,20 +36,7 @@ export interface ScenarioPlatform {
  * a free port, the per-user write rate limit raised: the load makes hundreds of writes as three users).
  */
 export async function startScenarioPlatform(): Promise<ScenarioPlatform> {
-  const t = Date.now();
-  progress('starting the platform (npm start code, in process)...');
-  const platform = await startPlatform({
-    workspace,
-    stateDir: join(suiteDir, 'scenarios'),
-    frontDoorPort: 0,
-    readyTimeoutMs: 120_000,
-    build: true,
-    env: { RATE_LIMIT_WRITES: '100000' },
-    log: (line) => {
-      for (const l of line.split('\n')) if (l.trim()) progress(`  ${l.trim()}`);
-    },
-  });
-  progress(`platform up at ${platform.url} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const { platform } = await startSuitePlatform({ workspace, stateDir: join(suiteDir, 'scenarios'), progress, env: { RATE_LIMIT_WRITES: '100000' } });
   return { platform, target: platformChaosTarget(platform) };
 }
 

@@ -1,5 +1,6 @@
-import { deflateSync } from 'node:zlib';
 import sharp from 'sharp';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { encodePng } from '../../../cli/src/app/load/png';
 import type { UploadFile } from './api';
 
 /** A small real PNG (noise, so it is not trivially compressible), `size`×`size` pixels. */
@@ -20,41 +21,14 @@ export async function smallJpeg(): Promise<UploadFile> {
   return { bytes, type: 'image/jpeg', name: 'photo.jpg' };
 }
 
-function crc32(bytes: Buffer): number {
-  let crc = 0xffffffff;
-  for (const byte of bytes) {
-    crc ^= byte;
-    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
-  }
-  return (crc ^ 0xffffffff) >>> 0;
-}
-
-function chunk(type: string, data: Buffer): Buffer {
-  const length = Buffer.alloc(4);
-  length.writeUInt32BE(data.length);
-  const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-  const crc = Buffer.alloc(4);
-  crc.writeUInt32BE(crc32(body));
-  return Buffer.concat([length, body, crc]);
-}
-
 /**
  * A real decompression bomb: a valid PNG of `side`×`side` 1-bit grayscale pixels (default
  * 20000×20000 = 400 megapixels, 10× the 40 MP cap), all zeros, so its IDAT (about 50 KB) inflates
  * to about 50 MB of scanlines, and to 400 MB+ once decoded to 8-bit pixels.
  */
 export function bombPng(side = 20_000): UploadFile {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(side, 0);
-  ihdr.writeUInt32BE(side, 4);
-  ihdr[8] = 1; // bit depth
-  ihdr[9] = 0; // grayscale
-  ihdr[10] = 0; // deflate
-  ihdr[11] = 0; // adaptive filtering
-  ihdr[12] = 0; // no interlace
   const scanlines = Buffer.alloc(side * (1 + Math.ceil(side / 8))); // filter byte 0 + zero pixels
-  const idat = deflateSync(scanlines, { level: 9 });
-  const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+  const bytes = encodePng(side, side, 1, 0, scanlines, 9);
   return { bytes, type: 'image/png', name: 'bomb.png' };
 }
 

@@ -4,7 +4,9 @@ import { redisCommand, waitUntil } from '@failsoft/testing';
 // The platform of `npm start` (apps/cli), started in this process: the suite runs exactly the code
 // users run. Apps have no import alias, hence the one relative import of the suite (as deploy-e2e).
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { startPlatform, type Platform } from '../../../cli/src/app/platform';
+import type { Platform } from '../../../cli/src/app/platform';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startSuitePlatform } from '../../../cli/src/app/suite-platform';
 import { Api, USERS, describe as describeResult, type User } from './api';
 
 export type { Platform };
@@ -60,22 +62,7 @@ export interface TestPlatform {
  * on a free port, and signs the demo users in. Logs the time it took.
  */
 export async function startTestPlatform(name: string): Promise<TestPlatform> {
-  const t = Date.now();
-  progress(`${name}: starting the platform (npm start's code, in process)...`);
-  const platform = await startPlatform({
-    workspace,
-    stateDir: join(suiteDir, name),
-    frontDoorPort: 0,
-    seed: true,
-    readyTimeoutMs: 90_000,
-    // like npm start: builds the services first when dist/ is older than the sources (nx, cached)
-    build: true,
-    env: SUITE_SERVICE_ENV,
-    log: (line) => {
-      for (const l of line.split('\n')) if (l.trim()) progress(`  ${l.trim()}`);
-    },
-  });
-  const startupMs = Date.now() - t;
+  const { platform, startupMs } = await startSuitePlatform({ workspace, stateDir: join(suiteDir, name), label: name, progress, env: SUITE_SERVICE_ENV, readyTimeoutMs: 90_000 });
   figure('platform-start', { spec: name, seconds: Number((startupMs / 1000).toFixed(1)), url: platform.url });
   const api = new Api(platform.url);
   const tokens = {} as Record<User, string>;

@@ -2,7 +2,9 @@ import { join } from 'node:path';
 // The platform of `npm start` (apps/cli), started in this process: the suite runs exactly the code
 // users run. Apps have no import alias, hence the one relative import of the suite (as platform-e2e).
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { startPlatform, type Platform } from '../../../cli/src/app/platform';
+import type { Platform } from '../../../cli/src/app/platform';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startSuitePlatform } from '../../../cli/src/app/suite-platform';
 import { workspace } from './browser';
 
 export type { Platform };
@@ -34,21 +36,7 @@ export const WEB_SUITE_ENV: Readonly<Record<string, string>> = Object.freeze({ R
  */
 export async function startWebPlatform(name: string, env: Readonly<Record<string, string>> = {}): Promise<Platform> {
   if (!/^[a-z0-9-]{1,40}$/.test(name)) throw new Error(`platform name "${name}" must be 1-40 lower-case letters, digits or "-"`);
-  const t = Date.now();
-  progress(`${name}: starting the platform (npm start's code, in process)...`);
-  const platform = await startPlatform({
-    workspace,
-    stateDir: join(suiteDir, name),
-    frontDoorPort: 0,
-    seed: true,
-    readyTimeoutMs: 90_000,
-    build: true,
-    env: { ...WEB_SUITE_ENV, ...env },
-    log: (line) => {
-      for (const l of line.split('\n')) if (l.trim()) progress(`  ${l.trim()}`);
-    },
-  });
-  progress(`${name}: platform up at ${platform.url} in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  const { platform } = await startSuitePlatform({ workspace, stateDir: join(suiteDir, name), label: name, progress, env: { ...WEB_SUITE_ENV, ...env }, readyTimeoutMs: 90_000 });
   return platform;
 }
 

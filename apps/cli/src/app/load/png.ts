@@ -23,15 +23,23 @@ function chunk(type: string, data: Buffer): Buffer {
 }
 
 /**
+ * Encodes a PNG from its scanlines (each row: a filter byte, then the pixels), deflated at `level`.
+ * `bitDepth` and `colorType` go to IHDR as they are (e.g. 8 + 2 = RGB, 1 + 0 = 1-bit grayscale).
+ */
+export function encodePng(width: number, height: number, bitDepth: number, colorType: number, scanlines: Buffer, level = 6): Buffer {
+  const ihdr = Buffer.alloc(13); // compression, filter method and interlace stay 0
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = bitDepth;
+  ihdr[9] = colorType;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(scanlines, { level })), chunk('IEND', Buffer.alloc(0))]);
+}
+
+/**
  * A small valid PNG (`size`×`size` RGB noise from `seed`, so every upload differs), built by hand:
  * no image library on the load generator's hot path.
  */
 export function noisePng(seed: number, size = 16): ApiImage {
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(size, 0);
-  ihdr.writeUInt32BE(size, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 2; // RGB
   const raw = Buffer.alloc(size * (1 + size * 3));
   let x = (seed * 2654435761) >>> 0 || 1;
   for (let row = 0; row < size; row++) {
@@ -42,6 +50,5 @@ export function noisePng(seed: number, size = 16): ApiImage {
       raw[start + i] = x >>> 24;
     }
   }
-  const bytes = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-  return { bytes, type: 'image/png', name: `load-${seed}.png` };
+  return { bytes: encodePng(size, size, 8, 2, raw), type: 'image/png', name: `load-${seed}.png` };
 }
