@@ -3,6 +3,7 @@ import { validateFaultRule, InvalidOptionsError, type FaultRule, type FaultRuleI
 import { ChaosError } from './chaos.error';
 import type { ChaosInstance, ChaosRedisNode, ChaosSignal, ChaosStatus, ChaosTarget } from './chaos-target';
 import { breakersOf, leaseHolder, TRENDING_LEASE_KEY } from './platform-chaos-target';
+import { rulesInForce } from './fault-rules';
 
 /** Master name the compose sentinels watch (docker-compose.yml: REDIS_MASTER_NAME). */
 export const COMPOSE_MASTER_NAME = 'failsoft';
@@ -267,18 +268,7 @@ export function composeChaosTarget(options: ComposeChaosTargetOptions): ChaosTar
 
     async listFaults(): Promise<FaultRule[]> {
       const master = await masterService();
-      const hash = pairs(await redisCli(master, ['HGETALL', `${FAULT_PREFIX}:rules`]));
-      const now = Date.now();
-      const rules: FaultRule[] = [];
-      for (const text of Object.values(hash)) {
-        try {
-          const rule = validateFaultRule(JSON.parse(text) as FaultRuleInput);
-          if (rule.expiresAt === undefined || rule.expiresAt > now) rules.push(rule);
-        } catch {
-          // ignored by the servers too
-        }
-      }
-      return rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+      return rulesInForce(pairs(await redisCli(master, ['HGETALL', `${FAULT_PREFIX}:rules`])));
     },
 
     async waitForHealthy(waitMs: number): Promise<void> {

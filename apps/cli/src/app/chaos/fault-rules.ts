@@ -76,12 +76,11 @@ export async function removeFaultRule(redis: Redis, id: string): Promise<void> {
   }
 }
 
-/** The rules stored in Redis and still in force (expired and invalid ones left out), sorted by id. */
-export async function readFaultRules(redis: Redis): Promise<FaultRule[]> {
-  const key = new RedisFaultRuleStore({ redis });
-  const hash = await redis.hgetall(key.key);
-  await key.shutdown();
-  const now = Date.now();
+/**
+ * The rules of a stored hash (`HGETALL` of the rules key) still in force at `now`, sorted by id;
+ * expired and invalid ones left out (the servers ignore them too).
+ */
+export function rulesInForce(hash: Readonly<Record<string, string>>, now = Date.now()): FaultRule[] {
   const rules: FaultRule[] = [];
   for (const text of Object.values(hash)) {
     try {
@@ -92,4 +91,12 @@ export async function readFaultRules(redis: Redis): Promise<FaultRule[]> {
     }
   }
   return rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** The rules stored in Redis and still in force (expired and invalid ones left out), sorted by id. */
+export async function readFaultRules(redis: Redis): Promise<FaultRule[]> {
+  const key = new RedisFaultRuleStore({ redis });
+  const hash = await redis.hgetall(key.key);
+  await key.shutdown();
+  return rulesInForce(hash);
 }
