@@ -1,7 +1,6 @@
 import { get } from 'node:http';
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
-import { pairsToMap, redisCommand, startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
+import { monitorRedis, pairsToMap, redisCommand, startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import { crc32 } from '../src/app/image/crc32';
 import { inspectImage } from '../src/app/image';
 import { dataKeys, postOf, refusal, sampleImages, startUpload, status, streamLength, type UploadHarness } from './upload-harness';
@@ -222,9 +221,7 @@ describe('upload service (real Sentinel topology, through the sidecar gRPC path)
 
     it('path-trick and malformed ids → INVALID_ARGUMENT, and no Redis command ever mentions them', async () => {
       const master = await topology.currentMaster();
-      const monitor = await new Redis({ port: master.port, lazyConnect: true }).monitor();
-      const seen: string[][] = [];
-      monitor.on('monitor', (_time: string, args: string[]) => seen.push(args));
+      const monitor = await monitorRedis(master.port);
       const tricks = [
         '../p_aaaaaaaaaaaaaaaa',
         '..%2f..%2fetc',
@@ -247,11 +244,12 @@ describe('upload service (real Sentinel topology, through the sidecar gRPC path)
         }
         // a valid id read afterwards shows up: the monitor does see the service's commands
         await refusal(harness.upload.GetPost({ postId: 'p_monitormonitor22' }));
-        await waitUntil(() => seen.some((args) => args.includes('failsoft:post:p_monitormonitor22')), { timeoutMs: 5000, message: 'the monitor to see the valid read' });
+        await waitUntil(() => monitor.lines.some((line) => line.includes('"failsoft:post:p_monitormonitor22"')), { timeoutMs: 5000, message: 'the monitor to see the valid read' });
       } finally {
-        monitor.disconnect();
+        monitor.stop();
       }
-      const touched = seen.filter((args) => args.some((a) => (a.startsWith('failsoft:post:') || a.startsWith('failsoft:image:')) && !a.includes('p_monitormonitor22')));
+      // an argument starting with a post or image key, other than the valid read's
+      const touched = monitor.lines.filter((line) => /"failsoft:(post|image):/.test(line) && !line.includes('p_monitormonitor22'));
       expect(touched).toEqual([]);
     });
 

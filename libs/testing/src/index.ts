@@ -14,6 +14,7 @@ export { waitUntil, sleep } from './lib/wait-until';
 export type { WaitUntilOptions } from './lib/wait-until';
 export { redisCommand, parseInfo, pairsToMap, RedisReplyError } from './lib/redis-command';
 export type { RespValue, RedisCommandOptions } from './lib/redis-command';
+export { monitorRedis, type RedisMonitor } from './lib/redis-monitor';
 export { ownedPids, isProcessAlive } from './lib/process-registry';
 export {
   TestingError,
