@@ -1,12 +1,12 @@
 import type { INestApplication } from '@nestjs/common';
 import { bootstrapService } from '@failsoft/sidecar/nest';
 import { startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
-import { request as httpRequest } from 'node:http';
 import { SessionTokenService } from '../src/app/auth/session-token.service';
 import { RouteCatalogService } from '../src/app/common/route-catalog.service';
 import { gatewayBootstrapOptions } from '../src/app/gateway.bootstrap';
 import { OPENAPI_DOCUMENT } from '../src/app/openapi/openapi.document';
 import { FakePlatform } from './fake-platform';
+import { gatewaySpecEnv, rawRequest as raw } from './gateway-spec-support';
 
 /**
  * The real gateway (its Nest app as main.ts builds it, on a free port) against real upstream gRPC
@@ -39,20 +39,13 @@ interface ErrorBody {
 }
 
 async function startGateway(instance: string): Promise<string> {
-  const env: NodeJS.ProcessEnv = {
-    HTTP_PORT: '0',
-    BIND_HOST: '127.0.0.1',
-    REDIS_SENTINELS: topology.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
-    REDIS_MASTER_NAME: topology.masterName,
-    FAILSOFT_TOKEN: TOKEN,
-    AUTH_SECRET: SECRET,
-    LOG_LEVEL: 'error',
-    INSTANCE_ID: instance,
+  const env = gatewaySpecEnv(topology, { token: TOKEN, authSecret: SECRET }, instance, {
+    ZONE: undefined, // the default zone
     BREAKER_RESET_MS: '1000',
     RATE_LIMIT_WRITES: String(RATE_LIMIT),
     RATE_LIMIT_WINDOW_MS: '30000',
     UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
-  };
+  });
   const app = await bootstrapService(gatewayBootstrapOptions(env));
   gateways.push(app);
   return (await app.getUrl()).replace('[::1]', '127.0.0.1');
@@ -70,20 +63,6 @@ async function call<T = Record<string, unknown>>(url: string, init: RequestInit 
   return { status: res.status, headers: res.headers, body };
 }
 
-/** Sends exactly `path` (no URL normalisation), for path tricks. */
-function raw(base: string, method: string, path: string, headers: Record<string, string> = {}, body?: Buffer | string): Promise<{ status: number; headers: Record<string, unknown>; text: string }> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method, path, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 async function signIn(url: string, user: string): Promise<string> {
   const res = await call<{ token: string }>(`${url}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user, password: 'failsoft' }) });

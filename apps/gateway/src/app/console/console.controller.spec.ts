@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { FakePlatform } from '../../../test/fake-platform';
+import { gatewaySpecEnv } from '../../../test/gateway-spec-support';
 import { readEnvConfig, Sidecar } from '@failsoft/sidecar';
 import { gatewayBootstrapOptions } from '../gateway.bootstrap';
 import { gatewayEnvSchema } from '../gateway.config';
@@ -82,18 +83,7 @@ class ControlDouble {
 
 async function startGateway(instance: string, env: NodeJS.ProcessEnv = {}): Promise<{ app: INestApplication; url: string }> {
   const app = await bootstrapService(
-    gatewayBootstrapOptions({
-      HTTP_PORT: '0',
-      BIND_HOST: '127.0.0.1',
-      REDIS_SENTINELS: topology.sentinels.map((s) => `${s.host}:${s.port}`).join(','),
-      REDIS_MASTER_NAME: topology.masterName,
-      FAILSOFT_TOKEN: TOKEN,
-      AUTH_SECRET: SECRET,
-      LOG_LEVEL: 'error',
-      INSTANCE_ID: instance,
-      ZONE: 'zone-a',
-      ...env,
-    }),
+    gatewayBootstrapOptions(gatewaySpecEnv(topology, { token: TOKEN, authSecret: SECRET }, instance, env)),
   );
   apps.push(app);
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };

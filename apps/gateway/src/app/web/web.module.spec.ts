@@ -1,9 +1,9 @@
 import { Controller, Get, type INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { rawRequest as raw } from '../../../test/gateway-spec-support';
 import { STATIC_CSP } from './static-files';
 import { GATEWAY_WEB_MOUNTS } from './web-mounts';
 import { WebModule } from './web.module';
@@ -17,26 +17,6 @@ class PingController {
   }
 }
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  text: string;
-}
-
-/** Sends exactly `path` (no URL normalisation by a client), for path tricks. */
-function raw(base: string, method: string, path: string, headers: Record<string, string> = {}): Promise<RawResponse> {
-  const { hostname, port } = new URL(base);
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: hostname, port, method, path, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 async function startApp(module: ReturnType<typeof WebModule.forRoot>): Promise<{ app: INestApplication; url: string }> {
   const ref = await Test.createTestingModule({ imports: [module], controllers: [PingController] }).compile();
