@@ -100,12 +100,13 @@ export class FaultyApi {
 
   /** Starts the fake on a free loopback port, with `seedPosts` posts in its feed. */
   static async start(seedPosts = 4): Promise<FaultyApi> {
-    let api: FaultyApi | undefined;
+    const holder: { api?: FaultyApi } = {};
     const server = createServer((req, res) => {
-      void (api as FaultyApi).handle(req, res).catch((e: unknown) => error(res, 500, 'INTERNAL', (e as Error).message));
+      void (holder.api as FaultyApi).handle(req, res).catch((e: unknown) => error(res, 500, 'INTERNAL', (e as Error).message));
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    api = new FaultyApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    const api = new FaultyApi(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    holder.api = api;
     for (let i = 0; i < seedPosts; i++) api.store({ id: newPostId(), author: 'alice', caption: `seed ${i}`, createdAt: new Date().toISOString(), image: randomBytes(64), type: 'image/png' });
     return api;
   }
