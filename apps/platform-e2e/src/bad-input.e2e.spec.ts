@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { recordResponse } from './support/openapi';
 import { redisCommand, waitUntil } from '@failsoft/testing';
 import { describe as describeResult, type ApiResult, type UploadFile } from './support/api';
 import { bombPng, oversizedFile, smallJpeg, smallPng, textNamedPng, truncatedPng } from './support/images';
@@ -38,6 +39,7 @@ function raw(method: string, path: string, headers: Record<string, string> = {},
         }
         const h = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        recordResponse({ method, url: `${tp.api.baseUrl}${path.startsWith('/') ? path : `/${path}`}`, path, status: res.statusCode ?? 0, headers: h, json });
         resolve({ status: res.statusCode ?? 0, headers: h, json, text, ms: performance.now() - started });
       });
     });
@@ -223,6 +225,16 @@ describe('bad input on every endpoint', () => {
     expect(after).toEqual(before);
     expect(restartCounts(tp.platform)).toEqual(restartsBefore);
     expect(pids(tp.platform)).toEqual(pidsBefore);
+  });
+
+  it("a cursor the API did not make is refused in the API's own words (nextCursor, not the feed service's internal names)", async () => {
+    for (const cursor of ['not-a-cursor', 'eyJ0IjoxfQ', '9999999999999-0']) {
+      const res = await raw('GET', `/api/feed?cursor=${encodeURIComponent(cursor)}`);
+      const error = (res.json as { error?: { code?: string; field?: string; message?: string } } | undefined)?.error;
+      expect({ cursor, status: res.status, code: error?.code, field: error?.field }).toEqual({ cursor, status: 400, code: 'INVALID_CURSOR', field: 'cursor' });
+      expect(error?.message).toContain('"nextCursor"');
+      expect(error?.message).not.toMatch(/next_cursor|GetFeed/);
+    }
   });
 
   it('the same bad requests, 8 at a time, leave every process running', async () => {
