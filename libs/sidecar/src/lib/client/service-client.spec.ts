@@ -120,9 +120,9 @@ describe('ServiceClient', () => {
     let release: () => void = () => undefined;
     const held = new Promise<void>((resolve) => (release = resolve));
     const instances = [await startInstance('fast-1'), await startInstance('fast-2'), await startInstance('slow', { hold: held })];
-    const echo = client(instances);
+    const echo = client(instances, { timeoutMs: 60_000 }); // held calls wait for the release, not for a deadline
     const concurrency = 20;
-    const running = runConcurrently(600, concurrency, () => echo.call('Echo', { message: 'x' }, { timeoutMs: 60_000 }));
+    const running = runConcurrently(600, concurrency, () => echo.call('Echo', { message: 'x' }));
     await until(() => instances.reduce((sum, i) => sum + i.served(), 0) === 600, 'every call to reach a handler', 30_000).finally(release);
     const result = await running;
     expect(result.failed).toEqual([]);
