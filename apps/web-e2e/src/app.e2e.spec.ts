@@ -281,6 +281,82 @@ describe('the web app (real Chromium, real platform, through the front door)', (
     expect(unexpectedErrors(page)).toEqual([]);
   });
 
+  /** How many times the page has fetched the feed so far (its polls). */
+  const feedPolls = (p: Page): Promise<number> => p.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/feed')).length);
+
+  it('Redis master killed: the page keeps the feed, shows at most a brief notice that clears, and liking works after the failover', async () => {
+    const item = postItem(page, uploaded.id);
+    const shownBefore = await page.locator('#feed li').count();
+    const seenNotices = new Set<string>();
+    const watch = setInterval(() => void noticeTexts(page).then((texts) => texts.forEach((t) => seenNotices.add(t)), () => undefined), 100);
+    try {
+      const old = await platform.redis.killMaster('SIGKILL');
+      progress(`SIGKILL of the Redis master :${old.port}`);
+      await platform.redis.waitForFailover(old, 60_000);
+      // the page went on polling through the failover, and kept its posts on screen without a feed error
+      const polls = await feedPolls(page);
+      await waitUntil(async () => (await feedPolls(page)) >= polls + 2, { timeoutMs: 60_000, message: 'two more feed polls after the failover' });
+      expect(await page.locator('#feed li').count()).toBe(shownBefore);
+      expect(await page.locator('#feed-error').textContent()).toBe('');
+      // liking works again (the click may need a retry while the likes breaker recovers: that is the "brief notice")
+      await waitUntil(
+        async () => {
+          if ((await item.locator('button.like').getAttribute('aria-pressed')) === 'true') return true;
+          await item.getByRole('button', { name: 'Like' }).click();
+          await page.waitForResponse((r) => r.url().includes('/likes'), { timeout: 15_000 }).catch(() => undefined);
+          return (await item.locator('button.like').getAttribute('aria-pressed')) === 'true';
+        },
+        { timeoutMs: 90_000, intervalMs: 1000, message: 'a like to work after the failover' },
+      );
+      await waitUntil(async () => (await noticeTexts(page)).length === 0, { timeoutMs: 90_000, message: 'every notice to clear' });
+      await shot(page, 'app-12a-redis-failover');
+    } finally {
+      clearInterval(watch);
+    }
+    progress(`notices seen during the Redis failover: ${JSON.stringify([...seenNotices])}`);
+    // at most a notice about likes (the contract's "brief notice"), never one about the feed or upload
+    expect([...seenNotices].filter((t) => !/^Likes unavailable/.test(t))).toEqual([]);
+    await platform.waitForHealthy(120_000);
+    // back to the state the next tests expect: not liked
+    await item.getByRole('button', { name: 'Like' }).click();
+    await item.locator('button.like[aria-pressed="false"]').waitFor({ timeout: 30_000 });
+    expect(unexpectedErrors(page)).toEqual([]);
+  });
+
+  it('one gateway killed: the page shows nothing, and keeps polling and liking through the other', async () => {
+    const id = platform.instancesOf('gateway')[0];
+    const before = platform.process(id);
+    const seenNotices = new Set<string>();
+    const watch = setInterval(() => void noticeTexts(page).then((texts) => texts.forEach((t) => seenNotices.add(t)), () => undefined), 100);
+    const feedAnswers: number[] = [];
+    const onResponse = (r: { url(): string; status(): number }): void => {
+      if (r.url().includes('/api/feed')) feedAnswers.push(r.status());
+    };
+    page.on('response', onResponse);
+    try {
+      platform.killInstance(id, 'SIGKILL');
+      progress(`SIGKILL ${id} (pid ${before.pid})`);
+      const polls = await feedPolls(page);
+      await waitUntil(async () => (await feedPolls(page)) >= polls + 3, { timeoutMs: 60_000, message: 'three feed polls with a gateway down' });
+      const item = postItem(page, uploaded.id);
+      await item.getByRole('button', { name: 'Like' }).click();
+      await item.locator('button.like[aria-pressed="true"]').waitFor({ timeout: 30_000 });
+      await item.getByRole('button', { name: 'Like' }).click();
+      await item.locator('button.like[aria-pressed="false"]').waitFor({ timeout: 30_000 });
+      await waitUntil(() => platform.process(id).restarts > before.restarts, { timeoutMs: 30_000, message: `${id} to be restarted` });
+      await platform.waitForHealthy(120_000);
+    } finally {
+      clearInterval(watch);
+      page.off('response', onResponse);
+    }
+    expect(feedAnswers.length).toBeGreaterThanOrEqual(3);
+    expect(feedAnswers.filter((status) => status !== 200)).toEqual([]);
+    expect([...seenNotices]).toEqual([]);
+    expect(await postItem(page, uploaded.id).locator('.post-error').textContent()).toBe('');
+    await shot(page, 'app-12b-gateway-killed');
+    expect(unexpectedErrors(page)).toEqual([]);
+  });
+
   it('is keyboard-usable and accessible: labels, alt texts, named like buttons', async () => {
     const a11y = await page.evaluate(() => ({
       imagesWithoutAlt: [...document.querySelectorAll('img')].filter((img) => !img.hasAttribute('alt')).map((img) => img.src),
