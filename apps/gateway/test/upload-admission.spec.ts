@@ -5,7 +5,7 @@ import { startSentinelTopology, waitUntil, type SentinelTopology } from '@failso
 import { gatewayBootstrapOptions } from '../src/app/gateway.bootstrap';
 import { maxConcurrentUploads, MAX_CONCURRENT_UPLOADS } from '../src/app/gateway.config';
 import { FakePlatform } from './fake-platform';
-import { gatewaySpecEnv } from './gateway-spec-support';
+import { gatewaySpecEnv, ONE_PIXEL_PNG, SPEC_SECRETS } from './gateway-spec-support';
 
 /**
  * The gateway buffers at most as many uploads at once as its memory limit holds
@@ -15,12 +15,9 @@ import { gatewaySpecEnv } from './gateway-spec-support';
  */
 jest.setTimeout(60_000);
 
-const TOKEN = 'gateway-spec-token-0123456789';
-const SECRET = 'gateway-spec-secret-0123456789abcdef0123';
 const UPLOAD_MAX_BYTES = 64 * 1024;
 /** floor((180e6 x 0.75 - 128 MiB) / (2 x (64 KiB + 64 KiB))) = 2 uploads at once. */
 const MEMORY_LIMIT_BYTES = 180_000_000;
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 const BOUNDARY = 'failsoft-spec-boundary';
 
 let topology: SentinelTopology;
@@ -34,7 +31,7 @@ const sockets: Socket[] = [];
 function multipartBody(): Buffer {
   return Buffer.concat([
     Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="image"; filename="p.png"\r\nContent-Type: image/png\r\n\r\n`),
-    PNG,
+    ONE_PIXEL_PNG,
     Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
   ]);
 }
@@ -84,9 +81,9 @@ async function upload(): Promise<{ status: number; retryAfter: string | null; co
 
 beforeAll(async () => {
   topology = await startSentinelTopology({ replicas: 0, sentinels: 1 });
-  platform = new FakePlatform({ redisPort: (await topology.currentMaster()).port, token: TOKEN, uploadMaxBytes: UPLOAD_MAX_BYTES });
+  platform = new FakePlatform({ redisPort: (await topology.currentMaster()).port, token: SPEC_SECRETS.token, uploadMaxBytes: UPLOAD_MAX_BYTES });
   await platform.start('upload');
-  const env = gatewaySpecEnv(topology, { token: TOKEN, authSecret: SECRET }, 'gateway-admission', {
+  const env = gatewaySpecEnv(topology, SPEC_SECRETS, 'gateway-admission', {
     UPLOAD_MAX_BYTES: String(UPLOAD_MAX_BYTES),
     MEMORY_LIMIT_BYTES: String(MEMORY_LIMIT_BYTES),
     RATE_LIMIT_WRITES: '10000',
