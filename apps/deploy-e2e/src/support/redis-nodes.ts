@@ -111,13 +111,19 @@ export class EntrypointTopology {
 
   /** Waits until `sentinel` names the master on `masterPort` with 2 replicas, 2 other sentinels and quorum 2. */
   async waitForSentinel(sentinel: EntrypointNode, masterPort: number): Promise<void> {
-    await waitUntil(
-      async () => {
-        const master = pairsToMap(await redisCommand(sentinel.port, ['SENTINEL', 'master', MASTER_NAME]));
-        return master['port'] === String(masterPort) && master['num-slaves'] === '2' && master['num-other-sentinels'] === '2' && master['quorum'] === '2';
-      },
-      { timeoutMs: 30_000, message: `${sentinel.name} to see the master on port ${masterPort}, 2 replicas and 2 other sentinels (output: ${sentinel.output})` },
-    );
+    let seen: Record<string, string> = {};
+    try {
+      await waitUntil(
+        async () => {
+          seen = pairsToMap(await redisCommand(sentinel.port, ['SENTINEL', 'master', MASTER_NAME]));
+          return seen['port'] === String(masterPort) && seen['num-slaves'] === '2' && seen['num-other-sentinels'] === '2' && seen['quorum'] === '2';
+        },
+        { timeoutMs: 30_000, message: `${sentinel.name} to see the master on port ${masterPort}, 2 replicas and 2 other sentinels` },
+      );
+    } catch (error) {
+      const last = { port: seen['port'], slaves: seen['num-slaves'], sentinels: seen['num-other-sentinels'] };
+      throw new Error(`${(error as Error).message}\nlast seen: ${JSON.stringify(last)}\n${sentinel.name} output:\n${sentinel.output}`);
+    }
   }
 
   /** Runs the entrypoint for `node` to its end (for configurations it must refuse). */
