@@ -156,7 +156,7 @@ export class EntrypointTopology {
   /** Kills every node and removes the directories. */
   async stop(): Promise<void> {
     for (const node of [...this.sentinels, ...this.data]) await this.kill(node).catch(() => undefined);
-    rmSync(this.root, { recursive: true, force: true });
+    rmSync(this.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 }); // a killed node's fork may still be writing
   }
 }
 
