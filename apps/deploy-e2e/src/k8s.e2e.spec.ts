@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kustomize, podSpecOf, selects, typeCheckObjects, validateWithKubernetesModels, type K8sObject } from './support/k8s';
+import { containerEnv, envValue, imageRule } from './support/k8s-rules';
 import { workspace } from './support/tools';
 
 /**
@@ -22,6 +23,9 @@ describe('deploy/k8s', () => {
     return found;
   };
   const workloads = (): K8sObject[] => [...ofKind('Deployment'), ...ofKind('StatefulSet')];
+  /** What the overlays add or change (the Ingress, the LoadBalancer Service, the production timings). */
+  const overlayObjects = (): K8sObject[] =>
+    ['front-door', 'load-balancer', 'production'].flatMap((o) => kustomize(`deploy/k8s/overlays/${o}`)).filter((o) => ['Ingress', 'Service', 'ConfigMap'].includes(o.kind));
 
   beforeAll(() => {
     objects = kustomize('deploy/k8s');
@@ -33,14 +37,15 @@ describe('deploy/k8s', () => {
     expect(kinds).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'StatefulSet']);
   });
 
-  it('validates every rendered object against the Kubernetes schema (kubernetes-models)', () => {
-    const results = validateWithKubernetesModels(objects);
-    expect(results).toHaveLength(objects.length);
+  it('validates every rendered object of deploy/k8s and of its overlays against the Kubernetes schema (kubernetes-models)', () => {
+    const all = [...objects, ...overlayObjects()];
+    const results = validateWithKubernetesModels(all);
+    expect(results).toHaveLength(all.length);
     expect(results.filter((r) => r.errors.length > 0).map((r) => `${r.kind}/${r.name}: ${r.errors.join('; ')}`)).toEqual([]);
   });
 
-  it('uses no field the schema does not define (typed against the kubernetes-models interfaces)', () => {
-    expect(typeCheckObjects(objects)).toEqual([]);
+  it('uses no field the schema does not define (typed against the kubernetes-models interfaces), overlays included', () => {
+    expect(typeCheckObjects([...objects, ...overlayObjects()])).toEqual([]);
   });
 
   it('catches a misspelt field and a wrong type (so the two checks above can fail)', () => {
@@ -169,11 +174,11 @@ describe('deploy/k8s', () => {
       expect(set.spec.serviceName).toBe(name);
       expect(named('Service', name).spec).toMatchObject({ clusterIP: 'None', publishNotReadyAddresses: true });
       expect(set.spec.volumeClaimTemplates.map((t: { metadata: { name: string } }) => t.metadata.name)).toEqual(['data']);
-      const env = Object.fromEntries(podSpecOf(set).containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value]));
-      expect(env['INITIAL_MASTER_HOST']).toBe('redis-0.redis');
-      expect(env['ANNOUNCE_HOST']).toBe(`$(POD_NAME).${name}`);
+      const env = containerEnv(objects, podSpecOf(set).containers[0]);
+      expect(envValue(env, 'INITIAL_MASTER_HOST')).toBe('redis-0.redis');
+      expect(envValue(env, 'ANNOUNCE_HOST')).toBe(`$(POD_NAME).${name}`);
+      expect(set.spec.podManagementPolicy).toBe('Parallel');
     }
-    expect(named('StatefulSet', 'redis').spec.podManagementPolicy).toBe('OrderedReady');
   });
 
   it('points the apps at the three sentinel pods', () => {
@@ -220,10 +225,9 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it('uses images pinned to a version (no latest)', () => {
-    for (const workload of workloads()) {
-      for (const container of podSpecOf(workload).containers) expect(container.image).toMatch(/^[a-z0-9./-]+:(?!latest$)[\w.-]+$/);
-    }
+  it('uses images pinned to a version (failsoft) or to a tag and digest (third-party)', () => {
+    expect(imageRule(objects)).toEqual([]);
+    expect(podSpecOf(named('StatefulSet', 'redis')).containers[0].image).toMatch(/^redis:7\.2-bookworm@sha256:[0-9a-f]{64}$/);
   });
 
   it('renders its base on its own', () => {
@@ -232,8 +236,8 @@ describe('deploy/k8s', () => {
     expect(replicas).toEqual(Object.fromEntries(APPS.map((app) => [app, 2])));
   });
 
-  it('ships the same Redis configs and entrypoint as docker-compose.yml (deploy/redis)', () => {
-    for (const file of ['redis.conf', 'sentinel.conf', 'entrypoint.sh']) {
+  it('ships the same Redis configs, entrypoint and hand-over script as docker-compose.yml (deploy/redis)', () => {
+    for (const file of ['redis.conf', 'sentinel.conf', 'entrypoint.sh', 'handover.sh']) {
       const original = readFileSync(join(workspace, 'deploy', 'redis', file), 'utf8');
       const copy = readFileSync(join(workspace, 'deploy', 'k8s', 'base', 'redis', 'config', file), 'utf8');
       expect({ file, same: copy === original }).toEqual({ file, same: true });

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 // The local platform's definition (`npm start`) is THE topology; docker compose and Kubernetes are
 // checked against it. These modules are pure (data and string builders), read here, never run.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { FRONT_DOOR, LOCAL_ONLY_ENV, REDIS, SERVICES, instanceEnv, instanceIdentities, platformTopology, type InstanceIdentity } from '../../cli/src/app/topology';
+import { CONTAINER_ONLY_ENV, FRONT_DOOR, LOCAL_ONLY_ENV, REDIS, SERVICES, instanceEnv, instanceIdentities, platformTopology, type InstanceIdentity } from '../../cli/src/app/topology';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { CONTROL_TOKEN_ENV, CONTROL_URL_ENV } from '../../cli/src/app/control/control.constants';
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -25,6 +25,8 @@ function localEnvNames(identity: InstanceIdentity): string[] {
   return Object.keys(instanceEnv(identity, { httpPort: 1, grpcPort: 2 }, shared)).sort();
 }
 const serviceNames = SERVICES.map((s) => s.name).sort();
+/** The variables only containers set (their memory limit), by service. */
+const containerOnly = (service: string): string[] => (CONTAINER_ONLY_ENV[service as keyof typeof CONTAINER_ONLY_ENV] ?? []).map((v) => v.name);
 
 describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/topology.ts)', () => {
   let compose: ComposeConfig;
@@ -51,10 +53,11 @@ describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/to
     expect(composeInstances.sort(byId)).toEqual(local.sort(byId));
   });
 
-  it('sets the same environment variable names on every instance', () => {
+  it('sets the same environment variable names on every instance (plus, optionally, the container-only ones)', () => {
     for (const identity of instanceIdentities()) {
       const service = compose.services[identity.id];
-      expect({ instance: identity.id, env: Object.keys(service?.environment ?? {}).sort() }).toEqual({ instance: identity.id, env: localEnvNames(identity) });
+      const names = Object.keys(service?.environment ?? {}).filter((name) => !containerOnly(identity.service).includes(name));
+      expect({ instance: identity.id, env: names.sort() }).toEqual({ instance: identity.id, env: localEnvNames(identity) });
     }
   });
 
@@ -147,11 +150,12 @@ describe('deploy/k8s agrees with the local platform (apps/cli/src/app/topology.t
     }
   });
 
-  it('sets the same environment variable names', () => {
+  it('sets the same environment variable names, plus the container-only ones (CONTAINER_ONLY_ENV: the memory limit)', () => {
     for (const definition of SERVICES) {
       const identity = topology.instances.find((i) => i.service === definition.name) as InstanceIdentity;
       const [container] = podSpecOf(deployment(objects, definition.name) as K8sObject).containers;
-      expect({ service: definition.name, env: container.env.map((e: { name: string }) => e.name).sort() }).toEqual({ service: definition.name, env: localEnvNames(identity) });
+      const expected = [...localEnvNames(identity), ...containerOnly(definition.name)].sort();
+      expect({ service: definition.name, env: container.env.map((e: { name: string }) => e.name).sort() }).toEqual({ service: definition.name, env: expected });
     }
   });
 
@@ -189,5 +193,12 @@ describe('the local-only variables (topology.ts LOCAL_ONLY_ENV)', () => {
       const localOnly = (LOCAL_ONLY_ENV[definition.name] ?? []).map((v) => v.name);
       expect({ service: definition.name, both: definition.env.filter((name) => localOnly.includes(name)) }).toEqual({ service: definition.name, both: [] });
     }
+  });
+
+  it('the container-only variables (CONTAINER_ONLY_ENV) are never set by the local platform, each with a reason', () => {
+    for (const identity of instanceIdentities()) {
+      expect({ instance: identity.id, set: localEnvNames(identity).filter((name) => containerOnly(identity.service).includes(name)) }).toEqual({ instance: identity.id, set: [] });
+    }
+    for (const vars of Object.values(CONTAINER_ONLY_ENV)) for (const v of vars ?? []) expect(v.reason.length).toBeGreaterThan(20);
   });
 });

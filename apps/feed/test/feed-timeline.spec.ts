@@ -176,6 +176,76 @@ describe('feed timeline from the post stream', () => {
     expect(await allIds(live.client, 10)).toEqual(['c-3', 'c-2', 'c-1', 'c-0']);
   });
 
+  /** The consumers of the group, by name. */
+  async function consumers(): Promise<string[]> {
+    const reply = (await redis.call('XINFO', 'CONSUMERS', 'failsoft:posts', 'feed')) as Array<Array<string | number>>;
+    return reply.map((fields) => String(fields[fields.indexOf('name') + 1])).sort();
+  }
+  /** Makes entries pending with `consumer` again, as if it had read them and not yet acknowledged them. */
+  async function pendWith(consumer: string, ids: string[]): Promise<void> {
+    await redis.call('XCLAIM', 'failsoft:posts', 'feed', consumer, 0, ...ids, 'FORCE', 'JUSTID');
+  }
+
+  it('a drained consumer writes its pending entries, then leaves the group (XGROUP DELCONSUMER)', async () => {
+    const { instance } = await feed('feed-drain');
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push(await publishPost(redis, { id: `d-${i}`, createdAtMs: 60_000 + i }));
+    await waitUntil(async () => (await redis.zcard('failsoft:feed:timeline')) === 5 && (await pendingOf()) === 0, { timeoutMs: 10_000, message: 'the posts on the timeline' });
+    // two of them read again and not yet written when the drain starts
+    await redis.zrem('failsoft:feed:timeline', 'd-3', 'd-4');
+    await pendWith('feed-drain', ids.slice(3));
+    expect(await pendingOf('feed-drain')).toBe(2);
+    expect(await consumers()).toEqual(['feed-drain']);
+
+    await instance.close();
+    expect(await consumers()).toEqual([]);
+    expect(await pendingOf()).toBe(0);
+    expect((await redis.zrange('failsoft:feed:timeline', 0, -1)).sort()).toEqual(['d-0', 'd-1', 'd-2', 'd-3', 'd-4']);
+    expect(instance.app.get(PostStreamConsumer).stats.deletedConsumers).toBe(1);
+  });
+
+  it('a drained consumer that cannot write its pending entries gives them to a live consumer, then leaves', async () => {
+    const settings = { FEED_CLAIM_IDLE_MS: '2000' };
+    const live = await feed('feed-live-2', settings);
+    const draining = await feed('feed-drain-2', settings);
+    await waitUntil(async () => (await consumers()).length === 2, { timeoutMs: 10_000, message: 'both consumers in the group' });
+    const ids = [await publishPost(redis, { id: 'g-0', createdAtMs: 70_000 }), await publishPost(redis, { id: 'g-1', createdAtMs: 70_001 })];
+    await waitUntil(async () => (await redis.zcard('failsoft:feed:timeline')) === 2 && (await pendingOf()) === 0, { timeoutMs: 10_000, message: 'the posts on the timeline' });
+    await redis.set('failsoft:feed:timeline', 'not a sorted set'); // every timeline write fails (WRONGTYPE)
+    await pendWith('feed-drain-2', ids);
+
+    await draining.instance.close();
+    expect(await consumers()).toEqual(['feed-live-2']);
+    expect(await pendingOf('feed-live-2')).toBe(2);
+    await redis.del('failsoft:feed:timeline'); // writes work again: the live consumer's next claim pass writes them
+    await waitUntil(async () => (await redis.zcard('failsoft:feed:timeline')) === 2 && (await pendingOf()) === 0, { timeoutMs: 10_000, message: 'the given entries on the timeline' });
+    expect(live.instance.app.get(PostStreamConsumer).stats.claimed).toBeGreaterThanOrEqual(2);
+  });
+
+  it('keeps a drained consumer whose pending entries neither it nor anyone else can take (nothing dropped)', async () => {
+    const alone = await feed('feed-alone');
+    const id = await publishPost(redis, { id: 'a-0', createdAtMs: 80_000 });
+    await waitUntil(async () => (await redis.zcard('failsoft:feed:timeline')) === 1 && (await pendingOf()) === 0, { timeoutMs: 10_000 });
+    await redis.set('failsoft:feed:timeline', 'not a sorted set');
+    await pendWith('feed-alone', [id]);
+    await alone.instance.close();
+    expect(await consumers()).toEqual(['feed-alone']);
+    expect(await pendingOf('feed-alone')).toBe(1);
+    await redis.del('failsoft:feed:timeline');
+  });
+
+  it('deletes consumers dead for 10x the claim idle time with nothing pending, and only those', async () => {
+    await redis.xgroup('CREATE', 'failsoft:posts', 'feed', '0', 'MKSTREAM');
+    await redis.call('XGROUP', 'CREATECONSUMER', 'failsoft:posts', 'feed', 'feed-ghost');
+    await publishPost(redis, { id: 'h-0', createdAtMs: 90_000 });
+    await redis.call('XREADGROUP', 'GROUP', 'feed', 'feed-holder', 'COUNT', 1, 'STREAMS', 'failsoft:posts', '>'); // holds an entry until it is claimed
+    const live = await feed('feed-sweeper', { FEED_CLAIM_IDLE_MS: '300' });
+    expect((await consumers()).includes('feed-ghost')).toBe(true);
+    await waitUntil(async () => (await consumers()).join() === 'feed-sweeper', { timeoutMs: 15_000, message: 'the dead consumers to be deleted' });
+    expect(live.instance.app.get(PostStreamConsumer).stats).toMatchObject({ claimed: 1, deletedConsumers: 2 });
+    expect(await redis.zrange('failsoft:feed:timeline', 0, -1)).toEqual(['h-0']);
+  });
+
   it('acknowledges malformed events without effect and keeps consuming', async () => {
     const { instance, client } = await feed('feed-malformed');
     await redis.xadd('failsoft:posts', '*', 'type', 'created', 'postId', 'bad id!', 'createdAtMs', '1');

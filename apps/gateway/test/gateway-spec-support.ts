@@ -1,6 +1,12 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { SentinelTopology } from '@failsoft/testing';
 
+/** The shared token and token-signing secret of the specs' gateways and fake upstreams. */
+export const SPEC_SECRETS = { token: 'gateway-spec-token-0123456789', authSecret: 'gateway-spec-secret-0123456789abcdef0123' } as const;
+
+/** A 1x1 PNG. */
+export const ONE_PIXEL_PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+
 /** What {@link rawRequest} answers. */
 export interface RawResponse {
   status: number;

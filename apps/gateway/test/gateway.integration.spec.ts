@@ -6,7 +6,7 @@ import { RouteCatalogService } from '../src/app/common/route-catalog.service';
 import { gatewayBootstrapOptions } from '../src/app/gateway.bootstrap';
 import { OPENAPI_DOCUMENT } from '../src/app/openapi/openapi.document';
 import { FakePlatform } from './fake-platform';
-import { gatewaySpecEnv, rawRequest as raw } from './gateway-spec-support';
+import { gatewaySpecEnv, ONE_PIXEL_PNG, rawRequest as raw, SPEC_SECRETS } from './gateway-spec-support';
 
 /**
  * The real gateway (its Nest app as main.ts builds it, on a free port) against real upstream gRPC
@@ -15,12 +15,11 @@ import { gatewaySpecEnv, rawRequest as raw } from './gateway-spec-support';
  */
 jest.setTimeout(60_000);
 
-const TOKEN = 'gateway-spec-token-0123456789';
-const SECRET = 'gateway-spec-secret-0123456789abcdef0123';
+const TOKEN = SPEC_SECRETS.token;
+const SECRET = SPEC_SECRETS.authSecret;
 const UPLOAD_MAX_BYTES = 64 * 1024;
 const RATE_LIMIT = 40;
-/** A 1×1 PNG. */
-const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
+const PNG = ONE_PIXEL_PNG;
 
 let topology: SentinelTopology;
 let platform: FakePlatform;

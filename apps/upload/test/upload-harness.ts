@@ -47,9 +47,10 @@ function sentinelsOf(topology: SentinelTopology): Array<{ host: string; port: nu
 
 /**
  * Starts the upload app (AppModule.forRoot with a config read from env-like values, exactly like
- * main.ts) against `topology`, and a sidecar client that finds it in discovery.
+ * main.ts; `env` adds or overrides variables) against `topology`, and a sidecar client that finds
+ * it in discovery.
  */
-export async function startUpload(topology: SentinelTopology): Promise<UploadHarness> {
+export async function startUpload(topology: SentinelTopology, env: Record<string, string> = {}): Promise<UploadHarness> {
   const config = readEnvConfig(uploadEnvSchema, {
     HTTP_PORT: '0',
     GRPC_PORT: '0',
@@ -60,6 +61,7 @@ export async function startUpload(topology: SentinelTopology): Promise<UploadHar
     FAILSOFT_TOKEN: TOKEN,
     LOG_LEVEL: 'warn',
     INSTANCE_ID: `upload-spec-${process.pid}`,
+    ...env,
   });
   const app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
   await app.listen(0, '127.0.0.1');

@@ -70,6 +70,19 @@ describe('upload service (real Sentinel topology, through the sidecar gRPC path)
     expect((await getJson(`${harness.url}/livez`)).status).toBe(200);
   });
 
+  it('serves as many calls at once as its memory limit holds (MEMORY_LIMIT_BYTES), 64 without one', async () => {
+    const unlimited = await getJson(`${harness.url}/snapshot`);
+    expect((unlimited.body as { server: { maxConcurrent: number } }).server.maxConcurrent).toBe(64);
+    // deploy/k8s's 768 Mi: floor((768 x 0.75 - 192) / (3 x 10)) = 12
+    const limited = await startUpload(topology, { MEMORY_LIMIT_BYTES: String(768 * 1024 * 1024), INSTANCE_ID: `upload-spec-limited-${process.pid}` });
+    try {
+      const snapshot = await getJson(`${limited.url}/snapshot`);
+      expect((snapshot.body as { server: { maxConcurrent: number } }).server.maxConcurrent).toBe(12);
+    } finally {
+      await limited.close();
+    }
+  });
+
   describe.each([
     ['png', 'image/png'],
     ['jpeg', 'image/jpeg'],

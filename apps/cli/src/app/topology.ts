@@ -76,6 +76,18 @@ export const LOCAL_ONLY_ENV: Readonly<Partial<Record<ServiceName, readonly Local
   ],
 };
 
+/**
+ * Optional variables that only containerised deployments set, by service, with the reason: the
+ * memory limit a container runs under (Kubernetes passes its `limits.memory`; docker compose may
+ * set it beside `mem_limit`). The local platform runs its instances without a memory limit and
+ * leaves them unset; the service then uses its fixed defaults. apps/deploy-e2e checks that
+ * Kubernetes sets exactly these on top of {@link ServiceDefinition.env}.
+ */
+export const CONTAINER_ONLY_ENV: Readonly<Partial<Record<ServiceName, readonly LocalOnlyVariable[]>>> = {
+  upload: [{ name: 'MEMORY_LIMIT_BYTES', reason: 'the container memory limit, from which the gRPC calls served at once are derived; unset, the fixed default applies' }],
+  gateway: [{ name: 'MEMORY_LIMIT_BYTES', reason: 'the container memory limit, from which the uploads buffered at once are derived; unset, the fixed default applies' }],
+};
+
 /** Redis behind Sentinel, demo-tuned (DESIGN.md: 1 master + 2 replicas, 3 sentinels, quorum 2). */
 export const REDIS = {
   masterName: 'failsoft',

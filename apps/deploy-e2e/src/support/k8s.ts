@@ -5,7 +5,7 @@ import { describeRun, requireTool, run, workspace } from './tools';
 
 /** A rendered Kubernetes object (loosely typed: the checks read what they need). */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> }; spec?: any; [key: string]: any };
+export type K8sObject = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: any; [key: string]: any };
 
 /** Renders a kustomization with `kubectl kustomize <dir>` (dir relative to the workspace). */
 export function kustomize(dir: string): K8sObject[] {

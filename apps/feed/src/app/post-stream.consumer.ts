@@ -2,6 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { Sidecar, type Logger } from '@failsoft/sidecar';
 import { createRedisClient, createSentinelClient, type StateRedis } from '@failsoft/state';
 import { STATE_MODULE_OPTIONS, STATE_REDIS, type StateModuleOptions } from '@failsoft/state/nest';
+import { deleteConsumerIfDone, giveAwayPending, groupConsumers } from './consumer-group';
 import { FEED_SETTINGS, type FeedSettings } from './feed.config';
 import { FeedKeys } from './feed.keys';
 import { isValidId } from './feed.validation';
@@ -21,6 +22,10 @@ const BLOCK_MS = 1000;
 /** Backoff after a failure: first and longest pause, ms (jittered). */
 const BACKOFF_MIN_MS = 100;
 const BACKOFF_MAX_MS = 2000;
+/** Longest time leaving the group may add to a drain, ms. */
+const LEAVE_TIMEOUT_MS = 5000;
+/** Another consumer idle this many times `claimIdleMs` with nothing pending is dead: it is deleted. */
+const DEAD_CONSUMER_IDLE_FACTOR = 10;
 
 /** Counters of the consumer (for specs and logs). */
 export interface ConsumerStats {
@@ -30,6 +35,8 @@ export interface ConsumerStats {
   acked: number;
   /** Entries claimed from other consumers. */
   claimed: number;
+  /** Consumers deleted from the group: dead ones (idle, nothing pending) and this one on drain. */
+  deletedConsumers: number;
   /** Malformed entries acknowledged without effect. */
   invalid: number;
   /** Failed steps (Redis errors), each followed by a backoff. */
@@ -57,7 +64,12 @@ function toEntries(raw: unknown): StreamEntry[] {
  * - Each batch is written to the timeline (`ZADD`, idempotent) BEFORE it is acknowledged
  *   (`XACK`), so a crash between the two only causes a harmless re-delivery; malformed or unknown
  *   events are acknowledged without effect (logged) so they cannot block the group.
- * - Entries left pending by a dead consumer for `claimIdleMs` are claimed (`XAUTOCLAIM`).
+ * - Entries left pending by a dead consumer for `claimIdleMs` are claimed (`XAUTOCLAIM`); consumers
+ *   idle for 10x that with nothing pending (killed, never drained) are deleted.
+ * - On drain it leaves the group: its own pending entries are written and acknowledged, or else
+ *   given to a live consumer (`XCLAIM`), and only then is it deleted (`XGROUP DELCONSUMER`, atomically
+ *   only when nothing is pending), so a rollout leaves no dead consumer and no entry waiting
+ *   `claimIdleMs` for it.
  * - The group is created with MKSTREAM from the stream's start (`0`, so posts made before the
  *   feed ever ran are included) when missing, at start or after NOGROUP (e.g. lost in a failover).
  * - Redis failures (failover, outage) are logged (throttled) and retried with jittered backoff;
@@ -66,7 +78,7 @@ function toEntries(raw: unknown): StreamEntry[] {
 @Injectable()
 export class PostStreamConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** Counters. */
-  readonly stats: ConsumerStats = { added: 0, acked: 0, claimed: 0, invalid: 0, errors: 0 };
+  readonly stats: ConsumerStats = { added: 0, acked: 0, claimed: 0, deletedConsumers: 0, invalid: 0, errors: 0 };
   private readonly logger: Logger;
   private readonly failures: ThrottledLog;
   private readonly consumer: string;
@@ -106,13 +118,56 @@ export class PostStreamConsumer implements OnApplicationBootstrap, BeforeApplica
     this.loop = this.run();
   }
 
-  /** Stops the loop: interrupts a blocking read (its entries stay pending, re-read on restart) and waits. */
+  /**
+   * Stops the loop (interrupts a blocking read and waits), then leaves the consumer group: hands
+   * its pending entries over and deletes this consumer. Bounded by LEAVE_TIMEOUT_MS; when Redis
+   * cannot be reached the consumer stays, and others claim its entries after `claimIdleMs`.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.wake?.();
     this.reader?.disconnect();
     await this.loop;
     await this.reader?.close();
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), LEAVE_TIMEOUT_MS).unref()));
+    const outcome = await Promise.race([this.leaveGroup().catch((error: unknown) => error), timeout]);
+    clearTimeout(timer);
+    if (outcome !== undefined) {
+      this.logger.warn('could not leave the consumer group; other instances claim its pending entries after the claim idle time', { error: String(outcome), claimIdleMs: this.settings.claimIdleMs });
+    }
+  }
+
+  /** Hands this consumer's pending entries over (written and acked here, else given to a live consumer), then deletes it. */
+  private async leaveGroup(): Promise<void> {
+    try {
+      for (let from = '0'; ; ) {
+        const entries = await this.read(from, false, this.redis);
+        if (entries.length === 0) break;
+        await this.handle(entries);
+        from = entries[entries.length - 1].id;
+      }
+    } catch (error) {
+      const live = (await groupConsumers(this.redis)).filter((c) => c.name !== this.consumer && c.idleMs < this.settings.claimIdleMs).sort((a, b) => a.idleMs - b.idleMs)[0];
+      if (live === undefined) throw new Error(`its pending entries could not be written (${String(error)}) and no live consumer can take them`);
+      const given = await giveAwayPending(this.redis, this.consumer, live.name, this.settings.claimIdleMs);
+      this.logger.info('gave the pending entries it could not write to a live consumer', { count: given, to: live.name, error: String(error) });
+    }
+    if (!(await deleteConsumerIfDone(this.redis, this.consumer))) throw new Error('entries are still pending with it');
+    this.stats.deletedConsumers++;
+    this.logger.info('left the consumer group', { group: FeedKeys.group });
+  }
+
+  /** Deletes other consumers idle for DEAD_CONSUMER_IDLE_FACTOR x claimIdleMs with nothing pending (their entries were claimed). */
+  private async deleteDeadConsumers(): Promise<void> {
+    const deadAfterMs = DEAD_CONSUMER_IDLE_FACTOR * this.settings.claimIdleMs;
+    for (const consumer of await groupConsumers(this.redis)) {
+      if (consumer.name === this.consumer || consumer.pending > 0 || consumer.idleMs < deadAfterMs) continue;
+      if (await deleteConsumerIfDone(this.redis, consumer.name, deadAfterMs)) {
+        this.stats.deletedConsumers++;
+        this.logger.info('deleted a dead consumer (idle, nothing pending)', { deleted: consumer.name, idleMs: consumer.idleMs });
+      }
+    }
   }
 
   /** A dedicated connection for blocking reads, built like the shared client (same failover settings). */
@@ -176,8 +231,7 @@ export class PostStreamConsumer implements OnApplicationBootstrap, BeforeApplica
   }
 
   /** XREADGROUP from `id` ('0'-style: own pending entries after it; '>': new ones, blocking). */
-  private async read(id: string, block: boolean): Promise<StreamEntry[]> {
-    const reader = this.reader as StateRedis;
+  private async read(id: string, block: boolean, reader: StateRedis = this.reader as StateRedis): Promise<StreamEntry[]> {
     const args: Array<string | number> = ['GROUP', FeedKeys.group, this.consumer, 'COUNT', BATCH];
     if (block) args.push('BLOCK', BLOCK_MS);
     args.push('STREAMS', FeedKeys.posts, id);
@@ -194,7 +248,11 @@ export class PostStreamConsumer implements OnApplicationBootstrap, BeforeApplica
     ];
     const entries = toEntries(reply[1]);
     this.claimCursor = reply[0];
-    if (this.claimCursor === '0-0') this.lastClaimPass = Date.now(); // a full pass is done; else continue next step
+    if (this.claimCursor === '0-0') {
+      // a full pass is done (else it continues next step): what dead consumers held is claimed
+      this.lastClaimPass = Date.now();
+      await this.deleteDeadConsumers();
+    }
     if (entries.length === 0) return;
     this.stats.claimed += entries.length;
     this.logger.info('claimed entries left pending by another consumer', { count: entries.length });

@@ -1,4 +1,4 @@
-import { env, serviceEnvSchema, type EnvConfig } from '@failsoft/sidecar';
+import { concurrencyForMemory, env, memoryLimitEnvSchema, serviceEnvSchema, type EnvConfig } from '@failsoft/sidecar';
 import { MAX_GRPC_MESSAGE_BYTES } from '@failsoft/contracts';
 
 /**
@@ -10,6 +10,8 @@ const GRPC_ENVELOPE_BYTES = 1024 * 1024;
 /** Environment of the gateway (public HTTP edge). Every variable has the same name in `npm start`, compose and Kubernetes. */
 export const gatewayEnvSchema = {
   ...serviceEnvSchema,
+  /** The container's memory limit (optional): the uploads buffered at once are derived from it (see `maxConcurrentUploads`). */
+  ...memoryLimitEnvSchema,
   /** Secret signing user session tokens (at least 32 characters); the same on every gateway so they accept each other's tokens. */
   AUTH_SECRET: env.string({ minLength: 32 }),
   /** Lifetime of a session token in seconds (default 12 h). */
@@ -48,4 +50,21 @@ export const MULTIPART_SLACK_BYTES = 64 * 1024;
 /** The multipart file-size limit: the upload cap plus a little slack (always below the gRPC message limit). */
 export function multipartFileLimit(config: Pick<GatewayConfig, 'UPLOAD_MAX_BYTES'>): number {
   return config.UPLOAD_MAX_BYTES + MULTIPART_SLACK_BYTES;
+}
+
+/** Most uploads buffered at once, and the default when the memory limit is unknown. */
+export const MAX_CONCURRENT_UPLOADS = 64;
+/** Memory the gateway keeps apart from uploads: Node's heap and code, last-good caches, connections. */
+export const GATEWAY_RESERVED_BYTES = 128 * 1024 * 1024;
+/** Copies of an upload the gateway holds at its peak: the multipart buffer and the gRPC message. */
+export const UPLOAD_COPIES = 2;
+
+/**
+ * The uploads one gateway buffers at once within its container's memory limit:
+ * `floor((limit x 0.75 - 128 MiB) / (2 x multipart file limit))`, from 1 to 64 (64 without a known
+ * limit). More are refused with 503 `UPLOADS_BUSY` + Retry-After before their body is read. With
+ * deploy/k8s's 512 Mi limit and 10 MiB uploads: floor((384 - 128) / 20.1) = 12.
+ */
+export function maxConcurrentUploads(config: Pick<GatewayConfig, 'UPLOAD_MAX_BYTES' | 'MEMORY_LIMIT_BYTES'>): number {
+  return concurrencyForMemory({ limitBytes: config.MEMORY_LIMIT_BYTES, reservedBytes: GATEWAY_RESERVED_BYTES, perTaskBytes: UPLOAD_COPIES * multipartFileLimit(config), max: MAX_CONCURRENT_UPLOADS });
 }

@@ -8,7 +8,7 @@ import { CREATE_POST_IDEMPOTENCY_TTL_MS, PostsService } from './posts/posts.serv
 import { UploadHandlers } from './posts/upload.handlers';
 import { configureSharp } from './sharp.settings';
 import type { UploadConfig } from './upload.config';
-import { UPLOAD_OPTIONS, defaultUploadOptions, type UploadOptions } from './upload.options';
+import { UPLOAD_OPTIONS, defaultUploadOptions, maxConcurrentCallsFor, type UploadOptions } from './upload.options';
 
 /**
  * Root module of the upload service: Redis behind Sentinel (@failsoft/state, global), the sidecar
@@ -21,11 +21,13 @@ import { UPLOAD_OPTIONS, defaultUploadOptions, type UploadOptions } from './uplo
 export class AppModule {
   /**
    * @param config the validated environment.
-   * @param options tunables (defaults: 10 MiB / 40 MP images, 320 px WebP thumbnails).
+   * @param options tunables (defaults: 10 MiB / 40 MP images, 320 px WebP thumbnails, calls served
+   *   at once derived from MEMORY_LIMIT_BYTES).
    */
   static forRoot(config: UploadConfig, options: Partial<UploadOptions> = {}): DynamicModule {
     configureSharp();
-    const upload = defaultUploadOptions(options);
+    const maxImageBytes = options.imageLimits?.maxBytes;
+    const upload = defaultUploadOptions({ maxConcurrentCalls: maxConcurrentCallsFor(config.MEMORY_LIMIT_BYTES, maxImageBytes), ...options });
     return {
       module: AppModule,
       imports: [

@@ -8,6 +8,7 @@ import type { AuthOptions } from './auth/auth-options';
 import { resolveAuthOptions } from './auth/auth-options';
 import { ServiceClient, type DownstreamSnapshot, type ServiceClientOptions } from './client/service-client';
 import { createResolver, type ResolverOptions } from './discovery/create-resolver';
+import { formatAddress } from './discovery/service-instance';
 import { RedisRegistry, type Registration } from './discovery/redis.registry';
 import type { Resolver } from './discovery/resolver';
 import { RedisFaultRuleStore } from './faults/redis-fault-rule.store';
@@ -27,6 +28,15 @@ export interface SidecarDiscoveryOptions {
   /** Period of the resolvers' full refresh, ms (default: the heartbeat period). */
   readonly refreshMs?: number;
 }
+
+/**
+ * Logged once when a sidecar is given an empty zone (e.g. ZONE set but empty: Kubernetes fills it
+ * from a pod label only from 1.35, or 1.33-1.34 with a feature gate), instead of going on silently.
+ */
+const ZONE_UNKNOWN_MESSAGE =
+  'zone unknown (ZONE is empty): this instance registers without a zone and its calls prefer no zone (zone-aware balancing is off); ' +
+  "set ZONE to its failure domain (on Kubernetes, components/zone-aware fills it from the pod's topology.kubernetes.io/zone label, " +
+  'which needs Kubernetes 1.35+, or 1.33-1.34 with the PodTopologyLabelsAdmission feature gate)';
 
 /** Options of a Sidecar: the identity of this process and its shared infrastructure. */
 export interface SidecarOptions {
@@ -156,6 +166,7 @@ export class Sidecar {
       throw new InvalidOptionsError('sidecar.faultInjection needs sidecar.redis (rules are read from Redis); got faultInjection: true without redis');
     }
     this.logger = options.logger ?? createLogger({ service: this.service, instance: this.instanceId, level: options.logLevel ?? 'info' });
+    if (options.zone === '') this.logger.warn(ZONE_UNKNOWN_MESSAGE);
     for (const [name, check] of Object.entries(assertObject('sidecar.readinessChecks', options.readinessChecks, true))) {
       if (typeof check !== 'function') throw new InvalidOptionsError(`sidecar.readinessChecks.${name} must be a function returning a boolean; got ${show(check)}`);
       this.readiness.addCheck(name, check as ReadinessCheck);
@@ -240,7 +251,7 @@ export class Sidecar {
         await this.register({
           id: this.instanceId,
           service: this.service,
-          address: `${host}:${bound.port}`,
+          address: formatAddress(host, bound.port),
           zone: this.zone,
           weight: weight ?? 1,
           metadata: { pid: String(process.pid), startedAt: new Date().toISOString(), ...metadata },

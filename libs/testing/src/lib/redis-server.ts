@@ -141,7 +141,7 @@ class RedisChild implements RedisProcessHandle {
         clearTimeout(timer);
       }
       if (this.ownsDir) {
-        rmSync(this.dir, { recursive: true, force: true });
+        rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
         untrackDir(this.dir);
       }
     })();
@@ -280,7 +280,7 @@ export async function startRedisServer(options: StartRedisServerOptions = {}): P
     });
   } catch (error) {
     if (ownsDir) {
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       untrackDir(dir);
     }
     throw error;

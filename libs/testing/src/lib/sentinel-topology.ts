@@ -226,7 +226,7 @@ class Topology implements SentinelTopology {
       // sentinels first, so none reconfigures the data nodes while they go away
       await Promise.all(this.sentinelNodes.map((s) => s.stop()));
       await Promise.all(this.nodes.map((s) => s.stop()));
-      rmSync(this.dir, { recursive: true, force: true });
+      rmSync(this.dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
       untrackDir(this.dir);
     })();
     return this.stopping;
@@ -290,7 +290,7 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
   } catch (error) {
     const logs = [...nodes, ...sentinels].map((p) => `--- :${p.port}\n${p.logTail(6)}`).join('\n');
     await Promise.all([...sentinels, ...nodes].map((p) => p.stop()));
-    rmSync(dir, { recursive: true, force: true });
+    rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     untrackDir(dir);
     if (error instanceof TestingError && error.code === 'PROCESS_FAILED') throw error;
     throw new TestingError('PROCESS_FAILED', `startSentinelTopology failed: ${(error as Error).message}\n${logs}`, { cause: error });

@@ -39,7 +39,7 @@ export const ERROR_CODES = Object.freeze([
   // who you are, and how often
   'UNAUTHENTICATED', 'INVALID_CREDENTIALS', 'FORBIDDEN', 'RATE_LIMITED', 'TOO_MANY_STREAMS',
   // a part of the platform is down (503 + Retry-After), or failing (5xx)
-  'LIKES_UNAVAILABLE', 'UPLOAD_UNAVAILABLE', 'FEED_UNAVAILABLE', 'CONTROL_UNAVAILABLE', 'CONTROL_FAILED', 'SHUTTING_DOWN', 'UPSTREAM_ERROR', 'INTERNAL',
+  'LIKES_UNAVAILABLE', 'UPLOAD_UNAVAILABLE', 'UPLOADS_BUSY', 'FEED_UNAVAILABLE', 'CONTROL_UNAVAILABLE', 'CONTROL_FAILED', 'SHUTTING_DOWN', 'UPSTREAM_ERROR', 'INTERNAL',
 ] as const);
 
 /**
@@ -168,7 +168,11 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           '415': json(ref('Error'), '`UNSUPPORTED_TYPE`: the bytes are not an accepted image type; `UNSUPPORTED_MEDIA_TYPE`: not multipart.'),
           '422': json(ref('Error'), '`TOO_MANY_PIXELS`, `TRUNCATED` or `CORRUPT` image; `IDEMPOTENCY_KEY_REUSED` (the key already created a different post).'),
           '429': response('TooManyRequests'),
-          '503': response('Unavailable'),
+          '503': {
+            description: '`UPLOAD_UNAVAILABLE`: the upload service is down; `UPLOADS_BUSY`: this gateway is receiving as many uploads as its memory allows. Retry after `Retry-After` seconds.',
+            headers: { 'Retry-After': { required: true, schema: { type: 'integer', minimum: 1 } } },
+            content: { 'application/json': { schema: ref('Error') } },
+          },
           ...serverErrors,
         },
       },

@@ -4,7 +4,7 @@ import { currentCallScope, runInCallScope } from '@failsoft/sidecar';
 import { Observable } from 'rxjs';
 import { ApiError } from '../errors/api-error';
 import { GATEWAY_CONFIG } from '../gateway.constants';
-import { multipartFileLimit, type GatewayConfig } from '../gateway.config';
+import { maxConcurrentUploads, multipartFileLimit, type GatewayConfig } from '../gateway.config';
 import type { GatewayRequest } from '../common/gateway-request';
 
 /** The response events the interceptor watches. */
@@ -18,7 +18,9 @@ export const CAPTION_FIELD_MAX_BYTES = 16 * 1024;
 
 /**
  * Parses `multipart/form-data` with one file field `image` (kept in memory) and text fields such
- * as `caption`, using Nest's multer interceptor with tight limits: one file of at most
+ * as `caption`, using Nest's multer interceptor with tight limits. At most `maxConcurrentUploads`
+ * uploads are buffered at once (derived from the memory limit): one more is refused with 503
+ * `UPLOADS_BUSY` + Retry-After before its body is read. One file of at most
  * UPLOAD_MAX_BYTES + 64 KiB (413 `TOO_LARGE` beyond, without buffering the rest), a few small
  * fields, few parts. Any other multipart problem (no boundary, cut short, malformed part headers,
  * unexpected file field, too many parts) is a 400 `MALFORMED_MULTIPART` naming it; a request that
@@ -28,10 +30,14 @@ export const CAPTION_FIELD_MAX_BYTES = 16 * 1024;
 export class MultipartImageInterceptor implements NestInterceptor {
   private readonly inner: NestInterceptor;
   private readonly maxBytes: number;
+  /** Uploads buffered at once at most. */
+  readonly maxUploads: number;
+  private uploads = 0;
 
-  /** @param config UPLOAD_MAX_BYTES. */
-  constructor(@Inject(GATEWAY_CONFIG) config: Pick<GatewayConfig, 'UPLOAD_MAX_BYTES'>) {
+  /** @param config UPLOAD_MAX_BYTES, MEMORY_LIMIT_BYTES. */
+  constructor(@Inject(GATEWAY_CONFIG) config: Pick<GatewayConfig, 'UPLOAD_MAX_BYTES' | 'MEMORY_LIMIT_BYTES'>) {
     this.maxBytes = config.UPLOAD_MAX_BYTES;
+    this.maxUploads = maxConcurrentUploads(config);
     const Interceptor = FileInterceptor('image', {
       // field and file names are UTF-8 (what browsers and fetch send); busboy's default, latin1, garbles them
       defParamCharset: 'utf8',
@@ -48,11 +54,23 @@ export class MultipartImageInterceptor implements NestInterceptor {
       throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the post as multipart/form-data with an "image" file field and an optional "caption" field');
     }
     const response = context.switchToHttp().getResponse<ClosableResponse>();
+    this.admit(response);
     try {
       return await this.inner.intercept(context, { handle: () => inFreshCallScope(response, next) });
     } catch (error) {
       throw this.mapError(error);
     }
+  }
+
+  /** Counts the upload until its response closes; refuses it when the gateway holds as many as its memory allows. */
+  private admit(response: ClosableResponse): void {
+    if (this.uploads >= this.maxUploads) {
+      throw new ApiError(503, 'UPLOADS_BUSY', `this gateway is receiving ${this.maxUploads} uploads, as many as its memory allows; retry in a moment`, {
+        headers: { 'Retry-After': '1', Connection: 'close' },
+      });
+    }
+    this.uploads++;
+    response.once('close', () => this.uploads--);
   }
 
   private mapError(error: unknown): unknown {

@@ -24,6 +24,10 @@ export interface CreateBalancerOptions {
   readonly minHealthyFraction?: number;
   /** Zone-aware: minimum healthy local instances to stay local (default 1). */
   readonly minHealthy?: number;
+  /** Zone-aware: leave the local zone when its candidates carry this factor x the others' calls in flight (default 2). */
+  readonly spillLoadFactor?: number;
+  /** Zone-aware: ... once they average at least this many calls in flight (default 4). */
+  readonly spillMinInFlight?: number;
   /** Random source in [0, 1) (p2c choices, round-robin start); injectable for tests. */
   readonly random?: () => number;
   /** Shared load statistics (read by telemetry); default a new tracker per balancer (then `decayMs`/`failurePenalty` configure it). */
@@ -70,11 +74,15 @@ export function createBalancer(options: CreateBalancerOptions | Balancer = {}): 
       zone: options.zone,
       minHealthyFraction: options.minHealthyFraction,
       minHealthy: options.minHealthy,
+      spillLoadFactor: options.spillLoadFactor,
+      spillMinInFlight: options.spillMinInFlight,
     });
   } else {
     // no zone (e.g. an empty ZONE variable): zone preference is off, but bad values still fail fast
     if (options.minHealthyFraction !== undefined) assertNumber('balancer.minHealthyFraction', options.minHealthyFraction, 0, 1);
     if (options.minHealthy !== undefined) assertNumber('balancer.minHealthy', options.minHealthy, 1, Infinity, true);
+    if (options.spillLoadFactor !== undefined) assertNumber('balancer.spillLoadFactor', options.spillLoadFactor, 1);
+    if (options.spillMinInFlight !== undefined) assertNumber('balancer.spillMinInFlight', options.spillMinInFlight, 0);
   }
   return balancer;
 }

@@ -83,12 +83,83 @@ describe('ZoneAwareBalancer', () => {
     zonesPicked(b, noB, 5);
     zonesPicked(b, view, 5);
     expect(events).toEqual([
-      { zone: 'b', spilling: true, localHealthy: 0, localTotal: 2 },
+      { zone: 'b', spilling: true, reason: 'unhealthy', localHealthy: 0, localTotal: 2 },
       { zone: 'b', spilling: false, localHealthy: 2, localTotal: 2 },
     ]);
     sub.dispose();
     zonesPicked(b, noB, 1);
     expect(events).toHaveLength(2);
+  });
+
+  describe('load-aware spill-over', () => {
+    const a1 = view[0];
+    const a2 = view[1];
+    const ab = [a1, a2, view[4], view[5]]; // a1, a2 (zone a), b1, b2 (zone b)
+    /** Puts `n` calls in flight on `instance`. */
+    const load = (b: ZoneAwareBalancer, instance: ServiceInstance, n: number) => {
+      for (let i = 0; i < n; i++) b.onStart(instance);
+    };
+    const finish = (b: ZoneAwareBalancer, instance: ServiceInstance, n: number) => {
+      for (let i = 0; i < n; i++) b.onEnd(instance, { ok: true, latencyMs: 1 });
+    };
+
+    it('spills over when the local instances carry more than spillLoadFactor x the others\' calls in flight, and comes back when they drain', () => {
+      const b = new ZoneAwareBalancer(new RoundRobinBalancer({ random: () => 0 }), { zone: 'a' });
+      const events: SpilloverEvent[] = [];
+      b.onSpillover((e) => events.push(e));
+      load(b, a1, 10);
+      load(b, a2, 10); // local mean 10 >= 4 and > 2 x 0
+      expect(zonesPicked(b, ab, 40)).toEqual({ a: 20, b: 20 });
+      expect(b.outstanding('a1')).toBe(10);
+      finish(b, a1, 10);
+      finish(b, a2, 10);
+      expect(zonesPicked(b, ab, 40)).toEqual({ a: 40 });
+      expect(b.outstanding('a1')).toBe(0);
+      expect(events).toEqual([
+        { zone: 'a', spilling: true, reason: 'busy', localHealthy: 2, localTotal: 4 },
+        { zone: 'a', spilling: false, localHealthy: 2, localTotal: 4 },
+      ]);
+    });
+
+    it('stays local while the other zones are nearly as busy (within the factor)', () => {
+      const b = new ZoneAwareBalancer(new RoundRobinBalancer(), { zone: 'a' });
+      load(b, a1, 10);
+      load(b, a2, 10);
+      load(b, view[4], 6);
+      load(b, view[5], 6); // 10 <= 2 x 6
+      expect(zonesPicked(b, ab, 40)).toEqual({ a: 40 });
+      const eager = new ZoneAwareBalancer(new RoundRobinBalancer(), { zone: 'a', spillLoadFactor: 1.5 });
+      load(eager, a1, 10);
+      load(eager, a2, 10);
+      load(eager, view[4], 6);
+      load(eager, view[5], 6); // 10 > 1.5 x 6
+      expect(Object.keys(zonesPicked(eager, ab, 40)).sort()).toEqual(['a', 'b']);
+    });
+
+    it('stays local below spillMinInFlight, and never spills for load with spillLoadFactor Infinity', () => {
+      const light = new ZoneAwareBalancer(new RoundRobinBalancer(), { zone: 'a' });
+      load(light, a1, 3);
+      load(light, a2, 3); // mean 3 < 4
+      expect(zonesPicked(light, ab, 40)).toEqual({ a: 40 });
+      const off = new ZoneAwareBalancer(new RoundRobinBalancer(), { zone: 'a', spillLoadFactor: Infinity });
+      load(off, a1, 100);
+      load(off, a2, 100);
+      expect(zonesPicked(off, ab, 40)).toEqual({ a: 40 });
+    });
+
+    it('with a least-loaded inner balancer, sends the excess to the less busy zone', () => {
+      const b = new ZoneAwareBalancer(new P2cBalancer({ random: seededRandom(7) }), { zone: 'a' });
+      load(b, a1, 8);
+      load(b, a2, 8);
+      const picked = zonesPicked(b, ab, 100);
+      expect(picked['b']).toBeGreaterThan(picked['a'] ?? 0);
+    });
+
+    it('rejects bad load options naming the option and value', () => {
+      const inner = new RoundRobinBalancer();
+      expect(() => new ZoneAwareBalancer(inner, { zone: 'a', spillLoadFactor: 0.5 })).toThrow('zoneAware.spillLoadFactor must be a number >= 1; got 0.5');
+      expect(() => new ZoneAwareBalancer(inner, { zone: 'a', spillMinInFlight: -1 })).toThrow('zoneAware.spillMinInFlight must be a number >= 0; got -1');
+    });
   });
 
   it('forwards onStart/onEnd/shutdown to the inner balancer', () => {

@@ -13,6 +13,12 @@ describe('parseAddress / formatAddress', () => {
     expect(formatAddress(host, port)).toBe(address);
   });
 
+  it('formats an IPv6 pod IP in brackets, once (a host given in brackets is not bracketed again)', () => {
+    expect(formatAddress('fd00:10:244::1f', 50051)).toBe('[fd00:10:244::1f]:50051');
+    expect(formatAddress('[fd00:10:244::1f]', 50051)).toBe('[fd00:10:244::1f]:50051');
+    expect(parseAddress(formatAddress('fd00:10:244::1f', 50051))).toEqual({ host: 'fd00:10:244::1f', port: 50051 });
+  });
+
   it.each(['localhost', 'localhost:', ':80', 'host:0', 'host:65536', 'host:8o', 'http://host:80', 'a b:80', '::1:80', '[::1]80', '[host]:80', 'host:80/x', ''])(
     'rejects %j',
     (address) => {

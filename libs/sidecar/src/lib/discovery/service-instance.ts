@@ -40,9 +40,14 @@ export function parseAddress(address: unknown): HostPort | undefined {
   return { host, port };
 }
 
-/** Formats `host` and `port` as a dialable `host:port` (IPv6 hosts in brackets). */
+/**
+ * Formats `host` and `port` as a dialable `host:port`, IPv6 hosts in brackets (`[::1]:50051`;
+ * a host given already in brackets is not bracketed twice). Use it wherever an address is
+ * registered or dialled: `${host}:${port}` is not an address for an IPv6 pod IP.
+ */
 export function formatAddress(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  return bare.includes(':') ? `[${bare}]:${port}` : `${bare}:${port}`;
 }
 
 /**
