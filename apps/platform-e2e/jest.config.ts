@@ -7,4 +7,6 @@ export default {
   testTimeout: 180_000,
   // the platform is a tree of real processes: never two spec files at once
   maxWorkers: 1,
+  // every response any test receives is checked against the gateway's OpenAPI document
+  setupFilesAfterEnv: ['<rootDir>/src/support/openapi-check.ts'],
 };

@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { isProcessAlive, waitUntil } from '@failsoft/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
@@ -129,15 +129,41 @@ describe('failsoft chaos commands (real CLI against a real platform)', () => {
     await waitUntil(async () => (await alice.call('POST', `/api/posts/${postId}/likes`)).status === 200, { timeoutMs: 60_000, intervalMs: 500, message: 'likes to work again after fault --clear' });
   });
 
-  it('monkey kills and revives for a while and leaves everything running', async () => {
+  it("monkey kills real processes, never a service's last live instance, and revives each victim as a new process", async () => {
     await platform.waitForHealthy(90_000);
-    const run = await failsoft(['monkey', '--every', '1s', '--for', '4s', '--down', '1s', '--services', 'likes,upload']);
+    const services = ['likes', 'upload'] as const;
+    // sample the platform all through the run: every sample must show a live instance of each service
+    const fewestRunning: Record<string, number> = Object.fromEntries(services.map((s) => [s, Infinity]));
+    let samples = 0;
+    const sample = (): void => {
+      samples++;
+      for (const service of services) {
+        const running = platform.instancesOf(service).filter((id) => platform.process(id).state === 'running' && isProcessAlive(platform.process(id).pid as number)).length;
+        fewestRunning[service] = Math.min(fewestRunning[service], running);
+      }
+    };
+    const sampler = setInterval(sample, 25);
+    let run: Awaited<ReturnType<typeof failsoft>>;
+    try {
+      run = await failsoft(['monkey', '--every', '1s', '--for', '4s', '--down', '1s', '--services', services.join(',')]);
+    } finally {
+      clearInterval(sampler);
+    }
     expect(run.code).toBe(0);
-    const kills = (run.stdout.match(/^\S+ kill (likes|upload)-\d/gm) ?? []).length;
-    expect(kills).toBeGreaterThanOrEqual(1);
-    expect(run.stdout).toMatch(new RegExp(`${kills} kills, ${kills} revives`));
-    // never below one live instance per service: it never takes a service's last running instance
-    expect(platform.processes().filter((p) => p.service !== 'sentinel').every((p) => p.state === 'running')).toBe(true);
+    const victims = [...run.stdout.matchAll(/^\S+ kill ((likes|upload)-\d) \(pid (\d+)\)/gm)].map((m) => ({ id: m[1], pid: Number(m[3]) }));
+    expect(victims.length).toBeGreaterThanOrEqual(1);
+    expect(run.stdout).toMatch(new RegExp(`${victims.length} kills, ${victims.length} revives`));
+    expect((run.stdout.match(/^\S+ revive (likes|upload)-\d$/gm) ?? []).length).toBe(victims.length);
+    // the sampler really watched the run, and never saw a service without a live instance
+    expect(samples).toBeGreaterThan(20);
+    expect(fewestRunning).toEqual({ likes: 1, upload: 1 });
+    // each victim's process really died, and its instance runs again as another, ready process
+    for (const victim of victims) {
+      expect({ id: victim.id, alive: isProcessAlive(victim.pid) }).toEqual({ id: victim.id, alive: false });
+      expect(platform.process(victim.id).pid).not.toBe(victim.pid);
+    }
+    expect(platform.processes().filter((p) => p.service !== 'sentinel').map((p) => [p.id, p.state])).toEqual(platform.processes().filter((p) => p.service !== 'sentinel').map((p) => [p.id, 'running']));
+    await platform.waitForReady(services.flatMap((s) => platform.instancesOf(s)), 60_000);
   });
 
   it('bad arguments exit 2 with a clear message and kill nothing', async () => {
@@ -160,11 +186,15 @@ describe('failsoft chaos commands (real CLI against a real platform)', () => {
     expect(samePids(platform, before)).toBe(true);
   });
 
-  it('no platform running: exit 1 with how to start one', async () => {
-    const run = await failsoft(['kill', 'likes'], { stateDir: join(workspace, 'tmp', 'chaos-e2e', 'commands-no-platform') });
+  it('no platform running: exit 1 with how to start one, and nothing killed anywhere', async () => {
+    const emptyDir = join(workspace, 'tmp', 'chaos-e2e', 'commands-no-platform');
+    const before = pids(platform);
+    const run = await failsoft(['kill', 'likes'], { stateDir: emptyDir });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/no local platform is running .* start one with `npm start`/);
-    expect(commandsDir).not.toContain('commands-no-platform');
+    // it did not act on the platform of another state dir, and left no run-state behind
+    expect(samePids(platform, before)).toBe(true);
+    expect(existsSync(join(emptyDir, 'run-state.json'))).toBe(false);
     progress('done');
   });
 });

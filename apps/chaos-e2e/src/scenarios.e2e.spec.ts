@@ -24,7 +24,7 @@ describe('chaos scenarios (--short) against the real platform', () => {
     progress(`platform stopped in ${((Date.now() - t) / 1000).toFixed(1)} s`);
   }, 120_000);
 
-  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s meets its target (availability, 0 lost acknowledged writes, recovery)', async (_name, scenario) => {
+  it.each(SCENARIOS.map((s) => [s.name, s] as const))('%s meets its target (availability, 0 lost and 0 unverified acknowledged writes, recovery)', async (_name, scenario) => {
     if (!sp) throw new Error('the platform did not start (see beforeAll)');
     const result = await runShortScenario(scenario, sp.target);
     // the run did real work: a load with acknowledged writes that were read back
@@ -32,8 +32,12 @@ describe('chaos scenarios (--short) against the real platform', () => {
     expect(result.requests).toBeGreaterThan(50);
     expect(result.acknowledgedWrites).toBeGreaterThan(0);
     expect(result.fault.endMs).toBeGreaterThan(result.fault.startMs);
+    // the read-back judged every acknowledged write: none lost, none left unverified
+    expect(result.readBack?.requests.total).toBeGreaterThan(0);
+    expect({ lost: result.lost, unverified: result.unverified }).toEqual({ lost: [], unverified: [] });
     // the targets
     expect(result.lostAcknowledgedWrites).toBe(0);
+    expect(result.unverifiedWrites).toBe(0);
     expect(result.recoverySeconds).not.toBeNull();
     expect({ scenario: result.name, misses: result.misses, errorsByCause: result.errorsByCause, met: result.met }).toEqual({ scenario: scenario.name, misses: [], errorsByCause: expect.anything(), met: true });
   });

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { builtinModules } from 'node:module';
+import { validate as validateDockerfile } from 'dockerfile-utils';
 import type { AddressInfo } from 'node:net';
 import { join, relative } from 'node:path';
 import { isIgnored, parseCopy, parseDockerfile, resolveIn, stagesOf, workdirAt, type Stage } from './support/dockerfile';
@@ -18,14 +19,24 @@ const dockerignore = readText('.dockerignore');
 const stageNamed = (name: string): Stage | undefined => stages.find((s) => s.name === name || String(s.index) === name);
 const runsOf = (stage: Stage): string[] => stage.instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
 
+// A Dockerfile linter always runs: dockerfile-utils (the linter of the Dockerfile language server,
+// an npm devDependency, so it is on every machine after `npm ci`), and hadolint as well where it is
+// installed (it is not packaged for Debian, nor on npm). The test is always registered and names
+// the linters it ran: a missing tool never hides it.
 const hadolint = findTool('hadolint');
-// hadolint is not packaged for Debian: when a machine has it, it lints too; the rules below always run.
-if (hadolint) {
-  it('passes hadolint', () => {
+it(`passes a Dockerfile linter (dockerfile-utils${hadolint ? ' and hadolint' : '; hadolint is not installed here'})`, () => {
+  const diagnostics = validateDockerfile(readText(DOCKERFILE)).map((d) => `${DOCKERFILE}:${d.range.start.line + 1} ${d.severity === 1 ? 'error' : 'warning'}: ${d.message}`);
+  expect(diagnostics).toEqual([]);
+  if (hadolint) {
     const result = run(hadolint, [DOCKERFILE]);
     expect({ status: result.status, output: describeRun('hadolint', result) }).toMatchObject({ status: 0 });
-  });
-}
+  }
+});
+
+it('the Dockerfile linter catches what it is run for (negative control)', () => {
+  const bad = 'FROM node:20-slim\nMAINTAINER someone\nCMD ["node", "a.js"]\nCMD ["node", "b.js"]\n';
+  expect(validateDockerfile(bad).map((d) => d.message)).toEqual(expect.arrayContaining([expect.stringMatching(/only be one CMD/), expect.stringMatching(/MAINTAINER has been deprecated/)]));
+});
 
 describe('Dockerfile rules', () => {
   it('has a build stage and a separate final stage', () => {

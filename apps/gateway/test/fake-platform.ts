@@ -23,6 +23,14 @@ import {
 import { GrpcError, Sidecar, type HandlerContext, type ServiceHandlers, type ServiceClient, type SidecarServer } from '@failsoft/sidecar';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 
+/** `p_` + 16 characters a-z or 2-7, unique per `n` (the shape of the upload service's post ids). */
+export function fakePostId(n: number): string {
+  const alphabet = 'abcdefghijklmnopqrstuvwxyz234567';
+  let out = '';
+  for (let rest = n, i = 0; i < 16; i++, rest = Math.floor(rest / 32)) out = alphabet[rest % 32] + out;
+  return `p_${out}`;
+}
+
 /**
  * Small but real upstreams for the gateway's specs: upload, likes and feed as `SidecarServer`s in
  * the spec process, implementing the contracts over in-memory data, registered in a real Redis so
@@ -183,7 +191,7 @@ export class FakePlatform {
         if (sniffed === undefined) throw refuse(status.INVALID_ARGUMENT, 'UNSUPPORTED_TYPE', 'the file is not an image of an accepted type. Accepted: JPEG, PNG, WebP or GIF images.');
         const createdAtMs = Math.max(Date.now(), this.lastCreatedAt + 1);
         this.lastCreatedAt = createdAtMs;
-        const id = `p${data.order.length + 1}-${createdAtMs.toString(36)}`;
+        const id = fakePostId(data.order.length + 1); // the shape of the upload service's ids: p_ + 16 of a-z2-7
         const stored: StoredPost = {
           post: { id, author: request.author, caption: request.caption, createdAtMs, ...sniffed, thumbnailWidth: sniffed.width, thumbnailHeight: sniffed.height },
           image: Buffer.from(request.image),

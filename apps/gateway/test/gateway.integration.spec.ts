@@ -279,15 +279,22 @@ describe('gateway', () => {
     const cutShort = '--XyZ\r\nContent-Disposition: form-data; name="image"; filename="a.png"\r\nContent-Type: image/png\r\n\r\n\x89PNG';
     expectJsonError(await call(posts, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data; boundary=XyZ' }, body: cutShort }), 400, 'MALFORMED_MULTIPART');
     expectJsonError(await call(posts, { method: 'POST', headers: { ...auth, 'content-type': 'multipart/form-data' }, body: 'no boundary' }), 400, 'MALFORMED_MULTIPART');
+    // an extra file part is refused, naming its field as sent (UTF-8, not garbled)
+    const extra = new FormData();
+    extra.append('ñame', new Blob([new Uint8Array(PNG)], { type: 'image/png' }), 'b.png');
+    const extraRes = await call<{ error: { message: string } }>(posts, { method: 'POST', headers: auth, body: extra });
+    expectJsonError(extraRes, 400, 'MALFORMED_MULTIPART');
+    expect(extraRes.body.error.message).toContain('ñame');
+    expect(extraRes.body.error.message).not.toContain('Ã');
     for (const key of ['', 'has space', 'x'.repeat(201), 'semi;colon']) {
       expectJsonError(await call(posts, { method: 'POST', headers: { ...auth, 'idempotency-key': key }, body: imageForm(PNG) }), 400, 'INVALID_IDEMPOTENCY_KEY');
     }
 
-    expectJsonError(await call(`${urlA}/api/posts/p404-nothing`), 404, 'NOT_FOUND');
-    expectJsonError(await call(`${urlA}/api/posts/p404-nothing/image`), 404, 'NOT_FOUND');
+    expectJsonError(await call(`${urlA}/api/posts/p_nothingherezzzzz`), 404, 'NOT_FOUND');
+    expectJsonError(await call(`${urlA}/api/posts/p_nothingherezzzzz/image`), 404, 'NOT_FOUND');
     expectJsonError(await call(`${urlA}/api/posts/${postId}/image?variant=huge`), 400, 'INVALID_QUERY');
-    expectJsonError(await call(`${urlA}/api/posts/p404-nothing/likes`, { method: 'POST', headers: auth }), 404, 'NOT_FOUND');
-    expectJsonError(await call(`${urlA}/api/posts/p404-nothing/likes`, { method: 'DELETE', headers: auth }), 404, 'NOT_FOUND');
+    expectJsonError(await call(`${urlA}/api/posts/p_nothingherezzzzz/likes`, { method: 'POST', headers: auth }), 404, 'NOT_FOUND');
+    expectJsonError(await call(`${urlA}/api/posts/p_nothingherezzzzz/likes`, { method: 'DELETE', headers: auth }), 404, 'NOT_FOUND');
 
     for (const path of [
       '/api/posts/..%2F..%2Fetc%2Fpasswd/image',
@@ -322,11 +329,19 @@ describe('gateway', () => {
     expect((await call(`${urlA}/api/feed`)).status).toBe(200);
   });
 
-  it('rate-limits writes per user across both gateways: 429 with Retry-After', async () => {
+  it('rate-limits writes per user across both gateways: 429 with Retry-After; invalid requests spend nothing of the budget', async () => {
     const carol = await signIn(urlA, 'carol');
+    // twice the limit of invalid writes: each refused 400 by validation, none charged
+    for (let i = 0; i < RATE_LIMIT; i++) {
+      const gateway = i % 2 === 0 ? urlA : urlB;
+      expectJsonError(await call(`${gateway}/api/posts/not-a-post-id/likes`, { method: i % 4 < 2 ? 'POST' : 'DELETE', headers: bearer(carol) }), 400, 'INVALID_POST_ID');
+      expectJsonError(await call(`${gateway}/api/posts`, { method: 'POST', headers: { ...bearer(carol), 'idempotency-key': 'has space' }, body: imageForm(PNG) }), 400, 'INVALID_IDEMPOTENCY_KEY');
+    }
+    expect(platform.data.likes.get(postId)?.has('carol') ?? false).toBe(false);
     for (let i = 0; i < RATE_LIMIT; i++) {
       const res = await call(`${i % 2 === 0 ? urlA : urlB}/api/posts/${postId}/likes`, { method: i % 4 < 2 ? 'POST' : 'DELETE', headers: bearer(carol) });
       expect(res.status).toBe(200);
+      expect(res.headers.get('ratelimit-remaining')).toBe(String(RATE_LIMIT - 1 - i)); // the whole budget was left for the valid writes
     }
     const limited = await call(`${urlB}/api/posts/${postId}/likes`, { method: 'POST', headers: bearer(carol) });
     expectJsonError(limited, 429, 'RATE_LIMITED');

@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { recordResponse } from './support/openapi';
 import { redisCommand, waitUntil } from '@failsoft/testing';
 import { describe as describeResult, type ApiResult, type UploadFile } from './support/api';
 import { bombPng, oversizedFile, smallJpeg, smallPng, textNamedPng, truncatedPng } from './support/images';
@@ -38,6 +39,7 @@ function raw(method: string, path: string, headers: Record<string, string> = {},
         }
         const h = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (typeof v === 'string') h.set(k, v);
+        recordResponse({ method, url: `${tp.api.baseUrl}${path.startsWith('/') ? path : `/${path}`}`, path, status: res.statusCode ?? 0, headers: h, json });
         resolve({ status: res.statusCode ?? 0, headers: h, json, text, ms: performance.now() - started });
       });
     });
@@ -158,7 +160,7 @@ beforeAll(async () => {
     { endpoint: 'POST /api/posts', what: 'a multipart body cut short', send: () => { const f = multipart([{ name: 'image', filename: 'a.jpg', type: 'image/jpeg', data: Buffer.from(jpeg.bytes) }]); return raw('POST', '/api/posts', { ...auth(), ...f.headers }, f.body.subarray(0, f.body.length - 40)); }, status: 400, code: 'MALFORMED_MULTIPART' },
     // read a post
     { endpoint: 'GET /api/posts/:id', what: 'an unknown id', send: () => raw('GET', `/api/posts/${unknownId}`), status: 404, code: 'NOT_FOUND' },
-    { endpoint: 'GET /api/posts/:id', what: 'an id of the wrong shape', send: () => raw('GET', `/api/posts/${malformedId}`), status: 400, code: 'BAD_POST_ID' },
+    { endpoint: 'GET /api/posts/:id', what: 'an id of the wrong shape', send: () => raw('GET', `/api/posts/${malformedId}`), status: 400, code: 'INVALID_POST_ID' },
     { endpoint: 'GET /api/posts/:id', what: 'path trick ..%2F..%2Fetc%2Fpasswd', send: () => raw('GET', '/api/posts/..%2F..%2Fetc%2Fpasswd'), status: [400, 404] },
     { endpoint: 'GET /api/posts/:id', what: 'path trick ../../etc/passwd (raw)', send: () => raw('GET', '/api/posts/../../etc/passwd'), status: [400, 404] },
     { endpoint: 'GET /api/posts/:id', what: 'path trick %2e%2e', send: () => raw('GET', '/api/posts/%2e%2e'), status: [400, 404] },
@@ -169,7 +171,7 @@ beforeAll(async () => {
     { endpoint: 'GET /api/posts/:id/image', what: 'an unknown variant', send: () => raw('GET', `/api/posts/${postId}/image?variant=huge`), status: 400, code: 'INVALID_QUERY' },
     { endpoint: 'GET /api/posts/:id/image', what: 'path trick in the variant', send: () => raw('GET', `/api/posts/${postId}/image?variant=../../original`), status: 400, code: 'INVALID_QUERY' },
     { endpoint: 'GET /api/posts/:id/image', what: 'an unknown id', send: () => raw('GET', `/api/posts/${unknownId}/image`), status: 404, code: 'NOT_FOUND' },
-    { endpoint: 'GET /api/posts/:id/image', what: 'an id of the wrong shape', send: () => raw('GET', `/api/posts/${malformedId}/image?variant=thumbnail`), status: 400, code: 'BAD_POST_ID' },
+    { endpoint: 'GET /api/posts/:id/image', what: 'an id of the wrong shape', send: () => raw('GET', `/api/posts/${malformedId}/image?variant=thumbnail`), status: 400, code: 'INVALID_POST_ID' },
     { endpoint: 'GET /api/posts/:id/image', what: 'path trick ..%2Fimage%3Aid', send: () => raw('GET', `/api/posts/..%2F${postId}%3Aoriginal/image`), status: [400, 404] },
     { endpoint: 'GET /api/posts/:id/image', what: 'path trick %2e%2e%2f in the id', send: () => raw('GET', '/api/posts/%2e%2e%2f%2e%2e%2fetc/image'), status: [400, 404] },
     { endpoint: 'GET /api/posts/:id/image', what: 'a Redis key as the id', send: () => raw('GET', `/api/posts/failsoft:image:${postId}:original/image`), status: 400, code: 'INVALID_POST_ID' },
@@ -178,7 +180,7 @@ beforeAll(async () => {
     { endpoint: 'DELETE /api/posts/:id/likes', what: 'no Authorization', send: () => raw('DELETE', `/api/posts/${postId}/likes`), status: 401, code: 'UNAUTHENTICATED' },
     { endpoint: 'POST /api/posts/:id/likes', what: 'an unknown post', send: () => raw('POST', `/api/posts/${unknownId}/likes`, auth()), status: 404, code: 'NOT_FOUND' },
     { endpoint: 'DELETE /api/posts/:id/likes', what: 'an unknown post', send: () => raw('DELETE', `/api/posts/${unknownId}/likes`, auth()), status: 404, code: 'NOT_FOUND' },
-    { endpoint: 'POST /api/posts/:id/likes', what: 'an id of the wrong shape', send: () => raw('POST', `/api/posts/${malformedId}/likes`, auth()), status: [400, 404] },
+    { endpoint: 'POST /api/posts/:id/likes', what: 'an id of the wrong shape', send: () => raw('POST', `/api/posts/${malformedId}/likes`, auth()), status: 400, code: 'INVALID_POST_ID' },
     { endpoint: 'POST /api/posts/:id/likes', what: 'path trick in the id', send: () => raw('POST', '/api/posts/..%2F..%2Fadmin/likes', auth()), status: [400, 404] },
     { endpoint: 'POST /api/posts/:id/likes', what: 'malformed JSON body', send: () => raw('POST', `/api/posts/${postId}/likes`, { ...auth(), 'content-type': 'application/json' }, '{"liked":'), status: 400, code: 'MALFORMED_JSON' },
     // routing
@@ -223,6 +225,16 @@ describe('bad input on every endpoint', () => {
     expect(after).toEqual(before);
     expect(restartCounts(tp.platform)).toEqual(restartsBefore);
     expect(pids(tp.platform)).toEqual(pidsBefore);
+  });
+
+  it("a cursor the API did not make is refused in the API's own words (nextCursor, not the feed service's internal names)", async () => {
+    for (const cursor of ['not-a-cursor', 'eyJ0IjoxfQ', '9999999999999-0']) {
+      const res = await raw('GET', `/api/feed?cursor=${encodeURIComponent(cursor)}`);
+      const error = (res.json as { error?: { code?: string; field?: string; message?: string } } | undefined)?.error;
+      expect({ cursor, status: res.status, code: error?.code, field: error?.field }).toEqual({ cursor, status: 400, code: 'INVALID_CURSOR', field: 'cursor' });
+      expect(error?.message).toContain('"nextCursor"');
+      expect(error?.message).not.toMatch(/next_cursor|GetFeed/);
+    }
   });
 
   it('the same bad requests, 8 at a time, leave every process running', async () => {

@@ -24,6 +24,22 @@ let image: UploadFile;
 /** Posts that exist before the chaos (likes of the load go to them). */
 const postIds: string[] = [];
 
+/**
+ * Restart counts every process must have at the end: what the platform had at the start plus one
+ * for each restart a test caused (a SIGKILL the supervisor answers, a held-down instance started
+ * again). Any other restart (a crash nobody planned) fails the last test.
+ */
+let expectedRestarts: Record<string, number> = {};
+const restartsOfServices = (): Record<string, number> => Object.fromEntries(Object.entries(restartCounts(tp.platform)).filter(([id]) => !id.startsWith('sentinel')));
+const expectRestart = (id: string): void => {
+  expectedRestarts[id] = (expectedRestarts[id] ?? 0) + 1;
+};
+/** Starts a held-down instance again (the one restart a test does on purpose), and books it. */
+async function startHeld(id: string): Promise<void> {
+  expectRestart(id);
+  await tp.platform.startInstance(id);
+}
+
 /** What a test broke on purpose, undone by afterEach whatever happened. */
 const chaos = { held: new Set<string>(), paused: new Set<string>(), pausedRedis: [] as Address[], heldSentinels: new Set<number>() };
 
@@ -83,6 +99,7 @@ beforeAll(async () => {
   }
   await waitUntil(async () => ((await tp.api.feed()).json?.items.length ?? 0) >= postIds.length, { timeoutMs: 30_000, message: 'the setup posts in the feed' });
   for (const gw of Object.values(tp.gateways)) for (let i = 0; i < 3; i++) await gw.feed();
+  expectedRestarts = restartsOfServices();
 }, 240_000);
 
 afterEach(async () => {
@@ -97,7 +114,7 @@ afterEach(async () => {
   chaos.paused.clear();
   for (const server of chaos.pausedRedis) tp.platform.redis.resume(server);
   chaos.pausedRedis = [];
-  for (const id of chaos.held) await tp.platform.startInstance(id);
+  for (const id of chaos.held) await startHeld(id);
   chaos.held.clear();
   for (const index of chaos.heldSentinels) tp.platform.redis.startSentinel(index);
   chaos.heldSentinels.clear();
@@ -109,6 +126,14 @@ afterAll(async () => {
   await stopTestPlatform(tp);
 });
 
+describe('the front door', () => {
+  it('is HAProxy, with both gateways UP behind it (the rows below rely on it)', async () => {
+    expect(tp.platform.runState().frontDoor.kind).toBe('haproxy');
+    expect(tp.platform.process('haproxy').state).toBe('running');
+    expect((await tp.platform.frontDoorServersUp()).sort()).toEqual(tp.platform.instancesOf('gateway').sort());
+  });
+});
+
 describe('one instance of any service killed (SIGKILL): no error seen; the supervisor brings it back', () => {
   it.each(['upload-1', 'likes-1', 'feed-1'])('%s', async (id) => {
     progress(`ROW kill ${id}`);
@@ -117,6 +142,7 @@ describe('one instance of any service killed (SIGKILL): no error seen; the super
     await moreRequests(l, 15);
     const t = Date.now();
     const pid = tp.platform.killInstance(id, 'SIGKILL');
+    expectRestart(id);
     progress(`  SIGKILL ${id} (pid ${pid}) under load`);
     await waitUntil(() => tp.platform.process(id).restarts > before.restarts && tp.platform.process(id).state === 'running', { timeoutMs: 30_000, message: `${id} to be restarted` });
     const restartedMs = Date.now() - t;
@@ -141,6 +167,7 @@ describe('one gateway killed (SIGKILL): the front door routes around it', () => 
     await moreRequests(l, 15);
     const t = Date.now();
     const pid = tp.platform.killInstance(id, 'SIGKILL');
+    expectRestart(id);
     progress(`  SIGKILL ${id} (pid ${pid}) under load`);
     await waitUntil(() => tp.platform.process(id).restarts > before.restarts, { timeoutMs: 30_000, message: `${id} to be restarted` });
     await tp.platform.waitForReady([id], 60_000);
@@ -162,6 +189,11 @@ describe('one instance hung (SIGSTOP): latency bounded by deadlines, then ejecte
   it.each(['likes-2', 'feed-2', 'upload-2', 'gateway-2'])('%s', async (id) => {
     progress(`ROW hang ${id}`);
     const service = id.replace(/-\d+$/, '');
+    if (service === 'gateway') {
+      // the front door must be HAProxy with this gateway UP, or "taken out by the front door" below would prove nothing
+      expect(tp.platform.runState().frontDoor.kind).toBe('haproxy');
+      await waitUntil(async () => (await tp.platform.frontDoorServersUp()).includes(id), { timeoutMs: 30_000, intervalMs: 100, message: `HAProxy to have ${id} UP before the hang` });
+    }
     const l = load({ timeoutMs: 20_000 });
     await moreRequests(l, 15);
     const t = Date.now();
@@ -174,8 +206,9 @@ describe('one instance hung (SIGSTOP): latency bounded by deadlines, then ejecte
     await waitUntil(
       async () => {
         if (service === 'gateway') {
-          // a gateway is taken out by the front door's health checks
-          if (!(await tp.platform.frontDoorServersUp()).includes(id)) how = 'marked DOWN by the front door (HAProxy)';
+          // a gateway is taken out by the front door's health checks, while the other stays UP
+          const up = await tp.platform.frontDoorServersUp();
+          if (!up.includes(id) && up.length === tp.platform.instancesOf('gateway').length - 1) how = `marked DOWN by the front door (HAProxy; UP: ${up.join(', ')})`;
           return how !== '';
         }
         for (const snapshot of await gatewaySnapshots(tp)) {
@@ -224,7 +257,7 @@ describe('all of a service down (held down, not restarted)', () => {
     const t = Date.now();
     const ids = tp.platform.instancesOf(service);
     for (const id of ids) {
-      await tp.platform.startInstance(id);
+      await startHeld(id);
       chaos.held.delete(id);
     }
     await tp.platform.waitForReady(ids, 60_000);
@@ -470,9 +503,21 @@ describe('Redis', () => {
 describe('recovery', () => {
   it('after all of the above, every process runs and nothing was restarted by hand', async () => {
     await waitForFullService(tp);
-    const restarts = restartCounts(tp.platform);
-    figure('restarts-by-the-supervisor', restarts);
-    // only what a test killed was restarted (once each); held-down instances came back by startInstance
-    expect(tp.platform.processes().every((p) => p.state === 'running')).toBe(true);
+    const restarts = restartsOfServices();
+    figure('restarts', { actual: restarts, expected: expectedRestarts });
+    expect(tp.platform.processes().map((p) => [p.id, p.state])).toEqual(tp.platform.processes().map((p) => [p.id, 'running']));
+    expect(tp.platform.redis.sentinels().map((s) => s.running)).toEqual([true, true, true]);
+    // exactly the restarts the tests caused: once per SIGKILL (by the supervisor), once per held-down
+    // instance started again; no process crashed and was restarted behind the tests' backs
+    expect(restarts).toEqual(expectedRestarts);
+
+    // negative control: a restart nobody booked shows up in the comparison
+    const before = tp.platform.process('feed-2');
+    tp.platform.killInstance('feed-2', 'SIGKILL');
+    await waitUntil(() => tp.platform.process('feed-2').restarts > before.restarts, { timeoutMs: 30_000, message: 'feed-2 to be restarted' });
+    expect(restartsOfServices()).not.toEqual(expectedRestarts);
+    expectRestart('feed-2');
+    expect(restartsOfServices()).toEqual(expectedRestarts);
+    await waitForFullService(tp);
   });
 });

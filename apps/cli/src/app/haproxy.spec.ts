@@ -1,6 +1,10 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { getFreePort, waitUntil } from '@failsoft/testing';
 import { checkHaproxyConfig, findHaproxy, haproxyConfig, missingHaproxyWarning } from './haproxy';
 
 const input = {
@@ -55,11 +59,13 @@ describe('haproxy front door config', () => {
     expect(() => haproxyConfig({ ...input, gateways: [{ id: 'bad id', host: '127.0.0.1', port: 1 }] })).toThrow(/gateway id/);
   });
 
-  const haproxy = findHaproxy();
-  (haproxy ? it : it.skip)(`is accepted by \`haproxy -c -f\` (${haproxy ?? 'haproxy not installed: skipped'})`, () => {
+  // never skipped: `npm start`'s front door is HAProxy, and .ci/run installs it
+  it('is accepted by `haproxy -c -f` (haproxy is required)', () => {
+    const haproxy = findHaproxy();
+    if (!haproxy) throw new Error('haproxy is not installed, and this check needs it (it is the front door of `npm start`): sudo apt-get install haproxy, or set HAPROXY_BIN');
     const file = join(dir, 'haproxy.cfg');
     writeFileSync(file, haproxyConfig(input));
-    const result = checkHaproxyConfig(haproxy as string, file);
+    const result = checkHaproxyConfig(haproxy, file);
     expect(result.output).toMatch(/valid/i);
     expect(result.ok).toBe(true);
   });
@@ -79,5 +85,96 @@ describe('haproxy front door config', () => {
     expect(warning).toContain('sudo apt-get install haproxy');
     expect(warning).toContain('http://127.0.0.1:40001');
     expect(warning).toMatch(/no failover between gateways/);
+  });
+});
+
+/**
+ * The retry rules, shown with a real HAProxy running the generated config in front of two small
+ * gateways that drop every POST /api/posts without answering (an empty response, as a gateway
+ * killed mid-request): a post without an Idempotency-Key reaches one gateway once and is never
+ * repeated; one with a key is retried on the other gateway.
+ */
+describe('haproxy front door retries (real haproxy, generated config)', () => {
+  const servers: Server[] = [];
+  let child: ChildProcess | undefined;
+  let frontDoor = '';
+  const posts: Record<string, Array<string | undefined>> = { 'gateway-1': [], 'gateway-2': [] };
+
+  async function gateway(id: string): Promise<number> {
+    const server = createServer((req, res) => {
+      if (req.url === '/readyz') return void res.end('{"status":"ok"}');
+      if (req.method === 'POST' && req.url === '/api/posts') {
+        posts[id].push(req.headers['idempotency-key'] as string | undefined);
+        req.resume();
+        req.on('end', () => req.socket.destroy()); // read the body, answer nothing
+        return;
+      }
+      res.setHeader('content-type', 'application/json');
+      res.end(JSON.stringify({ gateway: id }));
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  beforeAll(async () => {
+    const haproxy = findHaproxy();
+    if (!haproxy) throw new Error('haproxy is not installed, and this check needs it (it is the front door of `npm start`): sudo apt-get install haproxy, or set HAPROXY_BIN');
+    const gateways = [
+      { id: 'gateway-1', host: '127.0.0.1', port: await gateway('gateway-1') },
+      { id: 'gateway-2', host: '127.0.0.1', port: await gateway('gateway-2') },
+    ];
+    const frontDoorPort = await getFreePort();
+    const dir = mkdtempSync(join(tmpdir(), 'failsoft-cli-haproxy-run-'));
+    const file = join(dir, 'haproxy.cfg');
+    writeFileSync(file, haproxyConfig({ frontDoorPort, gateways }));
+    child = spawn(haproxy, ['-f', file, '-db'], { stdio: 'ignore' });
+    frontDoor = `http://127.0.0.1:${frontDoorPort}`;
+    // both gateways UP behind it: GETs answered by each (health checks: rise 2)
+    const seen = new Set<string>();
+    await waitUntil(
+      async () => {
+        const res = await fetch(`${frontDoor}/api/feed`).catch(() => undefined);
+        if (res?.status === 200) seen.add(((await res.json()) as { gateway: string }).gateway);
+        return seen.size === 2;
+      },
+      { timeoutMs: 30_000, intervalMs: 100, message: 'haproxy to route to both gateways' },
+    );
+  }, 60_000);
+
+  afterAll(async () => {
+    if (child && child.exitCode === null) {
+      const exited = new Promise((resolve) => child?.once('exit', resolve));
+      child.kill('SIGKILL');
+      await exited;
+    }
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  });
+
+  const post = (headers: Record<string, string>): Promise<number> => {
+    const form = new FormData();
+    form.append('image', new Blob([new Uint8Array([1, 2, 3])], { type: 'image/png' }), 'a.png');
+    // every attempt ends without an answer: HAProxy then answers 502, or closes too (status 0)
+    return fetch(`${frontDoor}/api/posts`, { method: 'POST', headers, body: form }).then(
+      (res) => res.status,
+      () => 0,
+    );
+  };
+
+  it('never repeats a post without an Idempotency-Key: one gateway gets it once', async () => {
+    const status = await post({});
+    expect([0, 502, 503]).toContain(status);
+    expect([...posts['gateway-1'], ...posts['gateway-2']]).toEqual([undefined]);
+  });
+
+  it('retries a post with an Idempotency-Key on the other gateway (negative control: the retry rule is live)', async () => {
+    posts['gateway-1'].length = 0;
+    posts['gateway-2'].length = 0;
+    await post({ 'idempotency-key': 'k-1' });
+    // the first attempt and at least one retry, the retry on the other gateway (option redispatch)
+    expect(posts['gateway-1'].length + posts['gateway-2'].length).toBeGreaterThanOrEqual(2);
+    expect(posts['gateway-1'].length).toBeGreaterThanOrEqual(1);
+    expect(posts['gateway-2'].length).toBeGreaterThanOrEqual(1);
+    expect(new Set([...posts['gateway-1'], ...posts['gateway-2']])).toEqual(new Set(['k-1']));
   });
 });

@@ -25,7 +25,7 @@ import { MultipartImageInterceptor } from './posts/multipart-image.interceptor';
 import { PostsController } from './posts/posts.controller';
 import { PostsService } from './posts/posts.service';
 import { RateLimiterService } from './rate-limit/rate-limiter.service';
-import { WriteRateLimitGuard } from './rate-limit/write-rate-limit.guard';
+import { WriteRateLimit } from './rate-limit/write-rate-limit';
 import { WebModule } from './web/web.module';
 
 /**
@@ -71,7 +71,7 @@ export class AppModule implements NestModule {
         SignedInGuard,
         ViewerGuard,
         RateLimiterService,
-        WriteRateLimitGuard,
+        WriteRateLimit,
         MultipartImageInterceptor,
         LastGoodFeedCache,
         FeedService,

@@ -4,6 +4,8 @@
  * too (status 0), never exceptions, so load loops can count them.
  */
 
+import { recordResponse } from './openapi';
+
 /** The demo users of the gateway (one shared password). */
 export const USERS = ['alice', 'bob', 'carol'] as const;
 export type User = (typeof USERS)[number];
@@ -80,6 +82,7 @@ export async function request<T = unknown>(url: string, options: RequestOptions 
         json = undefined;
       }
     }
+    recordResponse({ method: options.method ?? 'GET', url, status: res.status, headers: res.headers, json });
     return { status: res.status, headers: res.headers, json, text, ms: performance.now() - started };
   } catch (error) {
     const e = error as Error & { cause?: { code?: string; message?: string } };

@@ -14,7 +14,8 @@ export const loadCommand: Command = {
   details: [
     'Sends feed reads, likes/unlikes (each (user, post) toggles, one op at a time) and uploads at a fixed rate',
     'as the demo users, records every acknowledged write, and at the end reads them all back: an upload',
-    'that is gone or a like state that differs is a lost acknowledged write (exit code 1).',
+    'that is gone or a like state that differs is a lost acknowledged write, and one that no read answers',
+    'cleanly (degraded, 5xx) within the verification window is unverified: either exits with code 1.',
     'Default URL: the front door of the running platform (npm start). Durations: 30s, 2m, 1m30s, 500ms.',
   ],
   flags: [
@@ -90,9 +91,11 @@ export const loadCommand: Command = {
           lostAcknowledgedWrites: readBack.lost.length,
           lost: readBack.lost,
           unverified: readBack.unverified.length,
+          unverifiedWrites: readBack.unverified.length,
+          readBackRequests: readBack.requests,
         }),
       );
     }
-    return readBack.lost.length > 0 ? 1 : 0;
+    return readBack.lost.length > 0 || readBack.unverified.length > 0 ? 1 : 0;
   },
 };

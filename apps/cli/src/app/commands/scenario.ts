@@ -44,7 +44,8 @@ export const scenarioCommand: Command = {
   details: [
     'Each scenario checks the steady state (everything healthy, the API not degraded), starts a traffic mix,',
     'injects its fault, ends it, measures the recovery, and reads every acknowledged write back. Target:',
-    'availability >= 99.9% on every endpoint not exempt, 0 lost acknowledged writes, a full recovery.',
+    'availability >= 99.9% on every endpoint not exempt, 0 lost and 0 unverified acknowledged writes (each must read back',
+    'cleanly within a 30 s verification window once the platform is healthy), a full recovery.',
     `Without --use-running it starts its own platform in ${SCENARIO_STATE_DIR}/ (or $${STATE_DIR_ENV}) and stops it at the end.`,
     'Exit code 0 when every target is met, 1 when one is missed, 2 on bad arguments.',
   ],

@@ -80,6 +80,13 @@ export function errorCode(call: ApiCall): string | undefined {
   return typeof body?.error?.code === 'string' ? body.error.code : undefined;
 }
 
+/** The cause of an error answer: `HTTP 503 LIKES_UNAVAILABLE`, `timeout`, `ECONNREFUSED`. */
+export function causeOf(call: ApiCall): string {
+  if (call.status === 0) return call.error ?? 'no answer';
+  const code = errorCode(call);
+  return `HTTP ${call.status}${code ? ` ${code}` : ''}`;
+}
+
 /** The public API at one base URL (the front door). */
 export class LoadApi {
   /** @param baseUrl e.g. `http://127.0.0.1:8080` (no trailing slash). @param timeoutMs per request. */

@@ -1,4 +1,4 @@
-import { expectedLikes, likeVerdict, WriteLedger, type LikeOp } from './ledger';
+import { expectedLikes, likeVerdict, uncertainLikes, WriteLedger, type LikeOp } from './ledger';
 
 const op = (like: boolean, acknowledged: boolean, user = 'alice', postId = 'p1'): LikeOp => ({ user, postId, like, acknowledged });
 
@@ -32,6 +32,17 @@ describe('expectedLikes (the lost-write checker on recorded ledgers)', () => {
       { user: 'bob', postId: 'p1', liked: false },
     ]);
     expect(result.uncertain).toBe(1);
+  });
+});
+
+describe('uncertainLikes (what the read-back repeats to make a key certain)', () => {
+  it('names each uncertain key with the direction of its last op, and no certain key', () => {
+    const ops = [op(true, true, 'alice', 'p1'), op(false, false, 'alice', 'p1'), op(true, true, 'bob', 'p1'), op(true, false, 'carol', 'p2'), op(false, false, 'carol', 'p2')];
+    expect(uncertainLikes(ops)).toEqual([
+      { user: 'alice', postId: 'p1', like: false },
+      { user: 'carol', postId: 'p2', like: false },
+    ]);
+    expect(uncertainLikes([op(true, true), op(true, false)])).toEqual([]);
   });
 });
 

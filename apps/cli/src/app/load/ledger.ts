@@ -73,6 +73,25 @@ export function expectedLikes(ops: readonly LikeOp[]): LikeExpectations {
   return { certain, uncertain };
 }
 
+/** A (user, post) whose final state is not knowable from the ledger, and the op to send again to make it so. */
+export interface UncertainLike {
+  user: string;
+  postId: string;
+  /** Direction of the last op sent on the key (the one to repeat: like and unlike are idempotent). */
+  like: boolean;
+}
+
+/**
+ * The uncertain keys of {@link expectedLikes}, each with the direction of its last op: repeating
+ * that op until it is acknowledged makes the key certain (the read-back does so before judging).
+ */
+export function uncertainLikes(ops: readonly LikeOp[]): UncertainLike[] {
+  const last = new Map<string, LikeOp>();
+  for (const op of ops) last.set(likeKey(op.user, op.postId), op);
+  const certain = new Set(expectedLikes(ops).certain.map((e) => likeKey(e.user, e.postId)));
+  return [...last.entries()].filter(([key]) => !certain.has(key)).map(([, op]) => ({ user: op.user, postId: op.postId, like: op.like }));
+}
+
 /** What one read-back saw of a like: `null` when it is no verdict (likes unknown, degraded, or no answer). */
 export function likeVerdict(expected: boolean, read: { status: number; likedByViewer?: boolean | null; degraded?: readonly string[] }): 'ok' | 'lost' | null {
   if (read.status !== 200 || read.likedByViewer === null || read.likedByViewer === undefined || (read.degraded?.length ?? 0) > 0) return null;

@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { DEMO_USERS, errorCode, LoadApi, type ApiCall } from './api-client';
+import { causeOf, DEMO_USERS, LoadApi, type ApiCall } from './api-client';
+
+export { causeOf };
 import { WriteLedger, likeKey } from './ledger';
 import { noisePng } from './png';
 import { readBack, type ReadBackOptions, type ReadBackResult } from './read-back';
@@ -68,13 +70,6 @@ class Budget {
     this.tokens--;
     return true;
   }
-}
-
-/** The cause of an error answer: `HTTP 503 LIKES_UNAVAILABLE`, `timeout`, `ECONNREFUSED`. */
-export function causeOf(call: ApiCall): string {
-  if (call.status === 0) return call.error ?? 'no answer';
-  const code = errorCode(call);
-  return `HTTP ${call.status}${code ? ` ${code}` : ''}`;
 }
 
 /**

@@ -3,12 +3,16 @@ import type { LoadResult } from './load-generator';
 import type { ReadBackResult } from './read-back';
 import { ENDPOINTS, percent } from './stats';
 
-/** The lost-write line: `lost acknowledged writes: 0 (checked 40 uploads and 24 (user, post) like states; 2 uncertain skipped)`. */
+/**
+ * The lost-write line: `lost acknowledged writes: 0, unverified: 0 (checked 40 uploads and 24 (user, post)
+ * like states; 2 uncertain like states settled by repeating their last op; read-back: 130 requests, 0 without verdict)`.
+ */
 export function lostWritesLine(readBack: ReadBackResult): string {
   const parts = [`checked ${readBack.uploads} uploads and ${readBack.likeKeys} (user, post) like states`];
-  if (readBack.uncertainLikeKeys) parts.push(`${readBack.uncertainLikeKeys} uncertain like states skipped (last op failed)`);
-  if (readBack.unverified.length) parts.push(`${readBack.unverified.length} could not be read back in time (not counted as lost)`);
-  return `lost acknowledged writes: ${readBack.lost.length} (${parts.join('; ')})`;
+  if (readBack.settledLikeKeys) parts.push(`${readBack.settledLikeKeys} uncertain like states settled by repeating their last op`);
+  if (readBack.unverified.length) parts.push(`${readBack.unverified.length} not read back cleanly within the ${Math.round(readBack.windowMs / 1000)} s verification window: not proven kept`);
+  parts.push(`read-back: ${readBack.requests.total} requests in ${readBack.rounds} rounds, ${readBack.requests.noVerdict} without verdict`);
+  return `lost acknowledged writes: ${readBack.lost.length}, unverified: ${readBack.unverified.length} (${parts.join('; ')})`;
 }
 
 /** The summary of a load run, as lines. */
@@ -29,6 +33,8 @@ export function formatLoadReport(result: LoadResult, readBack?: ReadBackResult):
     lines.push(lostWritesLine(readBack));
     for (const lost of readBack.lost.slice(0, 10)) lines.push(`  LOST ${lost.kind} by ${lost.user} on post ${lost.postId}: read back ${lost.seen}${lost.history ? ` (last ops: ${lost.history})` : ''}`);
     if (readBack.lost.length > 10) lines.push(`  ... and ${readBack.lost.length - 10} more`);
+    for (const u of readBack.unverified.slice(0, 10)) lines.push(`  UNVERIFIED ${u.kind} by ${u.user} on post ${u.postId}: last read ${u.seen}`);
+    if (readBack.unverified.length > 10) lines.push(`  ... and ${readBack.unverified.length - 10} more unverified`);
   }
   return lines;
 }

@@ -16,6 +16,8 @@ function result(overrides: Partial<ScenarioResult> = {}): ScenarioResult {
     acknowledgedWrites: 40,
     unverifiedWrites: 0,
     uncertainLikeStates: 1,
+    unverified: [],
+    readBack: { requests: { total: 90, noVerdict: 4, causes: [{ cause: 'HTTP 503', count: 4 }] }, rounds: 2, windowMs: 30_000, ms: 1800, settledLikeStates: 2 },
     requests: 40,
     endpoints: { feed: endpoint, like: { ...endpoint, errors: 5, ok: 5, availability: 0.5 }, unlike: endpoint, create: endpoint },
     errorsByCause: [{ cause: 'HTTP 503 LIKES_UNAVAILABLE', count: 5 }],
@@ -42,20 +44,40 @@ describe('scenario reports', () => {
       name: 'kill-all-likes',
       availability: 0.9,
       lostAcknowledgedWrites: 0,
+      unverifiedWrites: 0,
       recoverySeconds: 4.2,
       p99Ms: 120,
       degradedShare: 0.25,
       target: { availability: 0.999, lostAcknowledgedWrites: 0, exempt: ['like', 'unlike'], reason: 'all of likes down' },
       met: true,
       endpoints: { like: { requests: 10, errors: 5, availability: 0.5 } },
+      // the read-back's own requests, apart from the scenario's requests and availability
+      requests: 40,
+      readBack: { requests: 90, noVerdict: 4, causes: [{ cause: 'HTTP 503', count: 4 }], rounds: 2, windowMs: 30_000, settledLikeStates: 2 },
     });
     expect(parsed.scenarios[1]).toMatchObject({ name: 'kill-one-likes', met: false, misses: ['1 acknowledged writes lost'], lostAcknowledgedWrites: 1 });
+  });
+
+  it('shows unverified writes beside lost ones, in the JSON, the table and the HTML', () => {
+    const unverified = [{ kind: 'like' as const, user: 'bob', postId: 'p_x', seen: 'GET /api/posts/:id HTTP 503' }];
+    const r = result({ name: 'degraded-read-back', unverifiedWrites: 1, unverified, met: false, misses: ['1 acknowledged writes unverified (no clean read-back within the verification window)'] });
+    const parsed = JSON.parse(jsonLine([r])) as { scenarios: Array<Record<string, unknown>> };
+    expect(parsed.scenarios[0]).toMatchObject({ lostAcknowledgedWrites: 0, unverifiedWrites: 1, unverified, met: false });
+    expect(Object.keys(parsed.scenarios[0]).indexOf('unverifiedWrites')).toBe(Object.keys(parsed.scenarios[0]).indexOf('lostAcknowledgedWrites') + 1);
+    const table = formatTable([r]);
+    expect(table[0]).toMatch(/LOST WRITES\s+UNVERIFIED\s+REQUESTS\s+READ-BACK/);
+    expect(table[1]).toMatch(/0 of 40\s+1\s+40\s+90 \(4 no verdict\)\s+MISSED$/);
+    expect(table.join('\n')).toContain('UNVERIFIED like by bob on post p_x: last read GET /api/posts/:id HTTP 503');
+    const html = htmlReport([r]);
+    expect(html).toContain('<th>lost writes</th><th>unverified writes</th><th>read-back requests</th>');
+    expect(html).toContain('<td>0 of 40</td><td class="unverified">1</td><td>90 (4 no verdict)</td>');
+    expect(html).toContain('unverified writes 1;');
   });
 
   it('the table has a row per scenario and says which missed', () => {
     const lines = formatTable([result(), result({ name: 'monkey', met: false, misses: ['feed availability 99.00% < 99.9%'], recoverySeconds: null })]);
     expect(lines[0]).toMatch(/^SCENARIO\s+AVAILABILITY\s+DEGRADED\s+P99 IN FAULT\s+RECOVERY\s+LOST WRITES/);
-    expect(lines[1]).toMatch(/^kill-all-likes\s+90\.00%\s+25\.00%\s+120 ms\s+4\.2 s\s+0 of 40\s+40\s+met$/);
+    expect(lines[1]).toMatch(/^kill-all-likes\s+90\.00%\s+25\.00%\s+120 ms\s+4\.2 s\s+0 of 40\s+0\s+40\s+90 \(4 no verdict\)\s+met$/);
     expect(lines[2]).toMatch(/^monkey .* none .* MISSED$/);
     expect(lines.join('\n')).toContain('missed: feed availability 99.00% < 99.9%');
     expect(lines.join('\n')).toContain('exempt: like, unlike (all of likes down)');

@@ -1,9 +1,14 @@
 import { percent } from '../load/stats';
 import type { ScenarioResult } from './runner';
 
+/** The read-back's own requests, apart from the scenario's availability: `212 (3 no verdict)`, `-` without a read-back. */
+export function readBackCell(r: ScenarioResult): string {
+  return r.readBack ? `${r.readBack.requests.total} (${r.readBack.requests.noVerdict} no verdict)` : '-';
+}
+
 /** One line of the text table per scenario, with a header. */
 export function formatTable(results: readonly ScenarioResult[]): string[] {
-  const header = ['SCENARIO', 'AVAILABILITY', 'DEGRADED', 'P99 IN FAULT', 'RECOVERY', 'LOST WRITES', 'REQUESTS', 'TARGET'];
+  const header = ['SCENARIO', 'AVAILABILITY', 'DEGRADED', 'P99 IN FAULT', 'RECOVERY', 'LOST WRITES', 'UNVERIFIED', 'REQUESTS', 'READ-BACK', 'TARGET'];
   const rows = results.map((r) => [
     r.name,
     percent(r.availability),
@@ -11,7 +16,9 @@ export function formatTable(results: readonly ScenarioResult[]): string[] {
     `${r.p99Ms} ms`,
     r.recoverySeconds === null ? 'none' : `${r.recoverySeconds.toFixed(1)} s`,
     `${r.lostAcknowledgedWrites} of ${r.acknowledgedWrites}`,
+    String(r.unverifiedWrites),
     String(r.requests),
+    readBackCell(r),
     r.met ? 'met' : 'MISSED',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
@@ -25,6 +32,7 @@ export function formatTable(results: readonly ScenarioResult[]): string[] {
     out.push(`  ${r.name}: ${per}${exempt}`);
     if (r.errorsByCause.length) out.push(`    errors by cause: ${r.errorsByCause.map((c) => `${c.cause} ×${c.count}`).join(', ')}`);
     for (const lost of r.lost.slice(0, 5)) out.push(`    LOST ${lost.kind} by ${lost.user} on post ${lost.postId}: read back ${lost.seen}${lost.history ? ` (last ops: ${lost.history})` : ''}`);
+    for (const u of (r.unverified ?? []).slice(0, 5)) out.push(`    UNVERIFIED ${u.kind} by ${u.user} on post ${u.postId}: last read ${u.seen}`);
     if (!r.met) out.push(`    missed: ${r.misses.join('; ')}`);
   }
   return out;
@@ -37,6 +45,7 @@ export function jsonOf(r: ScenarioResult): Record<string, unknown> {
     name: r.name,
     availability: round(r.availability),
     lostAcknowledgedWrites: r.lostAcknowledgedWrites,
+    unverifiedWrites: r.unverifiedWrites,
     recoverySeconds: r.recoverySeconds,
     p99Ms: r.p99Ms,
     degradedShare: round(r.degradedShare),
@@ -46,9 +55,11 @@ export function jsonOf(r: ScenarioResult): Record<string, unknown> {
     endpoints: Object.fromEntries(Object.entries(r.endpoints).map(([e, f]) => [e, { requests: f.requests, errors: f.errors, availability: round(f.availability) }])),
     requests: r.requests,
     acknowledgedWrites: r.acknowledgedWrites,
-    unverifiedWrites: r.unverifiedWrites,
+    uncertainLikeStates: r.uncertainLikeStates,
     errorsByCause: r.errorsByCause,
+    readBack: r.readBack ? { requests: r.readBack.requests.total, noVerdict: r.readBack.requests.noVerdict, causes: r.readBack.requests.causes, rounds: r.readBack.rounds, windowMs: r.readBack.windowMs, ms: r.readBack.ms, settledLikeStates: r.readBack.settledLikeStates } : null,
     ...(r.lost.length ? { lost: r.lost.slice(0, 20) } : {}),
+    ...(r.unverified?.length ? { unverified: r.unverified.slice(0, 20) } : {}),
   };
 }
 
@@ -116,7 +127,7 @@ export function htmlReport(results: readonly ScenarioResult[], meta: { title?: s
   const rows = results
     .map(
       (r) =>
-        `<tr class="${r.met ? 'met' : 'missed'}"><td><a href="#${esc(r.name)}">${esc(r.name)}</a></td><td>${percent(r.availability)}</td><td>${percent(r.degradedShare)}</td><td>${r.p99Ms} ms</td><td>${r.recoverySeconds === null ? 'none' : `${r.recoverySeconds.toFixed(1)} s`}</td><td>${r.lostAcknowledgedWrites} of ${r.acknowledgedWrites}</td><td>${esc(
+        `<tr class="${r.met ? 'met' : 'missed'}"><td><a href="#${esc(r.name)}">${esc(r.name)}</a></td><td>${percent(r.availability)}</td><td>${percent(r.degradedShare)}</td><td>${r.p99Ms} ms</td><td>${r.recoverySeconds === null ? 'none' : `${r.recoverySeconds.toFixed(1)} s`}</td><td>${r.lostAcknowledgedWrites} of ${r.acknowledgedWrites}</td><td class="unverified">${r.unverifiedWrites}</td><td>${esc(readBackCell(r))}</td><td>${esc(
           Object.entries(r.endpoints)
             .map(([e, f]) => `${e} ${percent(f.availability)}`)
             .join(', '),
@@ -126,7 +137,7 @@ export function htmlReport(results: readonly ScenarioResult[], meta: { title?: s
   const sections = results
     .map(
       (r) => `<section id="${esc(r.name)}"><h2>${esc(r.name)} <small>${esc(r.title)}</small></h2>
-<p>availability ${percent(r.availability)}, degraded ${percent(r.degradedShare)}, p99 during the fault ${r.p99Ms} ms, recovery ${r.recoverySeconds === null ? 'none' : `${r.recoverySeconds.toFixed(1)} s`}, lost acknowledged writes ${r.lostAcknowledgedWrites} of ${r.acknowledgedWrites}; ${r.requests} requests${r.errorsByCause.length ? `; errors: ${esc(r.errorsByCause.map((c) => `${c.cause} ×${c.count}`).join(', '))}` : ''}</p>
+<p>availability ${percent(r.availability)}, degraded ${percent(r.degradedShare)}, p99 during the fault ${r.p99Ms} ms, recovery ${r.recoverySeconds === null ? 'none' : `${r.recoverySeconds.toFixed(1)} s`}, lost acknowledged writes ${r.lostAcknowledgedWrites} of ${r.acknowledgedWrites}, unverified writes ${r.unverifiedWrites}; ${r.requests} requests (read-back apart: ${esc(readBackCell(r))})${r.errorsByCause.length ? `; errors: ${esc(r.errorsByCause.map((c) => `${c.cause} ×${c.count}`).join(', '))}` : ''}</p>
 ${chartSvg(r)}
 <p class="hover" aria-live="polite">&nbsp;</p>
 <p class="events">${esc(r.events.map((e) => `${(e.atMs / 1000).toFixed(1)} s ${e.label}`).join(' · '))}</p></section>`,
@@ -145,7 +156,7 @@ h2 small{font-weight:normal;color:#495057;font-size:13px}.legend span{display:in
 <h1>${esc(title)}</h1>
 <p>${esc([meta.date && `run ${meta.date}`, meta.command && `command: ${meta.command}`, meta.url && `front door ${meta.url}`].filter(Boolean).join(' · '))}</p>
 <p class="legend"><span style="background:${COLORS.ok}"></span>ok <span style="background:${COLORS.degraded}"></span>degraded (2xx, served without a part) <span style="background:${COLORS.errors}"></span>error <span style="background:#e0313122;border:1px dashed #e03131"></span>fault window <span style="background:#1971c2;width:3px"></span>recovered</p>
-<table><thead><tr><th>scenario</th><th>availability</th><th>degraded</th><th>p99 in fault</th><th>recovery</th><th>lost writes</th><th>per endpoint</th><th>exempt</th><th>target</th></tr></thead><tbody>
+<table><thead><tr><th>scenario</th><th>availability</th><th>degraded</th><th>p99 in fault</th><th>recovery</th><th>lost writes</th><th>unverified writes</th><th>read-back requests</th><th>per endpoint</th><th>exempt</th><th>target</th></tr></thead><tbody>
 ${rows}
 </tbody></table>
 ${sections}

@@ -17,12 +17,12 @@ export async function runScenarios(scenarios: readonly ScenarioDefinition[], tar
   return results;
 }
 
-/** `kill-one-likes: met; availability 100%, degraded 0.5%, p99 120 ms, recovery 3.2 s, lost 0 of 140`. */
+/** `kill-one-likes: met; availability 100%, degraded 0.5%, p99 120 ms, recovery 3.2 s, lost writes 0 of 140, unverified 0`. */
 export function summaryLine(r: ScenarioResult): string {
   const pct = (x: number): string => `${(Math.floor(x * 10_000) / 100).toFixed(2)}%`;
   return (
     `${r.name}: ${r.met ? 'met' : `MISSED (${r.misses.join('; ')})`}; availability ${pct(r.availability)}, degraded ${pct(r.degradedShare)}, ` +
-    `p99 in fault ${r.p99Ms} ms, recovery ${r.recoverySeconds === null ? 'none' : `${r.recoverySeconds} s`}, lost writes ${r.lostAcknowledgedWrites} of ${r.acknowledgedWrites}` +
+    `p99 in fault ${r.p99Ms} ms, recovery ${r.recoverySeconds === null ? 'none' : `${r.recoverySeconds} s`}, lost writes ${r.lostAcknowledgedWrites} of ${r.acknowledgedWrites}, unverified ${r.unverifiedWrites}` +
     (r.errorsByCause.length ? `; errors ${r.errorsByCause.map((c) => `${c.cause} ×${c.count}`).join(', ')}` : '') +
     r.lost
       .slice(0, 3)

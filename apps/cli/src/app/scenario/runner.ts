@@ -1,7 +1,7 @@
 import type { ChaosTarget } from '../chaos/chaos-target';
 import { DEMO_USERS, LoadApi } from '../load/api-client';
 import { LoadGenerator } from '../load/load-generator';
-import type { ReadBackResult } from '../load/read-back';
+import type { ReadBackRequests, ReadBackResult, UnverifiedWrite } from '../load/read-back';
 import { errorsByCause, figuresByEndpoint, figuresOf, type Endpoint, type Figures, type SecondBucket, perSecond } from '../load/stats';
 import type { FaultContext, ScenarioDefinition } from './scenario';
 import { DELAY_RULE_ID, SCENARIO_SERVICES } from './scenarios';
@@ -38,8 +38,12 @@ export interface RunOptions {
   writesPerUserPerSecond?: number;
   /** Bound of the steady-state check and of the recovery (default 120 s). */
   recoveryTimeoutMs?: number;
-  /** Read-back settle window (default 30 s). */
+  /** The read-back's verification window (default 30 s): how long writes without a clean read are re-read once the platform is healthy. */
+  windowMs?: number;
+  /** @deprecated the old name of {@link windowMs}. */
   settleMs?: number;
+  /** Overrides of the timing (specs: a fast run against a small fake API). */
+  timing?: Partial<Timing>;
   random?: () => number;
 }
 
@@ -64,10 +68,14 @@ export interface ScenarioResult {
   recoverySeconds: number | null;
   lostAcknowledgedWrites: number;
   acknowledgedWrites: number;
-  /** Acknowledged writes the read-back could not judge (no verdict in the settle window). */
+  /** Acknowledged writes (and like states) no read answered cleanly within the verification window: not proven kept; judged (must be 0). */
   unverifiedWrites: number;
-  /** (user, post) like states not judged (their last op failed the other way). */
+  /** (user, post) like states whose final state stayed unknowable (their last op, repeated, was never acknowledged); counted in unverifiedWrites too. */
   uncertainLikeStates: number;
+  /** The unverified writes, with the last answer each got. */
+  unverified: UnverifiedWrite[];
+  /** The read-back's own requests (never counted in the availability above), rounds and window; null when there was no load. */
+  readBack: { requests: ReadBackRequests; rounds: number; windowMs: number; ms: number; settledLikeStates: number } | null;
   requests: number;
   endpoints: Record<Endpoint, Pick<Figures, 'requests' | 'ok' | 'degraded' | 'errors' | 'availability' | 'p99Ms'>>;
   errorsByCause: Array<{ cause: string; count: number }>;
@@ -151,7 +159,7 @@ export async function restoreEverything(target: ChaosTarget, log: (line: string)
  * its target.
  */
 export async function runScenario(definition: ScenarioDefinition, options: RunOptions): Promise<ScenarioResult> {
-  const timing = options.short ? SHORT_TIMING : FULL_TIMING;
+  const timing = { ...(options.short ? SHORT_TIMING : FULL_TIMING), ...options.timing };
   const rate = options.rate ?? timing.rate;
   const faultMs = definition.faultMs ? (options.short ? definition.faultMs.short : definition.faultMs.full) : timing.faultMs;
   const recoveryTimeoutMs = options.recoveryTimeoutMs ?? 120_000;
@@ -231,8 +239,10 @@ export async function runScenario(definition: ScenarioDefinition, options: RunOp
   const result = load ? await load.stop() : undefined;
   let readBack: ReadBackResult | undefined;
   if (load && result) {
-    log(`reading back ${result.acknowledgedWrites} acknowledged writes`);
-    readBack = await load.readBack({ settleMs: options.settleMs ?? 30_000, log });
+    log(`reading back ${result.acknowledgedWrites} acknowledged writes (once the platform serves cleanly; verification window ${Math.round((options.windowMs ?? options.settleMs ?? 30_000) / 1000)} s)`);
+    const token = load.tokens.get(DEMO_USERS[0]) as string;
+    const l = load;
+    readBack = await l.readBack({ windowMs: options.windowMs ?? options.settleMs ?? 30_000, waitHealthy: () => waitForFullService(options.target, l.api, token, recoveryTimeoutMs), log });
   }
   const samples = result?.samples ?? [];
   const inFault = samples.filter((s) => s.at >= faultStart && s.at <= faultEnd);
@@ -242,7 +252,8 @@ export async function runScenario(definition: ScenarioDefinition, options: RunOp
     Object.entries(byEndpoint).map(([e, f]) => [e, { requests: f.requests, ok: f.ok, degraded: f.degraded, errors: f.errors, availability: f.availability, p99Ms: f.p99Ms }]),
   ) as ScenarioResult['endpoints'];
   const lost = readBack?.lost ?? [];
-  const verdict = judge({ steady, recoverySeconds, lostAcknowledgedWrites: lost.length, byEndpoint, error }, target);
+  const unverified = readBack?.unverified ?? [];
+  const verdict = judge({ steady, recoverySeconds, lostAcknowledgedWrites: lost.length, unverifiedWrites: unverified.length, acknowledgedWrites: result?.acknowledgedWrites ?? 0, byEndpoint, error }, target);
   return {
     name: definition.name,
     title: definition.title,
@@ -253,8 +264,10 @@ export async function runScenario(definition: ScenarioDefinition, options: RunOp
     recoverySeconds,
     lostAcknowledgedWrites: lost.length,
     acknowledgedWrites: result?.acknowledgedWrites ?? 0,
-    unverifiedWrites: readBack?.unverified.length ?? 0,
+    unverifiedWrites: unverified.length,
     uncertainLikeStates: readBack?.uncertainLikeKeys ?? 0,
+    unverified,
+    readBack: readBack ? { requests: readBack.requests, rounds: readBack.rounds, windowMs: readBack.windowMs, ms: readBack.ms, settledLikeStates: readBack.settledLikeKeys } : null,
     requests: overall.requests,
     endpoints,
     errorsByCause: errorsByCause(samples),

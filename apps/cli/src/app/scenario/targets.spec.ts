@@ -8,6 +8,8 @@ function measured(overrides: Partial<Measured> = {}, errors: Partial<Record<'fee
     steady: true,
     recoverySeconds: 4.2,
     lostAcknowledgedWrites: 0,
+    unverifiedWrites: 0,
+    acknowledgedWrites: 120,
     byEndpoint: { feed: f(2000, errors.feed ?? 0), like: f(1000, errors.like ?? 0), unlike: f(1000, errors.unlike ?? 0), create: f(1000, errors.create ?? 0) },
     ...overrides,
   };
@@ -35,6 +37,19 @@ describe('scenario targets', () => {
     expect(judge(measured({ lostAcknowledgedWrites: 1 }), likesDown)).toEqual({ met: false, misses: ['1 acknowledged writes lost'] });
   });
 
+  it('any unverified write misses: a write no read answered cleanly is not proven kept', () => {
+    expect(judge(measured({ unverifiedWrites: 3 }), plain)).toEqual({ met: false, misses: ['3 acknowledged writes unverified (no clean read-back within the verification window)'] });
+    expect(judge(measured({ unverifiedWrites: 1 }), likesDown).met).toBe(false);
+    // lost and unverified are judged apart: a run cannot trade one for the other
+    expect(judge(measured({ unverifiedWrites: 2, lostAcknowledgedWrites: 1 }), plain).misses).toEqual(['1 acknowledged writes lost', '2 acknowledged writes unverified (no clean read-back within the verification window)']);
+  });
+
+  it('a run without an acknowledged write misses: the lost-write check proved nothing', () => {
+    expect(judge(measured({ acknowledgedWrites: 0 }), plain).misses).toEqual(['no acknowledged write to read back: the lost-write check proved nothing']);
+    // not said twice when the scenario never ran its load
+    expect(judge(measured({ acknowledgedWrites: 0, steady: false }), plain).misses).toEqual(['the platform was not healthy before the fault']);
+  });
+
   it('misses without a recovery, without a steady state, or on an error', () => {
     expect(judge(measured({ recoverySeconds: null }), plain).misses).toEqual(['no full recovery within 120 s']);
     expect(judge(measured({ steady: false }), plain).misses).toEqual(['the platform was not healthy before the fault']);
@@ -48,7 +63,7 @@ describe('scenario targets', () => {
   });
 
   it('reports the exemption and its reason', () => {
-    expect(likesDown).toEqual({ availability: 0.999, lostAcknowledgedWrites: 0, exempt: ['like', 'unlike'], reason: 'all of likes down', recoveryWithinSeconds: 120 });
+    expect(likesDown).toEqual({ availability: 0.999, lostAcknowledgedWrites: 0, unverifiedWrites: 0, exempt: ['like', 'unlike'], reason: 'all of likes down', recoveryWithinSeconds: 120 });
     expect(plain.exempt).toEqual([]);
     expect('reason' in plain).toBe(false);
   });

@@ -9,6 +9,8 @@ export interface ScenarioTarget {
   /** Availability each judged endpoint must keep. */
   availability: number;
   lostAcknowledgedWrites: 0;
+  /** Acknowledged writes (and like states) that no read answered cleanly within the verification window: none may stay. */
+  unverifiedWrites: 0;
   /** Endpoints not judged (their own calls may fail during this fault). */
   exempt: Endpoint[];
   /** Why they are exempt. */
@@ -24,6 +26,10 @@ export interface Measured {
   /** Null when the platform did not recover within the bound. */
   recoverySeconds: number | null;
   lostAcknowledgedWrites: number;
+  /** Acknowledged writes the read-back could not judge within its verification window (not proven kept). */
+  unverifiedWrites: number;
+  /** Acknowledged writes made by the load; with none, nothing was checked and the scenario proves nothing about lost writes. */
+  acknowledgedWrites: number;
   byEndpoint: Record<Endpoint, Pick<Figures, 'requests' | 'availability'>>;
   /** An error that stopped the scenario (chaos action failed...). */
   error?: string;
@@ -31,12 +37,13 @@ export interface Measured {
 
 /** The target of a scenario with `exempt`. */
 export function targetFor(exempt: Exemption | undefined, recoveryWithinSeconds: number): ScenarioTarget {
-  return { availability: AVAILABILITY_TARGET, lostAcknowledgedWrites: 0, exempt: [...(exempt?.endpoints ?? [])], ...(exempt ? { reason: exempt.reason } : {}), recoveryWithinSeconds };
+  return { availability: AVAILABILITY_TARGET, lostAcknowledgedWrites: 0, unverifiedWrites: 0, exempt: [...(exempt?.endpoints ?? [])], ...(exempt ? { reason: exempt.reason } : {}), recoveryWithinSeconds };
 }
 
 /**
- * Judges a scenario: met when the platform was steady first, recovered within the bound, lost no
- * acknowledged write, and every endpoint not exempt kept {@link AVAILABILITY_TARGET}.
+ * Judges a scenario: met when the platform was steady first, recovered within the bound, made
+ * acknowledged writes and lost none, left none unverified (a write no read answered cleanly in the
+ * verification window is not proven kept), and every endpoint not exempt kept {@link AVAILABILITY_TARGET}.
  * @returns `met` and what was missed, in words.
  */
 export function judge(measured: Measured, target: ScenarioTarget): { met: boolean; misses: string[] } {
@@ -45,6 +52,8 @@ export function judge(measured: Measured, target: ScenarioTarget): { met: boolea
   if (!measured.steady) misses.push('the platform was not healthy before the fault');
   if (measured.recoverySeconds === null) misses.push(`no full recovery within ${target.recoveryWithinSeconds} s`);
   if (measured.lostAcknowledgedWrites > target.lostAcknowledgedWrites) misses.push(`${measured.lostAcknowledgedWrites} acknowledged writes lost`);
+  if (measured.unverifiedWrites > target.unverifiedWrites) misses.push(`${measured.unverifiedWrites} acknowledged writes unverified (no clean read-back within the verification window)`);
+  if (measured.steady && !measured.error && measured.acknowledgedWrites === 0) misses.push('no acknowledged write to read back: the lost-write check proved nothing');
   for (const endpoint of ENDPOINTS) {
     if (target.exempt.includes(endpoint)) continue;
     const f = measured.byEndpoint[endpoint];

@@ -41,13 +41,17 @@ export function queryParam(query: Record<string, unknown>, name: string): string
   return value;
 }
 
-/** Post ids: opaque, 1-128 of [A-Za-z0-9_-] (no dots or slashes, so no path tricks reach a service). */
-export const POST_ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+/**
+ * Post ids, exactly as the upload service makes them: `p_` and 16 characters a-z or 2-7 (no dots or
+ * slashes, so no path tricks reach a service). Anything else is refused at the edge, the same way on
+ * every route.
+ */
+export const POST_ID_PATTERN = /^p_[a-z2-7]{16}$/;
 
 /** A validated post id from the path. @throws 400 `INVALID_POST_ID`. */
 export function postIdParam(value: string | undefined): string {
   if (value === undefined || !POST_ID_PATTERN.test(value)) {
-    throw badRequest('the post id must be 1 to 128 letters, digits, "-" or "_"', 'INVALID_POST_ID');
+    throw badRequest('the post id must be "p_" followed by 16 characters a-z or 2-7 (e.g. "p_abcdefgh234567ab")', 'INVALID_POST_ID');
   }
   return value;
 }

@@ -1,5 +1,6 @@
 import { CONTRACT_LIMITS } from '@failsoft/contracts';
 import { DEMO_USERS } from '../auth/demo-users';
+import { POST_ID_PATTERN } from '../common/json-input';
 import { CONSOLE_OPENAPI_PATHS } from '../console/console.openapi';
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
@@ -9,8 +10,8 @@ const postIdParameter = {
   name: 'id',
   in: 'path',
   required: true,
-  description: 'Post id: 1-128 letters, digits, "-" or "_" (anything else is a 400 `INVALID_POST_ID`).',
-  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,128}$' },
+  description: 'Post id, as the API makes them: `p_` and 16 characters a-z or 2-7 (anything else is a 400 `INVALID_POST_ID`, on every route).',
+  schema: { type: 'string', pattern: POST_ID_PATTERN.source },
 };
 const optionalAuth = [{}, { bearerAuth: [] }];
 const requiredAuth = [{ bearerAuth: [] }];
@@ -20,6 +21,26 @@ const rateLimitHeaders = {
   'RateLimit-Reset': { description: 'Seconds until the window resets.', schema: { type: 'integer' } },
 };
 const text = (description: string, contentType = 'text/plain') => ({ description, content: { [contentType]: { schema: { type: 'string' } } } });
+/** Errors any route can answer besides its own: the platform failing in a way that is not the client's fault. */
+const serverErrors = { '500': response('Internal'), '502': response('UpstreamError') };
+
+/**
+ * Every `error.code` the gateway answers (its own, the framework's, and those it relays from the
+ * services), so that a client, and the platform e2e suite, can tell an undocumented one.
+ */
+export const ERROR_CODES = Object.freeze([
+  // bad input (400, 404, 405, 413, 414, 415, 422)
+  'BAD_REQUEST', 'BAD_URL_ENCODING', 'INVALID_BODY', 'INVALID_FIELD', 'INVALID_QUERY', 'INVALID_POST_ID', 'INVALID_CURSOR', 'INVALID_IDEMPOTENCY_KEY', 'INVALID_ACTION', 'INVALID_FAULT',
+  'MALFORMED_JSON', 'MALFORMED_MULTIPART', 'MISSING_IMAGE', 'PAYLOAD_TOO_LARGE', 'URI_TOO_LONG', 'UNSUPPORTED_MEDIA_TYPE', 'NOT_FOUND', 'NO_ROUTE', 'METHOD_NOT_ALLOWED',
+  'NOT_ACCEPTABLE', 'LENGTH_REQUIRED', 'REQUEST_TIMEOUT', 'UNPROCESSABLE', 'CONFLICT', 'UNKNOWN_INSTANCE',
+  // relayed from the upload and likes services (the image is judged by its bytes there)
+  'UNSUPPORTED_TYPE', 'TOO_LARGE', 'TOO_MANY_PIXELS', 'TRUNCATED', 'CORRUPT', 'EMPTY', 'IDEMPOTENCY_KEY_REUSED', 'BAD_CAPTION', 'BAD_IDEMPOTENCY_KEY', 'BAD_POST_ID', 'BAD_VARIANT', 'BAD_AUTHOR',
+  'INVALID_ID', 'BATCH_TOO_LARGE', 'INVALID_ARGUMENT',
+  // who you are, and how often
+  'UNAUTHENTICATED', 'INVALID_CREDENTIALS', 'FORBIDDEN', 'RATE_LIMITED', 'TOO_MANY_STREAMS',
+  // a part of the platform is down (503 + Retry-After), or failing (5xx)
+  'LIKES_UNAVAILABLE', 'UPLOAD_UNAVAILABLE', 'UPLOADS_BUSY', 'FEED_UNAVAILABLE', 'CONTROL_UNAVAILABLE', 'CONTROL_FAILED', 'SHUTTING_DOWN', 'UPSTREAM_ERROR', 'INTERNAL',
+] as const);
 
 /**
  * The hand-written OpenAPI 3.1 description of every endpoint the gateway serves (a spec checks it
@@ -37,7 +58,9 @@ export const OPENAPI_DOCUMENT = Object.freeze({
       '- Responses served without a part list it in `degraded` (e.g. `["likes"]`, `["feed"]`); it clears by itself on recovery.',
       '- 503 responses carry `Retry-After` (seconds) and name the unavailable part (`LIKES_UNAVAILABLE`, `UPLOAD_UNAVAILABLE`, `FEED_UNAVAILABLE`).',
       `- Writes need \`Authorization: Bearer <token>\` from \`POST /api/auth/sign-in\`. Demo users: ${DEMO_USERS.join(', ')}; demo password \`failsoft\` (DEMO_PASSWORD).`,
-      '- Writes are rate limited per user across all gateways (429 + `Retry-After`).',
+      '- Writes are rate limited per user across all gateways (429 + `Retry-After`); a request refused as invalid (4xx) is not counted.',
+      '- A path that is no endpoint answers 404 `NO_ROUTE`; a method an endpoint does not have answers 405 `METHOD_NOT_ALLOWED` with `Allow`.',
+      '- Post ids are `p_` and 16 characters a-z or 2-7; cursors are opaque printable ASCII (`!` to `~`, no spaces), at most 512 characters.',
     ].join('\n'),
   },
   servers: [{ url: '/' }],
@@ -59,7 +82,9 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           '200': json(ref('SignInResponse'), 'Signed in.'),
           '400': response('BadRequest'),
           '401': json(ref('Error'), '`INVALID_CREDENTIALS`: unknown user or wrong password.'),
+          '413': json(ref('Error'), '`PAYLOAD_TOO_LARGE`: JSON bodies are limited to 100 KB.'),
           '415': response('UnsupportedMediaType'),
+          ...serverErrors,
         },
       },
     },
@@ -72,10 +97,22 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           'While the feed service is unavailable, the gateway serves its last-good copy of the page with `degraded` including `"feed"` (and `lastGoodAt`); 503 only when it has none. While likes is unavailable, counts are stale (`likeCountStale`) or `null` and `degraded` includes `"likes"`. A valid token personalises `likedByViewer`.',
         security: optionalAuth,
         parameters: [
-          { name: 'cursor', in: 'query', required: false, description: '`nextCursor` of the previous page; empty or absent for the newest page.', schema: { type: 'string', maxLength: 512 } },
+          {
+            name: 'cursor',
+            in: 'query',
+            required: false,
+            description: '`nextCursor` of the previous page, unchanged; empty or absent for the newest page. Printable ASCII without spaces (`!` to `~`), at most 512 characters; anything else, or a cursor the API did not make, is a 400 `INVALID_CURSOR`.',
+            schema: { type: 'string', pattern: '^[!-~]{0,512}$' },
+          },
           { name: 'limit', in: 'query', required: false, description: 'Page size.', schema: { type: 'integer', minimum: 1, maximum: CONTRACT_LIMITS.feedPageMax, default: CONTRACT_LIMITS.feedPageDefault } },
         ],
-        responses: { '200': json(ref('FeedPage'), 'A page (possibly degraded).'), '400': response('BadRequest'), '401': response('Unauthorized'), '503': response('Unavailable') },
+        responses: {
+          '200': json(ref('FeedPage'), 'A page (possibly degraded).'),
+          '400': json(ref('Error'), '`INVALID_CURSOR` (a cursor the API did not make), `INVALID_QUERY` (`limit` out of range or given twice).'),
+          '401': response('Unauthorized'),
+          '503': response('Unavailable'),
+          ...serverErrors,
+        },
       },
     },
     '/api/trending': {
@@ -84,7 +121,7 @@ export const OPENAPI_DOCUMENT = Object.freeze({
         operationId: 'getTrending',
         summary: "The hottest posts, computed by the feed's singleton job",
         parameters: [{ name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: CONTRACT_LIMITS.trendingMax, default: CONTRACT_LIMITS.trendingDefault } }],
-        responses: { '200': json(ref('TrendingPage'), 'Trending posts (possibly a last-good copy, `degraded: ["feed"]`).'), '400': response('BadRequest'), '503': response('Unavailable') },
+        responses: { '200': json(ref('TrendingPage'), 'Trending posts (possibly a last-good copy, `degraded: ["feed"]`).'), '400': response('BadRequest'), '503': response('Unavailable'), ...serverErrors },
       },
     },
     '/api/posts': {
@@ -122,7 +159,10 @@ export const OPENAPI_DOCUMENT = Object.freeze({
             headers: { Location: { schema: { type: 'string' } }, 'Idempotency-Key': { schema: { type: 'string' } }, ...rateLimitHeaders },
             content: { 'application/json': { schema: ref('CreatePostResponse') } },
           },
-          '400': json(ref('Error'), '`MISSING_IMAGE`, `MALFORMED_MULTIPART`, `INVALID_IDEMPOTENCY_KEY`, `EMPTY`, `BAD_CAPTION` ...'),
+          '400': json(
+            ref('Error'),
+            '`MISSING_IMAGE` (no `image` file part); `MALFORMED_MULTIPART` (no boundary, cut short, a malformed part, a file part other than `image`, more than one file, too many parts or fields; the message names the offending field as sent); `INVALID_FIELD` (`caption` given twice); `INVALID_IDEMPOTENCY_KEY`; from the upload service: `EMPTY` (an empty file), `BAD_CAPTION`.',
+          ),
           '401': response('Unauthorized'),
           '413': json(ref('Error'), '`TOO_LARGE`: the image is over the size cap.'),
           '415': json(ref('Error'), '`UNSUPPORTED_TYPE`: the bytes are not an accepted image type; `UNSUPPORTED_MEDIA_TYPE`: not multipart.'),
@@ -130,9 +170,10 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           '429': response('TooManyRequests'),
           '503': {
             description: '`UPLOAD_UNAVAILABLE`: the upload service is down; `UPLOADS_BUSY`: this gateway is receiving as many uploads as its memory allows. Retry after `Retry-After` seconds.',
-            headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } },
+            headers: { 'Retry-After': { required: true, schema: { type: 'integer', minimum: 1 } } },
             content: { 'application/json': { schema: ref('Error') } },
           },
+          ...serverErrors,
         },
       },
     },
@@ -149,6 +190,7 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           '401': response('Unauthorized'),
           '404': response('NotFound'),
           '503': response('Unavailable'),
+          ...serverErrors,
         },
       },
     },
@@ -166,6 +208,7 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           '400': response('BadRequest'),
           '404': response('NotFound'),
           '503': response('Unavailable'),
+          ...serverErrors,
         },
       },
     },
@@ -180,9 +223,10 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           '200': { description: 'The like state after the call.', headers: rateLimitHeaders, content: { 'application/json': { schema: ref('LikeState') } } },
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
-          '404': response('NotFound'),
+          '404': json(ref('Error'), '`NOT_FOUND`: no post with this (well-formed) id.'),
           '429': response('TooManyRequests'),
           '503': response('Unavailable'),
+          ...serverErrors,
         },
       },
       delete: {
@@ -195,9 +239,10 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           '200': { description: 'The like state after the call.', headers: rateLimitHeaders, content: { 'application/json': { schema: ref('LikeState') } } },
           '400': response('BadRequest'),
           '401': response('Unauthorized'),
-          '404': response('NotFound'),
+          '404': json(ref('Error'), '`NOT_FOUND`: no post with this (well-formed) id.'),
           '429': response('TooManyRequests'),
           '503': response('Unavailable'),
+          ...serverErrors,
         },
       },
     },
@@ -234,7 +279,7 @@ export const OPENAPI_DOCUMENT = Object.freeze({
   components: {
     securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT (HS256)' } },
     responses: {
-      BadRequest: json(ref('Error'), 'Bad input (malformed JSON, wrong types, bad ids or query parameters); nothing was changed.'),
+      BadRequest: json(ref('Error'), 'Bad input (`MALFORMED_JSON`, `INVALID_BODY`, `INVALID_FIELD`, `INVALID_POST_ID`, `INVALID_QUERY`, `BAD_URL_ENCODING`); nothing was changed.'),
       Unauthorized: {
         description: '`UNAUTHENTICATED`: no, malformed, invalid or expired token.',
         headers: { 'WWW-Authenticate': { schema: { type: 'string' } } },
@@ -244,14 +289,16 @@ export const OPENAPI_DOCUMENT = Object.freeze({
       UnsupportedMediaType: json(ref('Error'), 'Unsupported Content-Type or charset.'),
       TooManyRequests: {
         description: '`RATE_LIMITED`: too many writes by this user; retry after `Retry-After` seconds.',
-        headers: { 'Retry-After': { schema: { type: 'integer' } } },
+        headers: { 'Retry-After': { required: true, schema: { type: 'integer', minimum: 1 } } },
         content: { 'application/json': { schema: ref('Error') } },
       },
       Unavailable: {
         description: '`<PART>_UNAVAILABLE`: a part of the platform is down; retry after `Retry-After` seconds.',
-        headers: { 'Retry-After': { schema: { type: 'integer', minimum: 1 } } },
+        headers: { 'Retry-After': { required: true, schema: { type: 'integer', minimum: 1 } } },
         content: { 'application/json': { schema: ref('Error') } },
       },
+      Internal: json(ref('Error'), '`INTERNAL`: a bug; the details are in the server log.'),
+      UpstreamError: json(ref('Error'), '`UPSTREAM_ERROR`: a service failed unexpectedly (not unavailable: retrying will not help).'),
     },
     schemas: {
       Error: {
@@ -262,7 +309,7 @@ export const OPENAPI_DOCUMENT = Object.freeze({
             type: 'object',
             required: ['code', 'message'],
             properties: {
-              code: { type: 'string', examples: ['LIKES_UNAVAILABLE', 'UNSUPPORTED_TYPE', 'MALFORMED_JSON'] },
+              code: { type: 'string', enum: [...ERROR_CODES], description: 'Stable machine code; the list is every code the gateway answers.' },
               message: { type: 'string' },
               part: { type: 'string', description: 'The unavailable part (503).' },
               retryAfterSeconds: { type: 'integer', description: 'Same as `Retry-After` (429, 503).' },

@@ -39,6 +39,8 @@ export class MultipartImageInterceptor implements NestInterceptor {
     this.maxBytes = config.UPLOAD_MAX_BYTES;
     this.maxUploads = maxConcurrentUploads(config);
     const Interceptor = FileInterceptor('image', {
+      // field and file names are UTF-8 (what browsers and fetch send); busboy's default, latin1, garbles them
+      defParamCharset: 'utf8',
       limits: { fileSize: multipartFileLimit(config), files: 1, fields: 8, fieldSize: CAPTION_FIELD_MAX_BYTES, parts: 12, headerPairs: 100 },
     });
     this.inner = new Interceptor();

@@ -6,7 +6,7 @@ import { ViewerGuard } from '../auth/viewer.guard';
 import type { GatewayRequest, GatewayResponse } from '../common/gateway-request';
 import { postIdParam, queryParam } from '../common/json-input';
 import { badRequest } from '../errors/api-error';
-import { WriteRateLimitGuard } from '../rate-limit/write-rate-limit.guard';
+import { WriteRateLimit } from '../rate-limit/write-rate-limit';
 import { LikesService } from './likes.service';
 import { MultipartImageInterceptor } from './multipart-image.interceptor';
 import { likeInfoOf, postView, UNKNOWN_LIKES, type PostView } from './post-view';
@@ -33,21 +33,23 @@ export interface GetPostBody {
 /** Posts: create (multipart), read, and serve images. */
 @Controller('api/posts')
 export class PostsController {
-  /** @param posts the upload facade; @param likes the likes facade. */
+  /** @param posts the upload facade; @param likes the likes facade; @param writeLimit the per-user write limit. */
   constructor(
     private readonly posts: PostsService,
     private readonly likes: LikesService,
+    private readonly writeLimit: WriteRateLimit,
   ) {}
 
   /**
    * Creates a post from a multipart form (`image` file, optional `caption`), as the signed-in
    * user. `Idempotency-Key` (optional) makes retries safe: the same key and user yield one post
    * (`replayed: true` and `Idempotent-Replayed: true` on repeats). Without one, a key is made for
-   * this request so the sidecar may still retry it on another upload instance.
+   * this request so the sidecar may still retry it on another upload instance. The write counts
+   * against the user's rate limit once the form is valid.
    */
   @Post()
   @HttpCode(201)
-  @UseGuards(SignedInGuard, WriteRateLimitGuard)
+  @UseGuards(SignedInGuard)
   @UseInterceptors(MultipartImageInterceptor)
   async create(@Req() request: GatewayRequest, @Res({ passthrough: true }) response: GatewayResponse): Promise<CreatePostBody> {
     const author = request.user as string;
@@ -59,6 +61,8 @@ export class PostsController {
     if (file === undefined || file.fieldname !== 'image') {
       throw badRequest('the form has no "image" file: send multipart/form-data with an "image" file field (JPEG, PNG, WebP or GIF)', 'MISSING_IMAGE', { field: 'image' });
     }
+    // charged only now: a request the gateway refuses as invalid spends nothing of the user's budget
+    await this.writeLimit.charge(request, response);
     const created = await this.posts.create({ author, caption, image: file.buffer, contentTypeHint: file.mimetype.slice(0, 100), idempotencyKey });
     response.setHeader('Location', `/api/posts/${encodeURIComponent(created.post.id)}`);
     response.setHeader('Idempotency-Key', idempotencyKey);

@@ -81,7 +81,8 @@ describe('RedisResolver (real redis-server)', () => {
       timeoutMs: 5_000,
       message: 'resolver never subscribed',
     });
-    await sleep(100); // let the refresh triggered by the subscriber's connect finish
+    // the subscriber's connect started a refresh (before its SUBSCRIBE was answered): join it and wait for it to end
+    await r.refresh();
     const loads = jest.spyOn(reader, 'zrange');
     const changes: string[][] = [];
     r.onChange((v) => changes.push(ids(v)));

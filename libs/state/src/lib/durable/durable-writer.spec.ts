@@ -1,4 +1,4 @@
-import { redisCommand } from '@failsoft/testing';
+import { redisCommand, waitUntil } from '@failsoft/testing';
 import { ReplicatedServers, startReplicatedServers } from '../../../test/replicated-servers';
 import { createRedisClient } from '../client/create-client';
 import { StateRedis } from '../client/state-redis';
@@ -80,7 +80,11 @@ describe('DurableWriter (real master + 2 replicas)', () => {
       // WAIT is now blocked on the hung replica: cut the connection under it. ioredis reconnects and
       // resends WAIT on a fresh connection, which does not cover the write sent on the old one (after
       // a failover that fresh connection is to ANOTHER server, whose replicas confirm at once).
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await waitUntil(async () => /\bcmd=wait\b/.test(String(await redisCommand(servers.master.port, ['CLIENT', 'LIST', 'ID', String(id)]))), {
+        timeoutMs: 10_000,
+        intervalMs: 10,
+        message: 'the WAIT to be blocked on the master (CLIENT LIST shows cmd=wait)',
+      });
       await redisCommand(servers.master.port, ['CLIENT', 'KILL', 'ID', String(id)]);
       const error = await pending;
       expect(isDurabilityError(error)).toBe(true);

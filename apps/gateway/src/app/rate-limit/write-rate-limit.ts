@@ -1,24 +1,25 @@
-import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ApiError } from '../errors/api-error';
 import type { GatewayRequest, GatewayResponse } from '../common/gateway-request';
 import { RateLimiterService } from './rate-limiter.service';
 
 /**
- * Applies the per-user write limit (use after SignedInGuard, which sets `request.user`). Sets
+ * The per-user write limit, charged by a write's handler once the request's input is known to be
+ * valid (an invalid request is answered 4xx and spends nothing of the user's budget). Sets
  * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds) on the response; beyond
  * the limit answers 429 `RATE_LIMITED` with `Retry-After`.
  */
 @Injectable()
-export class WriteRateLimitGuard implements CanActivate {
+export class WriteRateLimit {
   /** @param limiter the shared per-user limiter. */
   constructor(private readonly limiter: RateLimiterService) {}
 
-  /** Counts the write; throws 429 when over the limit. */
-  async canActivate(context: ExecutionContext): Promise<boolean> {
-    const http = context.switchToHttp();
-    const request = http.getRequest<GatewayRequest>();
-    const response = http.getResponse<GatewayResponse>();
-    if (request.user === undefined) throw new Error('WriteRateLimitGuard needs SignedInGuard before it');
+  /**
+   * Counts one write of the signed-in user (SignedInGuard sets `request.user`).
+   * @throws ApiError 429 `RATE_LIMITED` when over the limit.
+   */
+  async charge(request: GatewayRequest, response: GatewayResponse): Promise<void> {
+    if (request.user === undefined) throw new Error('WriteRateLimit needs SignedInGuard before it');
     const decision = await this.limiter.consume(request.user);
     const resetS = Math.max(1, Math.ceil(decision.resetMs / 1000));
     response.setHeader('RateLimit-Limit', String(decision.limit));
@@ -30,6 +31,5 @@ export class WriteRateLimitGuard implements CanActivate {
         details: { retryAfterSeconds: resetS },
       });
     }
-    return true;
   }
 }
