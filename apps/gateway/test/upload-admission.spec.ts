@@ -106,7 +106,7 @@ describe('upload admission (uploads buffered at once, from MEMORY_LIMIT_BYTES)',
   it('derives the limit from the memory limit: 2 here, 12 in deploy/k8s (512 Mi, 10 MiB), 64 without a limit', () => {
     expect(maxConcurrentUploads({ UPLOAD_MAX_BYTES, MEMORY_LIMIT_BYTES })).toBe(2);
     expect(maxConcurrentUploads({ UPLOAD_MAX_BYTES: 10 * 1024 * 1024, MEMORY_LIMIT_BYTES: 512 * 1024 * 1024 })).toBe(12);
-    expect(maxConcurrentUploads({ UPLOAD_MAX_BYTES: 10 * 1024 * 1024, MEMORY_LIMIT_BYTES: undefined })).toBe(MAX_CONCURRENT_UPLOADS);
+    expect(maxConcurrentUploads({ UPLOAD_MAX_BYTES: 10 * 1024 * 1024, } as Parameters<typeof maxConcurrentUploads>[0])).toBe(MAX_CONCURRENT_UPLOADS);
   });
 
   it('refuses one more upload than the limit with 503 UPLOADS_BUSY + Retry-After, and admits again once one ends', async () => {
