@@ -15,7 +15,7 @@
 # exits 0 without changing anything. Every wait is bounded by HANDOVER_TIMEOUT_SECONDS and writes
 # are always unpaused on exit, so the stop is never held longer than that.
 #
-# Environment: ANNOUNCE_HOST (required; this node's name as the sentinels know it), SENTINELS
+# Environment: REDIS_ADMIN_PASSWORD, REDIS_SENTINEL_PASSWORD (when auth is on), ANNOUNCE_HOST (required; this node's name as the sentinels know it), SENTINELS
 # (host:port,...), REDIS_MASTER_NAME (default failsoft), REDIS_PORT (default 6379), REDIS_HOST
 # (how to reach this node from here; default 127.0.0.1), HANDOVER_TIMEOUT_SECONDS (default 20),
 # HANDOVER_LOG (where to log; default stderr; deploy/k8s: /proc/1/fd/2, the container's log).
@@ -30,13 +30,15 @@ case "$TIMEOUT" in '' | *[!0-9]*) echo "HANDOVER_TIMEOUT_SECONDS must be a numbe
 if [ -n "${HANDOVER_LOG:-}" ] && [ -w "$HANDOVER_LOG" ]; then exec 2>>"$HANDOVER_LOG"; fi
 
 log() { echo "failsoft-redis[handover $ANNOUNCE_HOST]: $*" >&2; }
-local_cli() { timeout 3 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --raw "$@" 2>/dev/null; }
+# With auth (REDIS_ADMIN_PASSWORD / REDIS_SENTINEL_PASSWORD set, see entrypoint.sh) as `default` / with requirepass.
+local_cli() { timeout 3 env ${REDIS_ADMIN_PASSWORD:+REDISCLI_AUTH=$REDIS_ADMIN_PASSWORD} redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" --raw "$@" 2>/dev/null; }
+sentinel_cli() { timeout 3 env ${REDIS_SENTINEL_PASSWORD:+REDISCLI_AUTH=$REDIS_SENTINEL_PASSWORD} redis-cli "$@"; }
 now() { date +%s; }
 deadline=$(($(now) + TIMEOUT))
 left() { [ "$(now)" -lt "$deadline" ]; }
 
 # The master the sentinel at $1:$2 names, as "host port".
-named_by() { timeout 3 redis-cli -h "$1" -p "$2" --raw sentinel get-master-addr-by-name "$MASTER_NAME" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
+named_by() { sentinel_cli -h "$1" -p "$2" --raw sentinel get-master-addr-by-name "$MASTER_NAME" 2>/dev/null | tr '\n' ' ' | sed 's/ $//'; }
 
 role=$(local_cli role | head -n 1)
 if [ "$role" != master ]; then
@@ -74,7 +76,7 @@ until set -- $(offsets) && [ $# -ge 2 ] && [ "$(printf '%s\n' "$@" | sort -u | w
   sleep 0.1
 done
 
-reply=$(timeout 3 redis-cli -h "$s_host" -p "$s_port" --raw sentinel failover "$MASTER_NAME" 2>&1)
+reply=$(sentinel_cli -h "$s_host" -p "$s_port" --raw sentinel failover "$MASTER_NAME" 2>&1)
 if [ "$reply" != OK ]; then
   log "sentinel $sentinel refused the failover ($reply): stopping as the master"
   exit 0

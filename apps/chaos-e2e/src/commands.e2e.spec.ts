@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { isPaused } from '@failsoft/local-runtime';
 import { isProcessAlive, waitUntil } from '@failsoft/testing';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { isPaused } from '../../cli/src/app/chaos/platform-chaos-target';
 import { commandsDir, failsoft, pids, progress, samePids, signIn, startCommandsPlatform, workspace, type ApiUser, type Platform } from './support/commands';
 
 /**

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { getFreePort, isProcessAlive, waitUntil } from '@failsoft/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import type { RunState } from '../../cli/src/app/run-state';
@@ -30,7 +30,7 @@ async function startUp(): Promise<{ up: Up; state: RunState }> {
   const startedAt = Date.now();
   const child = spawn(process.execPath, ['-r', register, join(workspace, 'apps', 'cli', 'src', 'main.ts'), 'up'], {
     cwd: workspace,
-    env: { ...process.env, SWC_NODE_PROJECT: project, TS_NODE_PROJECT: project, FAILSOFT_STATE_DIR: stateDir, FRONT_DOOR_PORT: String(port) },
+    env: { ...process.env, FAILSOFT_PROMETHEUS: '', SWC_NODE_PROJECT: project, TS_NODE_PROJECT: project, FAILSOFT_STATE_DIR: stateDir, FRONT_DOOR_PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -51,9 +51,36 @@ async function startUp(): Promise<{ up: Up; state: RunState }> {
   return { up, state };
 }
 
-/** Every pid a run-state lists: the runner, the services, the front door, Redis servers and sentinels. */
+/** Every pid a run-state lists: the runner, the services, the front doors, Redis servers and sentinels, Prometheus. */
 function pidsOf(state: RunState): number[] {
-  return [state.cliPid, ...state.processes.map((p) => p.pid), state.frontDoor.pid, ...state.redis.servers.map((s) => s.pid), ...state.redis.sentinels.map((s) => s.pid)].filter((pid): pid is number => typeof pid === 'number');
+  return [
+    state.cliPid,
+    ...state.processes.map((p) => p.pid),
+    state.frontDoor.pid,
+    ...(state.frontDoor.instances ?? []).map((i) => i.pid),
+    ...state.redis.servers.map((s) => s.pid),
+    ...state.redis.sentinels.map((s) => s.pid),
+    state.prometheus?.pid,
+  ].filter((pid): pid is number => typeof pid === 'number');
+}
+
+/** True when a `prometheus` binary is installed (then `failsoft up` runs one; FAILSOFT_PROMETHEUS=off is cleared for these tests). */
+const prometheusInstalled = (process.env['PATH'] ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, 'prometheus')));
+
+/** Live processes whose command line names `stateDir` (every process a platform on it starts but the CLI in front), with their command lines. */
+function processesOnStateDir(): Array<{ pid: number; cmd: string }> {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map((name) => ({ pid: Number(name), cmd: commandLineOf(Number(name)) }))
+    .filter((p) => p.pid !== process.pid && p.cmd.includes(stateDir) && isProcessAlive(p.pid));
+}
+
+function commandLineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return '';
+  }
 }
 
 const alive = (pids: readonly number[]): number[] => pids.filter((pid) => isProcessAlive(pid));
@@ -75,6 +102,9 @@ describe('failsoft up as a process (real CLI, real signals)', () => {
     const first = await startUp();
     const before = pidsOf(first.state);
     expect(before.length).toBeGreaterThanOrEqual(15); // runner, 8 services, haproxy, 3 redis, 3 sentinels
+    // the local Prometheus runs when installed, and the run-state names it (so the next start can kill it)
+    if (prometheusInstalled) expect(first.state.prometheus?.pid).toEqual(expect.any(Number));
+    const prometheusPid = first.state.prometheus?.pid ?? undefined;
     // SIGKILL the runner and the CLI in front of it: nothing gets to stop the children
     process.kill(first.state.cliPid, 'SIGKILL');
     first.up.child.kill('SIGKILL');
@@ -83,11 +113,15 @@ describe('failsoft up as a process (real CLI, real signals)', () => {
     const leftBehind = alive(before);
     progress(`left behind by the SIGKILLed failsoft up: ${leftBehind.length} processes`);
     expect(leftBehind.length).toBeGreaterThanOrEqual(10); // the test is not vacuous: there were leftovers
+    if (prometheusPid !== undefined) expect(leftBehind).toContain(prometheusPid);
 
     const second = await startUp();
     running = second.up;
     // everything the first run left behind is gone; the new platform runs other processes
     expect(alive(leftBehind)).toEqual([]);
+    // nor any process of the first run the run-state did not list: whatever names the folder of files belongs to the second
+    const secondPids = new Set(pidsOf(JSON.parse(readFileSync(runStateFile, 'utf8')) as RunState));
+    expect(processesOnStateDir().filter((p) => !secondPids.has(p.pid))).toEqual([]);
     expect(second.state.processes.map((p) => p.pid).filter((pid) => pid !== null && leftBehind.includes(pid))).toEqual([]);
     expect(second.up.output()).toMatch(/left behind|leftover/i);
   });
@@ -112,9 +146,19 @@ describe('failsoft up as a process (real CLI, real signals)', () => {
     up.child.kill('SIGINT');
     // the orderly stop has begun (services drain first); the CLI treats two signals within 300 ms as one Ctrl-C
     await waitUntil(() => /\[stop\]/.test(up.output()) && Date.now() - first > 300, { timeoutMs: 30_000, intervalMs: 20, message: 'the orderly stop to begin' });
-    up.child.kill('SIGINT');
+    // the CLI takes a signal within 300 ms of the last one it forwarded as the same Ctrl-C (npm may relay one twice), and
+    // this process cannot see when it forwarded the first: press again until the runner took the second Ctrl-C (or ended)
+    await waitUntil(
+      () => {
+        if (/again: killing everything now/.test(up.output()) || up.child.exitCode !== null) return true;
+        up.child.kill('SIGINT');
+        return false;
+      },
+      { timeoutMs: 10_000, intervalMs: 400, message: 'the runner to take the second Ctrl-C' },
+    );
     const { code } = await up.exit;
     running = undefined;
+    if (code === 0) progress(`the second Ctrl-C did not kill; output of failsoft up:\n${up.output().slice(-3000)}`);
     expect(code).not.toBe(0); // killed, not the orderly stop's exit 0
     await waitUntil(() => alive(pids).length === 0, { timeoutMs: 15_000, message: `every process to be killed (alive: ${alive(pids).join(', ')})` });
     expect(up.output()).not.toMatch(/everything stopped in/);

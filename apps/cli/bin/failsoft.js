@@ -10,7 +10,7 @@ const { join } = require('node:path');
 
 const workspace = join(__dirname, '..', '..', '..');
 const main = join(workspace, 'dist', 'apps', 'cli', 'apps', 'cli', 'src', 'main.js');
-const inputs = ['apps/cli/src', 'libs/sidecar/src', 'apps/cli/tsconfig.app.json', 'apps/cli/tsconfig.json', 'apps/cli/project.json', 'libs/testing/src', 'tsconfig.base.json', 'tools/build.mjs'];
+const inputs = ['apps/cli/src', 'libs/sidecar/src', 'libs/contracts/src', 'libs/local-runtime/src', 'apps/cli/tsconfig.app.json', 'apps/cli/tsconfig.json', 'apps/cli/project.json', 'tsconfig.base.json', 'tools/build.mjs'];
 
 /** Newest mtime of the non-spec files under a path (0 when absent). */
 function newest(path) {

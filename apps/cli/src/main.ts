@@ -1,4 +1,4 @@
-import { workspaceRoot } from '@failsoft/testing';
+import { workspaceRoot } from '@failsoft/local-runtime';
 import { runCli } from './app/cli';
 
 // `failsoft status | head` closes the pipe early: that is not an error

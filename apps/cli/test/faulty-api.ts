@@ -32,9 +32,24 @@ export interface Faults {
   /**
    * How `GET /api/posts/:id` and its image answer: `clean`; `degraded` (200 with `likedByViewer:
    * null`, `degraded: ["likes"]`; images 503); `5xx` (503 for both); `clean-once-then-5xx` (each
-   * (user, post) and each image is answered cleanly once, then 503: a platform degrading again mid read-back).
+   * (user, post) and each image is answered cleanly once, then 503: a platform degrading again mid read-back);
+   * `degraded-once-then-clean` (each is answered degraded once, then cleanly: a platform whose first
+   * answers after recovering are still degraded).
    */
-  reads: 'clean' | 'degraded' | '5xx' | 'clean-once-then-5xx';
+  reads: 'clean' | 'degraded' | '5xx' | 'clean-once-then-5xx' | 'degraded-once-then-clean';
+  /**
+   * How likes and unlikes answer: `clean` (200); `ambiguous` (the write is applied, the answer is
+   * 503 `LIKES_UNAVAILABLE`: the client cannot know whether it happened, as after a timeout);
+   * `5xx` (503, nothing applied).
+   */
+  likeWrites: 'clean' | 'ambiguous' | '5xx';
+}
+
+/** A (user, post) whose last like/unlike was not acknowledged, so the client cannot know its state; `kind` is that op's direction. */
+export interface UncertainKey {
+  kind: 'like' | 'unlike';
+  user: string;
+  postId: string;
 }
 
 /** One write the fake acknowledged and did not keep (as it stands at the end: a later acknowledged op may undo it). */
@@ -80,7 +95,7 @@ async function bodyOf(req: IncomingMessage): Promise<Buffer> {
 
 /** The faulty API; see the file's comment. */
 export class FaultyApi {
-  readonly faults: Faults = { dropLikes: false, resurrectUnlikes: false, dropUploads: false, corruptImages: false, reads: 'clean' };
+  readonly faults: Faults = { dropLikes: false, resurrectUnlikes: false, dropUploads: false, corruptImages: false, reads: 'clean', likeWrites: 'clean' };
   /** Requests answered, by route (`GET /api/posts/:id` ...). */
   readonly requests = new Map<string, number>();
   private readonly posts = new Map<string, StoredPost>();
@@ -92,6 +107,9 @@ export class FaultyApi {
   private readonly uploadLosses = new Map<string, PlantedLoss>();
   private readonly idempotency = new Map<string, unknown>();
   private readonly cleanReads = new Set<string>();
+  private readonly degradedReads = new Set<string>();
+  /** (user|post) → direction of its last like/unlike, when that one was answered 503 (cleared by an acknowledged op). */
+  private readonly unacknowledged = new Map<string, boolean>();
 
   private constructor(
     private readonly server: Server,
@@ -120,16 +138,26 @@ export class FaultyApi {
   /**
    * Every acknowledged write the fake did not keep, as things stand now: uploads dropped or
    * corrupted, and (user, post) keys whose stored state differs from the last state the fake
-   * acknowledged (a dropped like or a resurrected unlike not undone by a later op).
+   * acknowledged (a dropped like or a resurrected unlike not undone by a later op). A key whose
+   * last op was not acknowledged is no loss: see {@link uncertainKeys}.
    */
   plantedLosses(): PlantedLoss[] {
     const likes: PlantedLoss[] = [];
     for (const [key, state] of this.acknowledged) {
+      if (this.unacknowledged.has(key)) continue;
       const [user, postId] = key.split('|');
       const stored = this.likes.get(postId)?.has(user) ?? false;
       if (stored !== state) likes.push({ kind: state ? 'like' : 'unlike', user, postId, how: this.faked.get(key) ?? 'dropped' });
     }
     return [...likes, ...this.uploadLosses.values()];
+  }
+
+  /** The (user, post) keys whose last like/unlike was answered 503 (their state is unknowable to the client), in no order. */
+  uncertainKeys(): UncertainKey[] {
+    return [...this.unacknowledged].map(([key, like]) => {
+      const [user, postId] = key.split('|');
+      return { kind: like ? 'like' : 'unlike', user, postId };
+    });
   }
 
   /** Count of requests answered on `route` (`GET /api/posts/:id`). */
@@ -167,6 +195,11 @@ export class FaultyApi {
   /** What a read answers under `faults.reads`: `clean`, `degraded` or `5xx`, for one read key. */
   private readMode(key: string): 'clean' | 'degraded' | '5xx' {
     const mode = this.faults.reads;
+    if (mode === 'degraded-once-then-clean') {
+      if (this.degradedReads.has(key)) return 'clean';
+      this.degradedReads.add(key);
+      return 'degraded';
+    }
     if (mode !== 'clean-once-then-5xx') return mode;
     if (this.cleanReads.has(key)) return '5xx';
     this.cleanReads.add(key);
@@ -226,6 +259,16 @@ export class FaultyApi {
     const likers = this.likes.get(postId) ?? new Set<string>();
     this.likes.set(postId, likers);
     const key = `${user}|${postId}`;
+    if (this.faults.likeWrites !== 'clean') {
+      // ambiguous: applied for real, but the answer does not say so
+      if (this.faults.likeWrites === 'ambiguous') {
+        if (like) likers.add(user);
+        else likers.delete(user);
+      }
+      this.unacknowledged.set(key, like);
+      return error(res, 503, 'LIKES_UNAVAILABLE', 'likes are unavailable right now; try again in 1 s');
+    }
+    this.unacknowledged.delete(key);
     const fake = like ? this.faults.dropLikes : this.faults.resurrectUnlikes;
     if (!fake) {
       if (like) likers.add(user);

@@ -1,11 +1,12 @@
 import { waitUntil } from '@failsoft/testing';
 import type { ChaosStatus, ChaosTarget } from '../src/app/chaos/chaos-target';
+import { uncertainLikes } from '../src/app/load/ledger';
 import { LoadGenerator } from '../src/app/load/load-generator';
 import type { ReadBackResult } from '../src/app/load/read-back';
 import { jsonLine } from '../src/app/scenario/report';
 import { runScenario, type ScenarioResult } from '../src/app/scenario/runner';
 import type { ScenarioDefinition } from '../src/app/scenario/scenario';
-import { FaultyApi, type Faults, type PlantedLoss } from './faulty-api';
+import { FaultyApi, type Faults, type PlantedLoss, type UncertainKey } from './faulty-api';
 
 /**
  * Negative tests of the lost-write checker: the real LoadGenerator, readBack and runScenario
@@ -81,7 +82,7 @@ describe('the lost-write checker against an API that loses acknowledged writes',
     const { planted, result } = await plantAndReadBack({ corruptImages: true }, 'upload');
     expect(planted.every((l) => l.how === 'corrupted')).toBe(true);
     expect(result.lost.map(keyOf).sort()).toEqual(planted.map(keyOf).sort());
-    for (const lost of result.lost) expect(lost.seen).toMatch(/^image bytes differ \(\d+ bytes\)$/);
+    for (const lost of result.lost) expect(lost.seen).toMatch(/^image (does not decode|pixels differ) \(\d+ bytes\)$/);
   });
 
   it.each(['degraded', '5xx'] as const)('a read-back answered %s throughout leaves every write unverified, never kept', async (reads) => {
@@ -109,6 +110,88 @@ describe('the lost-write checker against an API that loses acknowledged writes',
   });
 });
 
+const sortedKeys = (list: ReadonlyArray<{ kind: string; user: string; postId: string }>): string[] => list.map(keyOf).sort();
+
+describe('uncertain like states (the acknowledgement of a like/unlike was ambiguous)', () => {
+  /** Loads while every like/unlike is applied but answered 503, until `n` keys are uncertain; the ledger must agree with the fake. */
+  async function plantUncertain(n = 2): Promise<{ load: LoadGenerator; uncertain: UncertainKey[] }> {
+    api.faults.likeWrites = 'ambiguous';
+    const load = await loadUntil(() => api.uncertainKeys().length >= n, `${n} like states left uncertain`);
+    const uncertain = api.uncertainKeys();
+    expect(sortedKeys(uncertainLikes(load.ledger.likeOps).map((u) => ({ kind: u.like ? 'like' : 'unlike', user: u.user, postId: u.postId })))).toEqual(sortedKeys(uncertain));
+    return { load, uncertain };
+  }
+
+  it('control: once likes answer again, repeating the last op settles every uncertain state, and nothing is unverified', async () => {
+    const { load, uncertain } = await plantUncertain();
+    api.faults.likeWrites = 'clean';
+    const result = await load.readBack({ windowMs: 1000, intervalMs: 50 });
+    expect({ settled: result.settledLikeKeys, uncertain: result.uncertainLikeKeys, lost: result.lost, unverified: result.unverified }).toEqual({ settled: uncertain.length, uncertain: 0, lost: [], unverified: [] });
+    // the settled keys were then read back like any certain one
+    expect(result.likeKeys).toBeGreaterThanOrEqual(uncertain.length);
+    expect(api.uncertainKeys()).toEqual([]);
+  });
+
+  it('one whose repeats are never acknowledged within the window is counted unverified (not kept, not lost)', async () => {
+    const { load, uncertain } = await plantUncertain();
+    api.faults.likeWrites = '5xx';
+    const result = await load.readBack({ windowMs: 1000, intervalMs: 50 });
+    expect({ settled: result.settledLikeKeys, uncertain: result.uncertainLikeKeys, lost: result.lost }).toEqual({ settled: 0, uncertain: uncertain.length, lost: [] });
+    // no like was ever acknowledged: the uncertain keys are all the like states, and exactly the unverified writes
+    expect(result.likeKeys).toBe(0);
+    expect(sortedKeys(result.unverified)).toEqual(sortedKeys(uncertain));
+    for (const u of result.unverified) expect(u.seen).toBe(`${u.kind} not acknowledged: HTTP 503 LIKES_UNAVAILABLE`);
+    // it kept repeating until the window ended, counting each unanswered repeat as no verdict
+    expect(result.requests.causes).toContainEqual({ cause: 'HTTP 503 LIKES_UNAVAILABLE', count: expect.any(Number) });
+    expect(result.requests.noVerdict).toBeGreaterThanOrEqual(uncertain.length * 2);
+  });
+});
+
+describe('the verification window starts once the platform is healthy (readBack waitHealthy)', () => {
+  const windowMs = 1000;
+
+  /**
+   * A correct load, then an outage (every read degraded) that lasts three windows; at its end the
+   * platform recovers, though its first answer for each write is still degraded. With `gated`, the
+   * read-back's waitHealthy resolves at the recovery; without, it starts at once (and its window
+   * passes during the outage).
+   */
+  async function outageThenReadBack(gated: boolean): Promise<{ result: ReadBackResult; load: LoadGenerator; readsDuringOutage: number }> {
+    const load = await loadUntil(() => api.count('POST /api/posts') >= 5 && api.count('POST /api/posts/:id/likes') >= 5, '5 uploads and 5 likes');
+    api.faults.reads = 'degraded';
+    const outageStart = Date.now();
+    const readsBefore = api.count('GET /api/posts/:id');
+    let readsDuringOutage = 0;
+    const recovery = (async () => {
+      // the outage lasts longer than a window: a condition on the clock, not a sleep before an assertion
+      await waitUntil(() => Date.now() - outageStart > 3 * windowMs, { timeoutMs: 10 * windowMs, intervalMs: 20, message: 'the outage to outlast three windows' });
+      readsDuringOutage = api.count('GET /api/posts/:id') - readsBefore;
+      api.faults.reads = 'degraded-once-then-clean';
+    })();
+    const result = await load.readBack({ windowMs, intervalMs: 50, ...(gated ? { waitHealthy: () => recovery } : {}) });
+    await recovery;
+    return { result, load, readsDuringOutage };
+  }
+
+  it('an outage longer than the window, waited out by waitHealthy, leaves every write verified', async () => {
+    const { result, load, readsDuringOutage } = await outageThenReadBack(true);
+    expect(readsDuringOutage).toBe(0);
+    expect({ lost: result.lost, unverified: result.unverified }).toEqual({ lost: [], unverified: [] });
+    expect(result.uploads).toBe(load.ledger.uploads.length);
+    // the first round after recovery was degraded (no verdict) and was re-read within the window
+    expect(result.rounds).toBeGreaterThanOrEqual(2);
+    expect(result.requests.noVerdict).toBeGreaterThanOrEqual(result.uploads + result.likeKeys);
+  });
+
+  it('control: without waitHealthy the same outage consumes the window and every write is unverified', async () => {
+    const { result, readsDuringOutage } = await outageThenReadBack(false);
+    expect(readsDuringOutage).toBeGreaterThan(0);
+    expect(result.lost).toEqual([]);
+    expect(result.unverified.length).toBe(result.uploads + result.likeKeys);
+    expect(result.unverified.length).toBeGreaterThan(0);
+  });
+});
+
 /** A chaos target for the fake: one gateway (the fake itself), always healthy; chaos actions are no-ops. */
 function fakeTarget(url: string): ChaosTarget {
   const status: ChaosStatus = {
@@ -132,8 +215,12 @@ function fakeTarget(url: string): ChaosTarget {
     redisKillMaster: async () => '127.0.0.1:1',
     redisPauseMaster: async () => '127.0.0.1:1',
     redisResume: nothing,
+    redisKillNode: async () => 'redis-2 127.0.0.1:7002',
+    redisReviveNode: async () => 'redis-2 127.0.0.1:7002',
     killSentinel: nothing,
     reviveSentinel: nothing,
+    partition: async () => [],
+    heal: nothing,
     addFault: async () => {
       throw new Error('no fault rules on the fake');
     },

@@ -44,6 +44,15 @@ describe('Dockerfile rules', () => {
     expect(final.name).toBe('runtime');
   });
 
+  it('takes the Node base from ARG NODE_IMAGE (default: the official image) and has no `# syntax=` line (BuildKit would pull that frontend)', () => {
+    const text = readText(DOCKERFILE);
+    expect(text).not.toMatch(/^#\s*syntax\s*=/im);
+    expect(/^ARG NODE_IMAGE=(\S+)$/m.exec(text)?.[1]).toBe('node:22-bookworm-slim');
+    const froms = parseDockerfile(text).filter((i) => i.keyword === 'FROM').map((i) => i.args.split(/\s+/)[0]);
+    expect(froms.filter((image) => !stageNamed(image))).toEqual(froms.filter((image) => !stageNamed(image)).map(() => '${NODE_IMAGE}'));
+    expect(() => stagesOf(parseDockerfile('FROM ${NOPE} AS x\n'))).toThrow(/NOPE, which no ARG/);
+  });
+
   it('pins every base image to a tag other than latest', () => {
     for (const stage of stages) {
       if (stageNamed(stage.image)) continue; // FROM <earlier stage>
@@ -75,8 +84,8 @@ describe('Dockerfile rules', () => {
     expect(copies.filter((c) => c.keyword === 'ADD')).toEqual([]);
     for (const copy of copies) {
       if (copy.from === undefined) {
-        // from the build context: only the health check script
-        expect(copy.sources).toEqual(['deploy/docker/healthcheck.js']);
+        // from the build context: only the health check script and the certs job (plain .mjs, no sources to compile)
+        expect([['deploy/docker/healthcheck.js'], ['deploy/certs/generate-certs.mjs']]).toContainEqual(copy.sources);
         continue;
       }
       const stage = stageNamed(copy.from);

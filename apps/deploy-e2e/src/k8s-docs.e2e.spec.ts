@@ -61,19 +61,40 @@ describe('the Kubernetes quick start (README.md) and walk-through (docs/kubernet
     const lines = quickStart.split('\n');
     const at = (pattern: RegExp) => lines.findIndex((line) => pattern.test(line));
     const overlay = at(/^cat > my-failsoft\/kustomization\.yaml/);
-    const secret = at(/^kubectl -n failsoft create secret generic failsoft-secrets/);
+    const secret = at(/^deploy\/k8s\/secrets\.sh failsoft(\s|$)/);
     const apply = at(/^kubectl apply -k /);
     expect({ overlay: overlay >= 0, secretAfterOverlay: secret > overlay, applyLast: apply > secret }).toEqual({ overlay: true, secretAfterOverlay: true, applyLast: true });
     expect(lines[apply]).toMatch(/^kubectl apply -k my-failsoft(\s|$)/);
     // nothing in the README applies the image-less manifests directly
     expect(readme).not.toMatch(/apply -k deploy\/k8s/);
-    const given = [...quickStart.matchAll(/--from-literal=(\w+)=/g)].map((m) => m[1]).sort();
-    const read = kustomize('deploy/k8s')
-      .filter((o) => o.kind === 'Deployment')
-      .flatMap((d) => podSpecOf(d).containers.flatMap((c: { env?: Array<{ valueFrom?: { secretKeyRef?: { key: string } } }> }) => c.env ?? []))
-      .map((e) => e.valueFrom?.secretKeyRef?.key)
-      .filter((key): key is string => key !== undefined);
-    expect(given).toEqual([...new Set(read)].sort());
+    // the secrets the script makes (its --print output: the Secrets' YAML, nothing applied) are
+    // exactly the secret keys the workloads read, Secret by Secret
+    const printed = run('sh', ['deploy/k8s/secrets.sh', 'failsoft', '--print']);
+    expect({ code: printed.status, stderr: printed.stderr.slice(-500) }).toEqual({ code: 0, stderr: expect.any(String) });
+    const given = printed.stdout
+      .split(/^---$/m)
+      .filter((doc) => /^kind: Secret$/m.test(doc))
+      .flatMap((doc) => {
+        const name = /^ {2}name: (\S+)$/m.exec(doc)?.[1];
+        const data = doc.split(/^data:$/m)[1]?.split(/^\S/m)[0] ?? '';
+        return [...data.matchAll(/^ {2}(\w+): /gm)].map((m) => `${name}/${m[1]}`);
+      })
+      .sort();
+    type Container = { env?: Array<{ valueFrom?: { secretKeyRef?: { name: string; key: string } } }>; envFrom?: Array<{ secretRef?: { name: string } }> };
+    const containers: Container[] = kustomize('deploy/k8s')
+      .filter((o) => podSpecOf(o) !== undefined)
+      .flatMap((w) => podSpecOf(w).containers as Container[]);
+    // a key is read by name (env secretKeyRef) or with its whole Secret (envFrom secretRef)
+    const wholeSecrets = new Set(containers.flatMap((c) => (c.envFrom ?? []).flatMap((e) => (e.secretRef ? [e.secretRef.name] : []))));
+    const read = containers
+      .flatMap((c) => c.env ?? [])
+      .map((e) => e.valueFrom?.secretKeyRef)
+      .filter((ref): ref is { name: string; key: string } => ref !== undefined)
+      .map((ref) => `${ref.name}/${ref.key}`);
+    expect(given.filter((key) => !wholeSecrets.has(key.split('/')[0]))).toEqual([...new Set(read)].filter((key) => !wholeSecrets.has(key.split('/')[0])).sort());
+    // and every key read by name is one the script makes
+    expect([...new Set(read)].filter((key) => !given.includes(key))).toEqual([]);
+    expect([...wholeSecrets].sort()).toEqual([...new Set(given.map((key) => key.split('/')[0]))].filter((name) => wholeSecrets.has(name)).sort());
   });
 
   it('docs/kubernetes.md: marked as not run here, and its walk-through covers kind and minikube, the front door, a killed pod healing', () => {

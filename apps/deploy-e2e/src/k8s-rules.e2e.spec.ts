@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { kustomize, podSpecOf, type K8sObject } from './support/k8s';
 import { containerOf, effectiveMaxmemory, find, frontDoorOf, UNIVERSAL_RULES, violations } from './support/k8s-rules';
@@ -7,15 +7,29 @@ import { workspace } from './support/tools';
 
 /**
  * The rules that make deploy/k8s survive a real cluster (support/k8s-rules.ts), checked on every
- * overlay and on every combination of the components over the base: Redis sized to its limit,
+ * overlay and on combinations of the components over the base: Redis sized to its limit,
  * strict spreading of Redis and the sentinels, probes, the hand-over preStop, which ConfigMaps roll
  * Redis, pinned images, Parallel pod management, eviction of unhealthy pods, DNS egress, and the
  * front door where one is asked for. The negative controls at the end show each rule failing.
  */
 const COMPONENTS = ['zone-aware', 'hpa', 'network-policies', 'ingress', 'load-balancer', 'production-timing'] as const;
-const OVERLAYS = ['overlays/front-door', 'overlays/load-balancer', 'overlays/production'] as const;
+/**
+ * Components added after the full matrix above: each would double it (256 renderings for both).
+ * They are checked instead, alone and together, over a representative subset of the others: none,
+ * the defaults, and all six. What they touch is covered there: mtls patches the app Deployments'
+ * env, volumes and readiness probes (the probes and appEnv rules; hpa and zone-aware patch the
+ * same Deployments, in the defaults and in "all"); observability adds a NetworkPolicy and
+ * PodMonitors (the dns rule meets it next to components/network-policies' default deny).
+ */
+const NEWER_COMPONENTS = ['mtls', 'observability'] as const;
 /** The components deploy/k8s/kustomization.yaml applies (every overlay builds on the same ones). */
 const DEFAULT_COMPONENTS = ['zone-aware', 'hpa', 'network-policies'];
+const REPRESENTATIVE_SUBSETS: ReadonlyArray<readonly string[]> = [[], DEFAULT_COMPONENTS, COMPONENTS];
+/** Every overlay in deploy/k8s/overlays, read from the folder: a new overlay cannot be left out. */
+const OVERLAYS = readdirSync(join(workspace, 'deploy', 'k8s', 'overlays'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => `overlays/${entry.name}`)
+  .sort();
 
 interface Rendering {
   readonly name: string;
@@ -27,6 +41,13 @@ interface Rendering {
 function componentsOf(dir: string): string[] {
   const text = readFileSync(join(workspace, dir, 'kustomization.yaml'), 'utf8');
   return [...text.matchAll(/^\s+-\s+\S*components\/([\w-]+)\s*$/gm)].map((m) => m[1]);
+}
+
+/** The components an overlay renders with: those of the sibling overlays it builds on (`- ../<overlay>`), then its own. */
+function overlayComponentsOf(dir: string): string[] {
+  const text = readFileSync(join(workspace, dir, 'kustomization.yaml'), 'utf8');
+  const bases = [...text.matchAll(/^\s+-\s+\.\.\/([\w-]+)\s*$/gm)].map((m) => m[1]);
+  return [...bases.flatMap((base) => overlayComponentsOf(join(dir, '..', base))), ...componentsOf(dir)];
 }
 
 describe('deploy/k8s rules in every overlay and every combination of components', () => {
@@ -51,11 +72,16 @@ describe('deploy/k8s rules in every overlay and every combination of components'
       const components = COMPONENTS.filter((_, i) => mask & (1 << i));
       renderings.push({ name: `base + [${components.join(', ')}]`, components, objects: renderCombination(components) });
     }
+    for (let mask = 1; mask < 2 ** NEWER_COMPONENTS.length; mask++) {
+      const newer = NEWER_COMPONENTS.filter((_, i) => mask & (1 << i));
+      for (const subset of REPRESENTATIVE_SUBSETS) {
+        const components = [...subset, ...newer];
+        renderings.push({ name: `base + [${components.join(', ')}]`, components, objects: renderCombination(components) });
+      }
+    }
     renderings.push({ name: 'deploy/k8s', components: componentsOf('deploy/k8s'), objects: kustomize('deploy/k8s') });
     for (const overlay of OVERLAYS) {
-      const own = componentsOf(`deploy/k8s/${overlay}`);
-      const inherited = overlay === 'overlays/production' ? componentsOf('deploy/k8s/overlays/front-door') : [];
-      renderings.push({ name: `deploy/k8s/${overlay}`, components: [...inherited, ...own], objects: kustomize(`deploy/k8s/${overlay}`) });
+      renderings.push({ name: `deploy/k8s/${overlay}`, components: overlayComponentsOf(`deploy/k8s/${overlay}`), objects: kustomize(`deploy/k8s/${overlay}`) });
     }
   }, 120_000);
 
@@ -63,8 +89,9 @@ describe('deploy/k8s rules in every overlay and every combination of components'
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('renders all 64 combinations of the components and every overlay', () => {
-    expect(renderings).toHaveLength(2 ** COMPONENTS.length + 1 + OVERLAYS.length);
+  it('renders all 64 combinations of the older components, mtls and observability over a representative subset, and every overlay', () => {
+    const newer = (2 ** NEWER_COMPONENTS.length - 1) * REPRESENTATIVE_SUBSETS.length;
+    expect(renderings).toHaveLength(2 ** COMPONENTS.length + newer + 1 + OVERLAYS.length);
     for (const r of renderings) expect({ r: r.name, workloads: r.objects.filter((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment').length }).toEqual({ r: r.name, workloads: 6 });
   });
 
@@ -72,7 +99,25 @@ describe('deploy/k8s rules in every overlay and every combination of components'
     expect(componentsOf('deploy/k8s')).toEqual(DEFAULT_COMPONENTS);
     expect(componentsOf('deploy/k8s/overlays/front-door')).toEqual([...DEFAULT_COMPONENTS, 'ingress']);
     expect(componentsOf('deploy/k8s/overlays/load-balancer')).toEqual([...DEFAULT_COMPONENTS, 'load-balancer']);
-    expect(componentsOf('deploy/k8s/overlays/production')).toEqual(['production-timing']);
+    expect(componentsOf('deploy/k8s/overlays/production')).toEqual(['production-timing', 'mtls']);
+    expect(componentsOf('deploy/k8s/overlays/observability')).toEqual(['observability']);
+    // each overlay renders with the components of the overlay it builds on
+    expect(overlayComponentsOf('deploy/k8s/overlays/observability')).toEqual([...DEFAULT_COMPONENTS, 'ingress', 'observability']);
+  });
+
+  it('renders every overlay of deploy/k8s/overlays (read from the folder), observability among them', () => {
+    expect(OVERLAYS).toEqual(expect.arrayContaining(['overlays/front-door', 'overlays/load-balancer', 'overlays/observability', 'overlays/production']));
+    expect(renderings.map((r) => r.name)).toEqual(expect.arrayContaining(OVERLAYS.map((overlay) => `deploy/k8s/${overlay}`)));
+    // every component in deploy/k8s/components is in the matrix or combined with a representative subset
+    const components = readdirSync(join(workspace, 'deploy', 'k8s', 'components')).sort();
+    expect(components).toEqual([...COMPONENTS, ...NEWER_COMPONENTS].sort());
+  });
+
+  it('the observability overlay keeps every universal rule, with its PodMonitors and scrape NetworkPolicy rendered', () => {
+    const observability = renderings.find((r) => r.name === 'deploy/k8s/overlays/observability') as Rendering;
+    expect(observability.objects.filter((o) => o.kind === 'PodMonitor').length).toBeGreaterThan(0);
+    expect(observability.objects.filter((o) => o.kind === 'NetworkPolicy').length).toBeGreaterThan(1);
+    expect(violations(observability.objects)).toEqual({});
   });
 
   it.each(Object.keys(UNIVERSAL_RULES))('keeps the rule "%s" in every rendering', (rule) => {
@@ -133,6 +178,9 @@ describe('each rule fails on a manifest that breaks it (negative controls)', () 
   };
   const container = (objects: K8sObject[], kind: string, name: string) => podSpecOf(find(objects, kind, name) as K8sObject).containers[0];
   const redisConfig = (objects: K8sObject[]) => (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('redis-config-')) as K8sObject).data;
+  const redisScripts = (objects: K8sObject[]) => (objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('redis-scripts-')) as K8sObject).data;
+  const zoneSpread = (objects: K8sObject[], set: string) =>
+    podSpecOf(find(objects, 'StatefulSet', set) as K8sObject).topologySpreadConstraints.find((c: { topologyKey: string }) => c.topologyKey === 'topology.kubernetes.io/zone');
 
   beforeAll(() => {
     good = kustomize('deploy/k8s/overlays/production');
@@ -146,21 +194,33 @@ describe('each rule fails on a manifest that breaks it (negative controls)', () 
     ['redisMemory', 'maxmemory at 90 % of the limit', (o) => (redisConfig(o)['REDIS_MAXMEMORY_PERCENT'] = '90'), /maxmemory \d+ is 90\.0 % of the 1Gi limit/],
     ['redisMemory', 'no maxmemory (the OOM kill before a refused write)', (o) => (container(o, 'StatefulSet', 'redis').env = container(o, 'StatefulSet', 'redis').env.filter((e: { name: string }) => e.name !== 'MEMORY_LIMIT_BYTES')), /maxmemory is not set/],
     ['redisMemory', 'a request below the limit', (o) => (container(o, 'StatefulSet', 'redis').resources.requests.memory = '256Mi'), /requests\.memory 256Mi must equal limits\.memory 1Gi/],
-    ['redisMemory', 'a 1Gi volume', (o) => (find(o, 'StatefulSet', 'redis') as K8sObject).spec.volumeClaimTemplates[0].spec.resources.requests.storage = '1Gi', /below 3x maxmemory/],
+    ['redisMemory', 'an evicting policy (allkeys-lru)', (o) => (redisScripts(o)['redis.conf'] = redisScripts(o)['redis.conf'].replace(/^maxmemory-policy noeviction$/m, 'maxmemory-policy allkeys-lru')), /redis\.conf: maxmemory-policy must be noeviction/],
+    ['redisMemory', 'a CPU request below the limit', (o) => (container(o, 'StatefulSet', 'redis').resources.requests.cpu = '100m'), /redis: requests\.cpu 100m must equal limits\.cpu 500m/],
+    ['redisMemory', 'a 2Gi volume (3x maxmemory: no room for the RDB file during an AOF rewrite)', (o) => (find(o, 'StatefulSet', 'redis') as K8sObject).spec.volumeClaimTemplates[0].spec.resources.requests.storage = '2Gi', /the data volume \(2Gi\) is below 4x maxmemory/],
+    ['redisMemory', 'a 1Gi volume', (o) => (find(o, 'StatefulSet', 'redis') as K8sObject).spec.volumeClaimTemplates[0].spec.resources.requests.storage = '1Gi', /below 4x maxmemory/],
     ['spread', 'sentinels spread with ScheduleAnyway', (o) => (podSpecOf(find(o, 'StatefulSet', 'sentinel') as K8sObject).topologySpreadConstraints[1].whenUnsatisfiable = 'ScheduleAnyway'), /StatefulSet\/sentinel: hostname spreading must be strict/],
     ['spread', 'tainted nodes counted', (o) => delete podSpecOf(find(o, 'StatefulSet', 'redis') as K8sObject).topologySpreadConstraints[1].nodeTaintsPolicy, /StatefulSet\/redis: .*nodeTaintsPolicy: Honor/],
+    ['spread', 'Redis zones required (DoNotSchedule)', (o) => (zoneSpread(o, 'redis').whenUnsatisfiable = 'DoNotSchedule'), /StatefulSet\/redis: zone spreading must be a preference \(ScheduleAnyway\)/],
+    ['spread', 'sentinel zones required (DoNotSchedule)', (o) => (zoneSpread(o, 'sentinel').whenUnsatisfiable = 'DoNotSchedule'), /StatefulSet\/sentinel: zone spreading must be a preference \(ScheduleAnyway\)/],
     ['probes', 'a sentinel without a startup probe', (o) => delete container(o, 'StatefulSet', 'sentinel').startupProbe, /StatefulSet\/sentinel\/sentinel: no startupProbe/],
     ['preStop', 'Redis without the hand-over', (o) => delete container(o, 'StatefulSet', 'redis').lifecycle, /the preStop hook must run handover\.sh/],
     ['preStop', 'a grace period the hand-over does not fit in', (o) => (podSpecOf(find(o, 'StatefulSet', 'redis') as K8sObject).terminationGracePeriodSeconds = 30), /terminationGracePeriodSeconds 30 must leave/],
+    ['preStop', 'a gateway without its preStop pause', (o) => delete container(o, 'Deployment', 'gateway').lifecycle, /gateway: needs a preStop pause/],
     ['redisConfigMaps', 'Redis reading the apps\' ConfigMap', (o) => container(o, 'StatefulSet', 'redis').envFrom.push({ configMapRef: { name: (o.find((x) => x.metadata.name.startsWith('failsoft-config-')) as K8sObject).metadata.name } }), /StatefulSet\/redis: refers to ConfigMap failsoft-config-/],
     ['images', 'a moving tag', (o) => (container(o, 'StatefulSet', 'redis').image = 'redis:7.2-bookworm'), /StatefulSet\/redis\/redis: image redis:7\.2-bookworm must be pinned/],
     ['images', 'failsoft:latest', (o) => (container(o, 'Deployment', 'likes').image = 'failsoft:latest'), /Deployment\/likes\/likes: image failsoft:latest must be pinned/],
     ['parallel', 'OrderedReady', (o) => ((find(o, 'StatefulSet', 'redis') as K8sObject).spec.podManagementPolicy = 'OrderedReady'), /StatefulSet\/redis: podManagementPolicy must be Parallel; it is OrderedReady/],
     ['pdb', 'a budget that blocks drains during an outage', (o) => delete (find(o, 'PodDisruptionBudget', 'sentinel') as K8sObject).spec.unhealthyPodEvictionPolicy, /PodDisruptionBudget\/sentinel: unhealthyPodEvictionPolicy must be AlwaysAllow/],
     ['redisSettings', 'sentinel lists that disagree', (o) => (redisConfig(o)['SENTINELS'] = 'sentinel-0.sentinel:26379'), /redis-config SENTINELS \(sentinel-0\.sentinel:26379\) differs/],
+    ['redisSettings', 'REDIS_NODES without redis-2', (o) => (redisConfig(o)['REDIS_NODES'] = 'redis-0.redis:6379,redis-1.redis:6379'), /redis-config REDIS_NODES \(redis-0\.redis:6379,redis-1\.redis:6379\) must list every pod of StatefulSet\/redis/],
+    ['redisSettings', 'five sentinels, three listed', (o) => ((find(o, 'StatefulSet', 'sentinel') as K8sObject).spec.replicas = 5), /redis-config SENTINELS \(.*\) must list every pod of StatefulSet\/sentinel: .*sentinel-4\.sentinel:26379/],
+    ['redisSettings', 'four Redis nodes, three listed', (o) => ((find(o, 'StatefulSet', 'redis') as K8sObject).spec.replicas = 4), /redis-config REDIS_NODES \(.*\) must list every pod of StatefulSet\/redis: .*redis-3\.redis:6379/],
+    ['redisSettings', 'an initial master that is no node', (o) => (redisConfig(o)['INITIAL_MASTER_HOST'] = 'redis-9.redis'), /redis-config INITIAL_MASTER_HOST \(redis-9\.redis\) is not one of REDIS_NODES/],
+    ['redisSettings', 'master names that disagree', (o) => (redisConfig(o)['REDIS_MASTER_NAME'] = 'other'), /redis-config REDIS_MASTER_NAME \(other\) differs from failsoft-config's \(failsoft\)/],
     ['appEnv', 'an IPv4-only bind', (o) => (container(o, 'Deployment', 'feed').env.find((e: { name: string }) => e.name === 'BIND_HOST').value = '0.0.0.0'), /Deployment\/feed: BIND_HOST must be "::"/],
     ['appEnv', 'upload without its memory limit', (o) => (container(o, 'Deployment', 'upload').env = container(o, 'Deployment', 'upload').env.filter((e: { name: string }) => e.name !== 'MEMORY_LIMIT_BYTES')), /Deployment\/upload: MEMORY_LIMIT_BYTES/],
     ['dns', 'DNS on 53 only', (o) => (find(o, 'NetworkPolicy', 'failsoft-allow-dns') as K8sObject).spec.egress[0].ports.splice(2), /DNS egress on UDP\/5353 is not allowed/],
+    ['dns', 'a default-deny egress policy without the DNS one', (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'failsoft-allow-dns') as K8sObject), 1), /DNS egress on UDP\/53 is not allowed/],
   ];
 
   it.each(controls)('%s fails on %s', (rule, _what, change, message) => {

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { catalogueEntry, GRPC_SERVICE_NAMES, PLATFORM_SERVICE_NAMES } from '@failsoft/contracts';
 import { join } from 'node:path';
 import { kustomize, podSpecOf, selects, typeCheckObjects, validateWithKubernetesModels, type K8sObject } from './support/k8s';
-import { containerEnv, envValue, imageRule } from './support/k8s-rules';
+import { containerEnv, containerOf, envValue, imageRule } from './support/k8s-rules';
 import { workspace } from './support/tools';
 
 /**
@@ -9,8 +10,9 @@ import { workspace } from './support/tools';
  * schema, and every workload has what running it safely needs: probes, requests and limits, a
  * disruption budget, a locked-down security context, zone spread and graceful termination.
  */
-const APPS = ['gateway', 'upload', 'likes', 'feed'];
-const GRPC_APPS = ['upload', 'likes', 'feed'];
+/** The apps, from the service catalogue of @failsoft/contracts. */
+const APPS: readonly string[] = PLATFORM_SERVICE_NAMES;
+const GRPC_APPS: readonly string[] = GRPC_SERVICE_NAMES;
 /** The apps' drain timeout (sidecar default), which the termination grace period must exceed. */
 const DRAIN_SECONDS = 10;
 
@@ -89,7 +91,7 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it('probes every app: readiness over grpc.health.v1 (gRPC services) or /readyz (gateway), liveness and startup on /livez', () => {
+  it('probes every app: readiness over grpc.health.v1 (gRPC services) or /readyz on the admin port (gateway), liveness and startup on /livez', () => {
     for (const app of APPS) {
       const [container] = podSpecOf(named('Deployment', app)).containers;
       const ports = Object.fromEntries(container.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
@@ -97,7 +99,11 @@ describe('deploy/k8s', () => {
         expect({ app, readiness: container.readinessProbe.grpc }).toEqual({ app, readiness: { port: ports.grpc } });
         expect(container.env.find((e: { name: string }) => e.name === 'GRPC_PORT')?.value).toBe(String(ports.grpc));
       } else {
-        expect({ app, readiness: container.readinessProbe.httpGet }).toEqual({ app, readiness: { path: '/readyz', port: 'http' } });
+        expect({ app, readiness: container.readinessProbe.httpGet }).toEqual({ app, readiness: { path: catalogueEntry(app).healthName, port: 'admin' } });
+        // the admin port is the container's own: no Service (hence no Ingress) reaches it; Prometheus scrapes it
+        expect(container.env.find((e: { name: string }) => e.name === 'ADMIN_PORT')?.value).toBe(String(ports.admin));
+        expect(named('Service', app).spec.ports.map((p: { targetPort: unknown }) => p.targetPort)).toEqual(['http']);
+        expect(named('Deployment', app).spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(ports.admin) });
       }
       // liveness never depends on Redis (a failover must not restart every pod)
       expect({ app, liveness: container.livenessProbe.httpGet, startup: container.startupProbe.httpGet }).toEqual({ app, liveness: { path: '/livez', port: 'http' }, startup: { path: '/livez', port: 'http' } });
@@ -195,10 +201,30 @@ describe('deploy/k8s', () => {
         const cm = env.valueFrom?.configMapKeyRef;
         if (cm) expect({ env: env.name, found: maps.get(cm.name)?.data?.[cm.key] !== undefined }).toEqual({ env: env.name, found: true });
         const secret = env.valueFrom?.secretKeyRef;
-        if (secret) expect({ env: env.name, secret }).toEqual({ env: env.name, secret: { name: 'failsoft-secrets', key: env.name } });
+        if (secret) expect({ env: env.name, secret: secret.name }).toEqual({ env: env.name, secret: secret.key.startsWith('REDIS_') ? 'failsoft-redis-secrets' : 'failsoft-secrets' });
+        if (secret && !secret.key.startsWith('REDIS_')) expect(secret.key).toBe(env.name);
       }
       for (const volume of pod.volumes ?? []) if (volume.configMap) expect(maps.has(volume.configMap.name)).toBe(true);
     }
+  });
+
+  it('authenticates to Redis: each app as its own ACL user, Redis and the sentinels with every password, all from the generated Secret (none rendered)', () => {
+    for (const app of APPS) {
+      const env = containerEnv(objects, containerOf(named('Deployment', app), app));
+      expect({ app, user: envValue(env, 'REDIS_USERNAME'), password: env.get('REDIS_PASSWORD'), sentinel: env.get('REDIS_SENTINEL_PASSWORD') }).toEqual({
+        app,
+        user: app,
+        password: { secret: `failsoft-redis-secrets/REDIS_${app.toUpperCase()}_PASSWORD` },
+        sentinel: { secret: 'failsoft-redis-secrets/REDIS_SENTINEL_PASSWORD' },
+      });
+    }
+    for (const [workload, cli] of [['redis', 'REDIS_ADMIN_PASSWORD'], ['sentinel', 'REDIS_SENTINEL_PASSWORD']]) {
+      const container = containerOf(named('StatefulSet', workload), workload);
+      expect({ workload, secrets: (container.envFrom ?? []).map((f: { secretRef?: { name: string } }) => f.secretRef?.name).filter(Boolean) }).toEqual({ workload, secrets: ['failsoft-redis-secrets'] });
+      expect({ workload, cli: containerEnv(objects, container).get('REDISCLI_AUTH') }).toEqual({ workload, cli: { secret: `failsoft-redis-secrets/${cli}` } });
+    }
+    const everything = [...objects, ...['front-door', 'load-balancer', 'production'].flatMap((o) => kustomize(`deploy/k8s/overlays/${o}`))];
+    expect(everything.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual([]);
   });
 
   it('takes each app pod\'s ZONE from its node\'s zone (components/zone-aware)', () => {
@@ -233,11 +259,11 @@ describe('deploy/k8s', () => {
   it('renders its base on its own', () => {
     const base = kustomize('deploy/k8s/base');
     const replicas = Object.fromEntries(base.filter((o) => o.kind === 'Deployment').map((o) => [o.metadata.name, o.spec.replicas]));
-    expect(replicas).toEqual(Object.fromEntries(APPS.map((app) => [app, 2])));
+    expect(replicas).toEqual(Object.fromEntries(APPS.map((app) => [app, catalogueEntry(app).instances])));
   });
 
   it('ships the same Redis configs, entrypoint and hand-over script as docker-compose.yml (deploy/redis)', () => {
-    for (const file of ['redis.conf', 'sentinel.conf', 'entrypoint.sh', 'handover.sh']) {
+    for (const file of ['redis.conf', 'sentinel.conf', 'entrypoint.sh', 'handover.sh', 'users.acl']) {
       const original = readFileSync(join(workspace, 'deploy', 'redis', file), 'utf8');
       const copy = readFileSync(join(workspace, 'deploy', 'k8s', 'base', 'redis', 'config', file), 'utf8');
       expect({ file, same: copy === original }).toEqual({ file, same: true });

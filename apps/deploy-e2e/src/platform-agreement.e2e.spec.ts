@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONTROL_TOKEN_ENV, CONTROL_URL_ENV, PLATFORM_SERVICE_NAMES } from '@failsoft/contracts';
 // The local platform's definition (`npm start`) is THE topology; docker compose and Kubernetes are
 // checked against it. These modules are pure (data and string builders), read here, never run.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { CONTAINER_ONLY_ENV, FRONT_DOOR, LOCAL_ONLY_ENV, REDIS, SERVICES, instanceEnv, instanceIdentities, platformTopology, type InstanceIdentity } from '../../cli/src/app/topology';
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { CONTROL_TOKEN_ENV, CONTROL_URL_ENV } from '../../cli/src/app/control/control.constants';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { haproxyConfig } from '../../cli/src/app/haproxy';
 import { appOf, commandOf, composeConfig, portsOf, roleOf, type ComposeConfig, type ComposeService } from './support/compose';
@@ -21,10 +20,13 @@ import { readText, workspace } from './support/tools';
 const topology = platformTopology();
 /** The variables the local runner actually passes to an instance (ports and secrets are placeholders). */
 function localEnvNames(identity: InstanceIdentity): string[] {
-  const shared = { sentinels: [{ host: '127.0.0.1', port: 1 }], failsoftToken: 'x'.repeat(16), authSecret: 'x'.repeat(32) };
+  // the local platform's Redis has ACL users too (secrets.json): each service gets its own user, as in compose and Kubernetes
+  const redisAuth = { sentinelPassword: 'x'.repeat(16), servicePasswords: { upload: 'x'.repeat(16), likes: 'x'.repeat(16), feed: 'x'.repeat(16), gateway: 'x'.repeat(16) } };
+  const shared = { sentinels: [{ host: '127.0.0.1', port: 1 }], failsoftToken: 'x'.repeat(16), authSecret: 'x'.repeat(32), redisAuth };
   return Object.keys(instanceEnv(identity, { httpPort: 1, grpcPort: 2 }, shared)).sort();
 }
-const serviceNames = SERVICES.map((s) => s.name).sort();
+/** The services every deployment runs: the service catalogue of @failsoft/contracts. */
+const serviceNames = [...PLATFORM_SERVICE_NAMES].sort();
 /** The variables only containers set (their memory limit), by service. */
 const containerOnly = (service: string): string[] => (CONTAINER_ONLY_ENV[service as keyof typeof CONTAINER_ONLY_ENV] ?? []).map((v) => v.name);
 
@@ -56,7 +58,8 @@ describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/to
   it('sets the same environment variable names on every instance (plus, optionally, the container-only ones)', () => {
     for (const identity of instanceIdentities()) {
       const service = compose.services[identity.id];
-      const names = Object.keys(service?.environment ?? {}).filter((name) => !containerOnly(identity.service).includes(name));
+      // GRPC_TLS_DIR: compose turns mutual TLS on (its certs job); npm start keeps the token alone
+      const names = Object.keys(service?.environment ?? {}).filter((name) => !containerOnly(identity.service).includes(name) && name !== 'GRPC_TLS_DIR');
       expect({ instance: identity.id, env: names.sort() }).toEqual({ instance: identity.id, env: localEnvNames(identity) });
     }
   });
@@ -96,7 +99,7 @@ describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/to
   });
 
   it('has the same front door: port, backend, health check, retries', () => {
-    const frontDoor = Object.values(compose.services).find((s) => roleOf(s) === 'front-door');
+    const frontDoor = Object.values(compose.services).find((s) => roleOf(s) === 'vip-relay');
     expect(portsOf(frontDoor)).toEqual([`${FRONT_DOOR.defaultPort}:8080`]);
     const cfg = readText('deploy/haproxy/haproxy.cfg');
     const backendIds = [...cfg.matchAll(/^\s*server\s+(\S+)\s/gm)].map((m) => m[1]);
@@ -115,13 +118,14 @@ describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/to
 });
 
 describe('the image builds and ships exactly the services of the local platform', () => {
-  it('builds and copies the same apps', () => {
+  it('builds and copies the same apps, plus the failsoft CLI (the compose control agent)', () => {
     const stages = stagesOf(parseDockerfile(readText('deploy/docker/Dockerfile')));
     const built = stages.flatMap((s) => s.instructions).map((i) => /nx run-many -t build -p ((?:\w+\s*)+)/.exec(i.args)?.[1]).find(Boolean);
-    expect(built?.trim().split(/\s+/).sort()).toEqual(serviceNames);
+    const withCli = [...serviceNames, 'cli'].sort();
+    expect(built?.trim().split(/\s+/).sort()).toEqual(withCli);
     const final = stages[stages.length - 1];
     const copied = final.instructions.filter((i) => i.keyword === 'COPY').map(parseCopy).flatMap((c) => c.sources).map((src) => /dist\/apps\/([^/]+)$/.exec(src)?.[1]).filter(Boolean);
-    expect(copied.sort()).toEqual(serviceNames);
+    expect(copied.sort()).toEqual(withCli);
   });
 });
 

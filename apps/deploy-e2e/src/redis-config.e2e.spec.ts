@@ -43,10 +43,20 @@ describe('deploy/redis configs and entrypoint', () => {
     const port = await topology.masterPortSeenBy(sentinels[0]);
     return data.find((n) => n.port === port) as EntrypointNode;
   };
-  /** A write acknowledged by a replica (the apps' durable write: SET, then WAIT 1). */
+  /**
+   * A write acknowledged by a replica (the apps' durable write: SET, then WAIT 1), retried as a
+   * user would while the client follows a failover: a command in flight when the killed master's
+   * socket closes fails with "Connection is closed." and the next one reaches the new master. A
+   * client that stopped reconnecting for good keeps failing and times this out (last error named).
+   */
   const durableSet = async (key: string, value: string): Promise<void> => {
-    await appClient().set(key, value);
-    expect(await appClient().call('WAIT', 1, 2000)).toBeGreaterThanOrEqual(1);
+    await waitUntil(
+      async () => {
+        await appClient().set(key, value);
+        return Number(await appClient().call('WAIT', 1, 2000)) >= 1;
+      },
+      { timeoutMs: 20_000, intervalMs: 200, message: `a durable write of ${key} (SET + WAIT 1) to be acknowledged` },
+    );
   };
 
   it('starts 1 master, 2 replicas and 3 sentinels that agree on the master', async () => {

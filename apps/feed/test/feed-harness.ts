@@ -64,7 +64,7 @@ export function feedClient(...addresses: string[]): ServiceClient {
     service: 'feed',
     definition: feedServiceDefinition(),
     resolver: new StaticResolver({ service: 'feed', addresses }),
-    caller: { service: 'feed-spec', instance: 'feed-spec-1' },
+    caller: { service: 'gateway', instance: 'gateway-spec-1' },
     auth: { token: TOKEN },
     idempotentMethods: '*',
     timeoutMs: 5000,
@@ -123,7 +123,7 @@ export async function startLikesStub(redis: StateRedis, options: { delayMs?: num
     service: 'likes',
     instanceId: options.instanceId ?? `likes-stub-${Math.random().toString(16).slice(2, 8)}`,
     auth: { token: TOKEN },
-    redis,
+    redis: redis.connection,
     logLevel: 'error',
     faultInjection: false,
   });

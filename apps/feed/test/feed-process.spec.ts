@@ -22,7 +22,7 @@ const processes: FeedProcess[] = [];
 async function spawnFeed(id: string): Promise<FeedProcess> {
   const child = spawnTsNode('apps/feed/src/main.ts', [], feedEnv(topology, id, { LOG_LEVEL: 'info', TRENDING_INTERVAL_MS: '200', TRENDING_LEASE_TTL_MS: '3000' }));
   const [, port] = await waitForOutput(child, /"msg":"listening","host":"[^"]+","port":(\d+)/, 60_000);
-  await waitForOutput(child, /"msg":"listening","url":"http/, 30_000);
+  await waitForOutput(child, /"url":"http[^"]*"[^\n]*"msg":"listening"|"msg":"listening"[^\n]*"url":"http/, 30_000);
   const feed = { id, child, client: feedClient(`127.0.0.1:${port}`) };
   processes.push(feed);
   return feed;

@@ -115,6 +115,24 @@ describe('feed timeline from the post stream', () => {
     expect(rest.nextCursor).toBe('');
   });
 
+  it('takes a deleted post (upload DeletePost: `deleted` event) off the timeline with its last-seen like count', async () => {
+    const { instance, client } = await feed('feed-deleted');
+    for (let i = 0; i < 3; i++) await publishPost(redis, { id: `d-${i}`, createdAtMs: 2_000 + i });
+    await redis.hset('failsoft:feed:counts', 'd-1', '4', 'd-2', '1');
+    await waitUntil(async () => (await redis.zcard('failsoft:feed:timeline')) === 3, { timeoutMs: 10_000 });
+    // as upload's delete script does: the hash goes, then the event
+    await redis.del('failsoft:post:d-1');
+    await redis.xadd('failsoft:posts', '*', 'type', 'deleted', 'postId', 'd-1');
+    await redis.xadd('failsoft:posts', '*', 'type', 'deleted', 'postId', 'bad id!');
+    await waitUntil(async () => (await redis.zcard('failsoft:feed:timeline')) === 2, { timeoutMs: 10_000, message: 'the deleted post to leave the timeline' });
+    expect(await redis.zrange('failsoft:feed:timeline', 0, -1)).toEqual(['d-0', 'd-2']);
+    expect(await redis.hgetall('failsoft:feed:counts')).toEqual({ 'd-2': '1' });
+    const page = await client.call<unknown, GetFeedResponseOutput>('GetFeed', { limit: 10 });
+    expect(page.items.map((i) => i.post?.id)).toEqual(['d-2', 'd-0']);
+    await waitUntil(async () => (await pendingOf()) === 0, { timeoutMs: 10_000 });
+    expect(instance.app.get(PostStreamConsumer).stats).toMatchObject({ added: 3, removed: 1, invalid: 1 });
+  });
+
   it('rejects a bad cursor, limit or viewer id with INVALID_ARGUMENT', async () => {
     const { client } = await feed('feed-bad-input');
     const forged = Buffer.from('123:bad id', 'utf8').toString('base64url');

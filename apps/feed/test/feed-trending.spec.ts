@@ -1,7 +1,7 @@
 import type { GetTrendingResponseOutput } from '@failsoft/contracts';
 import type { ServiceClient } from '@failsoft/sidecar';
 import { fencedWrite, isFencingError, type StateRedis } from '@failsoft/state';
-import { sleep, startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
+import { startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import { TrendingJob } from '../src/app/trending.job';
 import { feedClient, publishPost, startFeed, startLikesStub, stateClient, type FeedInstance, type LikesStub } from './feed-harness';
 
@@ -70,8 +70,7 @@ describe('trending singleton (lease + fencing)', () => {
 
     // over several periods, only the leader runs the job
     const runsBefore = job(leader).runs;
-    await sleep(1000);
-    expect(job(leader).runs).toBeGreaterThan(runsBefore);
+    await waitUntil(() => job(leader).runs >= runsBefore + 3, { timeoutMs: 10_000, message: 'three more runs of the leader' });
     expect(job(standby).runs).toBe(0);
     expect(job(standby).isLeader).toBe(false);
 

@@ -1,26 +1,31 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import {
+  CONTRACT_LIMITS,
   MAX_GRPC_MESSAGE_BYTES,
   feedServiceDefinition,
   likesServiceDefinition,
   uploadServiceDefinition,
   type CountsRequestOutput,
   type CountsResponse,
-  type CountsResponseOutput,
   type CreatePostRequestOutput,
   type CreatePostResponse,
+  type DeletePostRequestOutput,
+  type DeletePostResponse,
   type GetFeedRequestOutput,
   type GetFeedResponse,
   type GetImageRequestOutput,
   type GetPostRequestOutput,
   type GetTrendingResponse,
   type Image,
+  type ImageChunk,
   type LikeRequestOutput,
   type LikeResponse,
   type Post,
+  type LikesMethods,
+  ERROR_CODE_METADATA_KEY,
 } from '@failsoft/contracts';
-import { GrpcError, Sidecar, type HandlerContext, type ServiceHandlers, type ServiceClient, type SidecarServer } from '@failsoft/sidecar';
+import { GrpcError, Sidecar, type HandlerContext, type ResponseStream, type ServiceHandlers, type ServiceClient, type SidecarServer } from '@failsoft/sidecar';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 
 /** `p_` + 16 characters a-z or 2-7, unique per `n` (the shape of the upload service's post ids). */
@@ -71,12 +76,11 @@ export interface FakePlatformOptions {
   readonly uploadMaxBytes: number;
 }
 
-const IMAGE_ERROR_METADATA = 'x-failsoft-error-code';
 
 /** Fails a call the way the real services do: INVALID_ARGUMENT / NOT_FOUND with a machine code in the trailers. */
 function refuse(code: status, machineCode: string, message: string): GrpcError {
   const metadata = new Metadata();
-  metadata.set(IMAGE_ERROR_METADATA, machineCode);
+  metadata.set(ERROR_CODE_METADATA_KEY, machineCode);
   return new GrpcError(code, message, message, metadata);
 }
 
@@ -103,6 +107,8 @@ interface RunningPart {
 export class FakePlatform {
   /** The shared data. */
   readonly data: FakeData = { posts: new Map(), order: [], likes: new Map(), idempotency: new Map() };
+  /** StreamImage calls: running, and how many of them wait for a write to be taken (backpressure reached upload). */
+  readonly imageStreams = { running: 0, blocked: 0 };
   private readonly redisClients: Redis[] = [];
   private readonly running = new Map<string, RunningPart>();
   private started = 0;
@@ -202,9 +208,40 @@ export class FakePlatform {
         return { post: toPost(stored), replayed: false };
       },
       GetPost: async (request: GetPostRequestOutput): Promise<Post> => toPost(this.stored(request.postId)),
+      DeletePost: async (request: DeletePostRequestOutput): Promise<DeletePostResponse> => {
+        const stored = this.stored(request.postId);
+        if (stored.post.author !== request.author) throw refuse(status.PERMISSION_DENIED, 'NOT_AUTHOR', `post ${request.postId} was posted by another user; only its author may delete it`);
+        // what the real delete does in one script, and the feed then drops from its timeline
+        data.posts.delete(request.postId);
+        data.order.splice(data.order.indexOf(request.postId), 1);
+        return { postId: request.postId };
+      },
       GetImage: async (request: GetImageRequestOutput): Promise<Image> => {
         const stored = this.stored(request.postId);
         return { contentType: stored.post.contentType, data: stored.image, width: stored.post.width, height: stored.post.height };
+      },
+      // as the upload service does: the header, then chunks of at most 64 KiB, each written once the previous one drained
+      StreamImage: async (request: GetImageRequestOutput, _ctx: HandlerContext, stream: ResponseStream<ImageChunk>): Promise<void> => {
+        const stored = this.stored(request.postId);
+        const { contentType, width, height } = stored.post;
+        const counts = this.imageStreams;
+        const write = async (message: ImageChunk): Promise<void> => {
+          counts.blocked++;
+          try {
+            await stream.write(message);
+          } finally {
+            counts.blocked--;
+          }
+        };
+        counts.running++;
+        try {
+          await write({ header: { contentType, size: stored.image.length, width, height, etag: `"${stored.post.id}"` } });
+          for (let start = 0; start < stored.image.length; start += CONTRACT_LIMITS.imageChunkMaxBytes) {
+            await write({ data: stored.image.subarray(start, start + CONTRACT_LIMITS.imageChunkMaxBytes) });
+          }
+        } finally {
+          counts.running--;
+        }
       },
     };
   }
@@ -258,7 +295,7 @@ export class FakePlatform {
         const limit = request.limit === 0 ? 20 : request.limit;
         const newestFirst = [...data.order].reverse();
         const page = newestFirst.slice(offset, offset + limit);
-        const counts = await likes.call<unknown, CountsResponseOutput | null>('Counts', { postIds: page, viewerId: request.viewerId }, { fallback: () => null });
+        const counts = await likes.typed<LikesMethods>().Counts({ postIds: page, viewerId: request.viewerId }, { fallback: () => null });
         const byId = new Map(counts?.counts.map((c) => [c.postId, c]) ?? []);
         return {
           items: page.map((id) => {

@@ -61,7 +61,7 @@ export function likesClient(...addresses: string[]): ServiceClient {
     service: 'likes',
     definition: likesServiceDefinition(),
     resolver: new StaticResolver({ service: 'likes', addresses }),
-    caller: { service: 'likes-spec', instance: 'likes-spec-1' },
+    caller: { service: 'gateway', instance: 'gateway-spec-1' },
     auth: { token: TOKEN },
     idempotentMethods: '*',
     timeoutMs: 5000,

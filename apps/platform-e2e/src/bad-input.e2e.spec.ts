@@ -79,7 +79,7 @@ async function countKeys(platform: Platform, pattern: string): Promise<number> {
   let cursor = '0';
   let count = 0;
   do {
-    const [next, keys] = (await redisCommand(master.port, ['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000'], { timeoutMs: 2000 })) as [string, string[]];
+    const [next, keys] = (await redisCommand(master.port, ['SCAN', cursor, 'MATCH', pattern, 'COUNT', '1000'], { timeoutMs: 2000, ...platform.redis.auth.data })) as [string, string[]];
     cursor = next;
     count += keys.length;
   } while (cursor !== '0');
@@ -92,11 +92,11 @@ async function stored(platform: Platform): Promise<Record<string, number>> {
   return {
     posts: await countKeys(platform, 'failsoft:post:*'),
     images: await countKeys(platform, 'failsoft:image:*'),
-    postStream: Number(await redisCommand(master.port, ['XLEN', 'failsoft:posts'], { timeoutMs: 2000 })),
+    postStream: Number(await redisCommand(master.port, ['XLEN', 'failsoft:posts'], { timeoutMs: 2000, ...platform.redis.auth.data })),
     likeSets: await countKeys(platform, 'failsoft:likes:*'),
-    likesOfThePost: Number(await redisCommand(master.port, ['SCARD', `failsoft:likes:${postId}`], { timeoutMs: 2000 })),
+    likesOfThePost: Number(await redisCommand(master.port, ['SCARD', `failsoft:likes:${postId}`], { timeoutMs: 2000, ...platform.redis.auth.data })),
     idempotency: await countKeys(platform, 'failsoft:idem:*'),
-    timeline: Number(await redisCommand(master.port, ['ZCARD', 'failsoft:feed:timeline'], { timeoutMs: 2000 })),
+    timeline: Number(await redisCommand(master.port, ['ZCARD', 'failsoft:feed:timeline'], { timeoutMs: 2000, ...platform.redis.auth.data })),
   };
 }
 

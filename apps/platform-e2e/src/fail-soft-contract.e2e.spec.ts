@@ -6,7 +6,7 @@ import { describeFailures, figures, formatFigures, SteadyLoad, type LoadOptions,
 import { figure, gatewaySnapshots, progress, redisOnMaster, restartCounts, startTestPlatform, stopTestPlatform, waitForFullService, type TestPlatform } from './support/platform';
 
 /**
- * The fail-soft contract of DESIGN.md, row by row, against the real platform of `npm start`
+ * The fail-soft contract of docs/design.md, row by row, against the real platform of `npm start`
  * (Redis behind Sentinel, 2 instances of every service under the supervisor, HAProxy in front),
  * killing, hanging and holding down real processes while a small steady load of the three user
  * actions (GET feed, create post, like) goes through the front door. Every test leaves the
@@ -127,9 +127,12 @@ afterAll(async () => {
 });
 
 describe('the front door', () => {
-  it('is HAProxy, with both gateways UP behind it (the rows below rely on it)', async () => {
+  it('is HAProxy (two processes on one port), with both gateways UP behind each (the rows below rely on it)', async () => {
     expect(tp.platform.runState().frontDoor.kind).toBe('haproxy');
-    expect(tp.platform.process('haproxy').state).toBe('running');
+    expect(tp.platform.frontDoorIds().map((id) => [id, tp.platform.process(id).state])).toEqual([
+      ['haproxy-1', 'running'],
+      ['haproxy-2', 'running'],
+    ]);
     expect((await tp.platform.frontDoorServersUp()).sort()).toEqual(tp.platform.instancesOf('gateway').sort());
   });
 });

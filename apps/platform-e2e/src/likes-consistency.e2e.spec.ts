@@ -25,7 +25,7 @@ async function newPost(caption: string): Promise<string> {
 async function likesServed(): Promise<Record<string, number>> {
   const served: Record<string, number> = {};
   for (const id of tp.platform.instancesOf('likes')) {
-    const res = await tp.api.at(tp.platform.process(id).url as string).call<{ server?: { served: number } }>('/snapshot');
+    const res = await tp.api.at(tp.platform.process(id).url as string).request<{ server?: { served: number } }>('/snapshot');
     served[id] = res.json?.server?.served ?? NaN;
   }
   return served;
@@ -33,7 +33,7 @@ async function likesServed(): Promise<Record<string, number>> {
 
 async function membersOf(postId: string): Promise<string[]> {
   const master = await tp.platform.redis.currentMaster();
-  return ((await redisCommand(master.port, ['SMEMBERS', `failsoft:likes:${postId}`], { timeoutMs: 2000 })) as string[]).sort();
+  return ((await redisCommand(master.port, ['SMEMBERS', `failsoft:likes:${postId}`], { timeoutMs: 2000, ...tp.platform.redis.auth.data })) as string[]).sort();
 }
 
 /** The post as `viewer` sees it through `api`: its count and whether the viewer likes it. */

@@ -7,12 +7,14 @@ import {
   uploadServiceDefinition,
   type CreatePostRequest,
   type CreatePostResponseOutput,
+  type DeletePostRequest,
+  type DeletePostResponseOutput,
   type GetImageRequest,
   type GetPostRequest,
   type ImageOutput,
   type PostOutput,
 } from '@failsoft/contracts';
-import { Sidecar, readEnvConfig, type TypedClient } from '@failsoft/sidecar';
+import { Sidecar, readEnvConfig, type ServiceClient, type TypedClient } from '@failsoft/sidecar';
 import { createSentinelClient, type StateRedis } from '@failsoft/state';
 import { redisCommand, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import { AppModule } from '../src/app/app.module';
@@ -25,6 +27,7 @@ export const TOKEN = 'upload-spec-token-0123456789abcdef';
 export type UploadApi = TypedClient<{
   CreatePost: [CreatePostRequest, CreatePostResponseOutput];
   GetPost: [GetPostRequest, PostOutput];
+  DeletePost: [DeletePostRequest, DeletePostResponseOutput];
   GetImage: [GetImageRequest, ImageOutput];
 }>;
 
@@ -36,6 +39,8 @@ export interface UploadHarness {
   readonly url: string;
   /** Typed sidecar client of `upload` (discovery through the Sentinel-backed registry, token auth). */
   readonly upload: UploadApi;
+  /** The same client untyped (for `stream()`). */
+  readonly client: ServiceClient;
   /** Stops the client and the app. */
   close(): Promise<void>;
 }
@@ -68,7 +73,7 @@ export async function startUpload(topology: SentinelTopology, env: Record<string
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
   const redis: StateRedis = createSentinelClient({ sentinels: sentinelsOf(topology), masterName: topology.masterName, errorLogIntervalMs: 60_000, logger: { warn: () => undefined } });
-  const caller = new Sidecar({ service: 'upload-spec', auth: { token: TOKEN }, redis, logLevel: 'error', faultInjection: false });
+  const caller = new Sidecar({ service: 'gateway', auth: { token: TOKEN }, redis: redis.connection, logLevel: 'error', faultInjection: false });
   const client = caller.client({
     service: 'upload',
     definition: uploadServiceDefinition(),
@@ -83,6 +88,7 @@ export async function startUpload(topology: SentinelTopology, env: Record<string
     app,
     url,
     upload: client.typed(),
+    client,
     async close() {
       await caller.shutdown();
       await redis.close();

@@ -1,5 +1,4 @@
 import { get } from 'node:http';
-import { createHash } from 'node:crypto';
 import { monitorRedis, pairsToMap, redisCommand, startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import { crc32 } from '../src/app/image/crc32';
 import { inspectImage } from '../src/app/image';
@@ -124,9 +123,10 @@ describe('upload service (real Sentinel topology, through the sidecar gRPC path)
 
       const original = await harness.upload.GetImage({ postId: post.id, variant: 'ORIGINAL' });
       expect(original).toMatchObject({ contentType, width: 640, height: 480 });
-      expect(createHash('sha256').update(original.data).digest('hex')).toBe(createHash('sha256').update(image).digest('hex'));
+      // re-encoded in its own format (metadata and ancillary data gone: image/sanitize-original.ts), same picture size
+      expect(inspectImage(original.data)).toMatchObject({ contentType, width: 640, height: 480 });
       const byDefault = await harness.upload.GetImage({ postId: post.id });
-      expect(byDefault.data.equals(image)).toBe(true);
+      expect(byDefault.data.equals(original.data)).toBe(true);
 
       const thumbnail = await harness.upload.GetImage({ postId: post.id, variant: 'THUMBNAIL' });
       expect(thumbnail).toMatchObject({ contentType: 'image/webp', width: 320, height: 240 });

@@ -41,7 +41,7 @@ beforeAll(async () => {
   url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
   const address = app.get(SidecarLifecycle).grpcServer?.snapshot().address;
   if (address === undefined) throw new Error('the gRPC server is not listening');
-  caller = new Sidecar({ service: 'upload-spec', auth: { token: TOKEN }, logLevel: 'error' });
+  caller = new Sidecar({ service: 'gateway', auth: { token: TOKEN }, logLevel: 'error' });
   const client = caller.client({
     service: 'upload',
     definition: uploadServiceDefinition(),

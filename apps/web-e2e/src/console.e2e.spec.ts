@@ -7,6 +7,10 @@ import type { Browser, Page } from 'playwright-core';
 // Kubernetes would: same variables, no control channel.
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { instanceEnv, serviceMain } from '../../cli/src/app/topology';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { serviceRedisAuth } from '../../cli/src/app/local-platform/redis-auth';
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import type { RedisPasswords } from '../../cli/src/app/secrets';
 import { closePage, launchBrowser, newPage, pageErrors, screenshot, signIn, workspace } from './support/browser';
 import { progress, startWebPlatform, stopWebPlatform, type Platform } from './support/platform';
 
@@ -48,6 +52,15 @@ async function readPosts(): Promise<string[]> {
   return degraded;
 }
 
+/** Signs the console page in as `user` (the operator's password is the platform's own, from its secrets file). */
+async function consoleSignIn(p: Page, user: string): Promise<void> {
+  const password = user === 'operator' ? (JSON.parse(readFileSync(platform.paths.secrets, 'utf8')) as { operatorPassword: string }).operatorPassword : 'failsoft';
+  await p.getByLabel('User').selectOption(user);
+  await p.getByLabel('Password').fill(password);
+  await p.getByRole('button', { name: 'Sign in' }).click();
+  await p.locator('#session-user').filter({ hasText: user }).waitFor({ state: 'visible' });
+}
+
 /** The chip of instance `id` in the console. */
 const chip = (p: Page, id: string) => p.locator(`li.chip[data-instance="${id}"]`);
 /** The card of a service in the console. */
@@ -70,6 +83,12 @@ describe('the mesh console on the local platform', () => {
   it('shows every instance, zone, Redis node, sentinel and the trending leader, live', async () => {
     consolePage = await newPage(browser, platform.url);
     await consolePage.goto('/console');
+    // nothing of the topology before a sign-in (it names pids, ports and the Redis topology)
+    await consolePage.locator('#sign-in-needed').waitFor({ state: 'visible' });
+    expect(await consolePage.locator('#stream-state').textContent()).toBe('sign in to see the live topology');
+    expect(await consolePage.locator('li.chip[data-instance]').count()).toBe(0);
+    // a demo user watches
+    await consoleSignIn(consolePage, 'bob');
     await consolePage.locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: 30_000 });
     const instances = (['upload', 'likes', 'feed', 'gateway'] as const).flatMap((s) => platform.instancesOf(s));
     expect(instances).toHaveLength(8);
@@ -77,25 +96,34 @@ describe('the mesh console on the local platform', () => {
       await chip(consolePage, id).waitFor({ state: 'visible' });
       await consolePage.locator(`li.chip[data-instance="${id}"][data-state="up"]`).waitFor({ state: 'attached', timeout: 30_000 });
     }
-    const zones = await consolePage.locator('li.chip[data-instance] .zone-tag').allTextContents();
+    const zones = await consolePage.locator('section.service:not([data-service="haproxy"]) li.chip[data-instance] .zone-tag').allTextContents();
     expect([...new Set(zones)].sort()).toEqual(['zone-a', 'zone-b']);
+    // the front door card: both HAProxy processes, active-active on one port, each with its own buttons
+    expect(await card(consolePage, 'haproxy').locator('h3').textContent()).toBe('front door');
+    for (const id of platform.frontDoorIds()) {
+      await consolePage.locator(`li.chip[data-instance="${id}"][data-front-door-role="active"]`).waitFor({ state: 'attached', timeout: 30_000 });
+      expect(await chip(consolePage, id).locator('button[data-action="kill"]').count()).toBe(1);
+    }
+    expect(platform.frontDoorIds()).toEqual(['haproxy-1', 'haproxy-2']);
     await waitUntil(async () => (await consolePage.locator('#redis-nodes li.chip[data-state="up"]').count()) === 3, { timeoutMs: 20_000, message: '3 Redis data nodes up' });
     expect(await consolePage.locator('#redis-nodes li.chip[data-role="master"]').count()).toBe(1);
     await waitUntil(async () => (await consolePage.locator('#redis-sentinels li.chip[data-state="up"]').count()) === 3, { timeoutMs: 20_000, message: '3 sentinels up' });
     // exactly one feed instance wears the crown
     await waitUntil(async () => (await consolePage.locator('li.chip[data-leader="true"]').count()) === 1, { timeoutMs: 30_000, message: 'a trending leader' });
     expect(await consolePage.locator('li.chip[data-leader="true"]').getAttribute('data-instance')).toMatch(/^feed-[12]$/);
-    // "as seen by" one of the gateways; the buttons wait for a sign-in and say so
+    // "as seen by" one of the gateways; the buttons wait for the operator and say so
     expect(await consolePage.locator('#seen-by').textContent()).toMatch(/^gateway-[12] \(zone-[ab]\)$/);
     const killAll = consolePage.getByRole('button', { name: 'Kill all likes' });
+    await waitUntil(async () => (await killAll.getAttribute('aria-describedby')) === 'operator-needed', { timeoutMs: 10_000, message: 'the buttons to point at the operator hint' });
     expect(await killAll.isDisabled()).toBe(true);
-    expect(await killAll.getAttribute('aria-describedby')).toBe('sign-in-needed');
+    await consolePage.locator('#operator-needed').waitFor({ state: 'visible' });
     // the traffic charts are there, with their numbers
     expect(await consolePage.locator('#charts figure[data-chart]').count()).toBe(4);
     await shot(consolePage, 'console-topology');
     // the same page on a phone-sized screen
     const phone = await newPage(browser, platform.url, { width: 390, height: 844 });
     await phone.goto('/console');
+    await consoleSignIn(phone, 'bob');
     await phone.locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: 30_000 });
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
@@ -106,10 +134,8 @@ describe('the mesh console on the local platform', () => {
 
   it('"Kill all likes": the chips go down, the breaker for likes opens, the app shows its likes notice; "Revive all likes" clears it all', async () => {
     const p = consolePage;
-    await p.getByLabel('User').selectOption('carol');
-    await p.getByLabel('Password').fill('failsoft');
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.locator('#session-user').filter({ hasText: 'carol' }).waitFor({ state: 'visible' });
+    await p.getByRole('button', { name: 'Sign out' }).click();
+    await consoleSignIn(p, 'operator');
     const killAll = p.getByRole('button', { name: 'Kill all likes' });
     await waitUntil(async () => !(await killAll.isDisabled()), { timeoutMs: 10_000, message: 'the buttons to be enabled after sign-in' });
 
@@ -208,14 +234,15 @@ describe('the mesh console on the local platform', () => {
 describe('the console on a gateway without the control channel (as docker compose or Kubernetes run it)', () => {
   let child: ChildProcess | undefined;
   let url: string;
+  let secrets: { failsoftToken: string; authSecret: string; operatorPassword: string; redis: RedisPasswords };
 
   beforeAll(async () => {
     const port = await getFreePort();
-    const secrets = JSON.parse(readFileSync(platform.paths.secrets, 'utf8')) as { failsoftToken: string; authSecret: string };
+    secrets = JSON.parse(readFileSync(platform.paths.secrets, 'utf8')) as typeof secrets;
     const env = instanceEnv(
       { id: 'gateway-9', service: 'gateway', index: 9, zone: 'zone-c' },
       { httpPort: port },
-      { sentinels: platform.runState().redis.sentinels.map((s) => ({ host: s.host, port: s.port })), failsoftToken: secrets.failsoftToken, authSecret: secrets.authSecret, logLevel: 'warn' },
+      { sentinels: platform.runState().redis.sentinels.map((s) => ({ host: s.host, port: s.port })), failsoftToken: secrets.failsoftToken, authSecret: secrets.authSecret, operatorPassword: secrets.operatorPassword, logLevel: 'warn', redisAuth: serviceRedisAuth(secrets.redis) },
     );
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('FAILSOFT_CONTROL_')));
     child = spawn(process.execPath, [join(workspace, serviceMain('gateway'))], { cwd: workspace, env: { ...inherited, ...env }, stdio: 'ignore' });
@@ -234,6 +261,7 @@ describe('the console on a gateway without the control channel (as docker compos
   it('shows the topology it sees, with every button disabled and the reason next to them', async () => {
     const p = await newPage(browser, url);
     await p.goto('/console');
+    await consoleSignIn(p, 'alice');
     await p.locator('body[data-ready="true"]').waitFor({ state: 'attached', timeout: 30_000 });
     expect(await p.locator('#seen-by').textContent()).toBe('gateway-9 (zone-c)');
     const reason = p.locator('#control-reason');
@@ -243,10 +271,7 @@ describe('the console on a gateway without the control channel (as docker compos
     for (const id of [...platform.instancesOf('likes'), ...platform.instancesOf('feed'), ...platform.instancesOf('upload')]) {
       await chip(p, id).waitFor({ state: 'visible', timeout: 30_000 });
     }
-    // sign-in still works; the buttons stay disabled and point at the reason
-    await p.getByLabel('Password').fill('failsoft');
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.locator('#session-user').filter({ hasText: 'alice' }).waitFor({ state: 'visible' });
+    // the buttons stay disabled and point at the reason
     const buttons = p.locator('button[data-action]');
     const count = await buttons.count();
     expect(count).toBeGreaterThan(10);
@@ -259,8 +284,13 @@ describe('the console on a gateway without the control channel (as docker compos
       });
     }
     await expect(p.getByRole('button', { name: 'Kill all likes' }).isDisabled()).resolves.toBe(true);
-    // and the API says the same
-    const res = await fetch(`${url}/api/console/actions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await p.evaluate(() => JSON.parse(sessionStorage.getItem('failsoft.session') ?? '{}').token)}` }, body: JSON.stringify({ action: 'kill-service', target: 'likes' }) });
+    // and the API says the same: a member is refused (403), the operator hears why nothing can be done here (503)
+    const act = (token: string) => fetch(`${url}/api/console/actions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ action: 'kill-service', target: 'likes' }) });
+    const asAlice = await act(await p.evaluate(() => JSON.parse(sessionStorage.getItem('failsoft.session') ?? '{}').token as string));
+    expect(asAlice.status).toBe(403);
+    expect(((await asAlice.json()) as { error: { code: string } }).error.code).toBe('FORBIDDEN');
+    const signedIn = await fetch(`${url}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'operator', password: secrets.operatorPassword }) });
+    const res = await act(((await signedIn.json()) as { token: string }).token);
     expect(res.status).toBe(503);
     expect(((await res.json()) as { error: { code: string } }).error.code).toBe('CONTROL_UNAVAILABLE');
     expect(platform.instancesOf('likes').map((id) => platform.process(id).state)).toEqual(['running', 'running']);

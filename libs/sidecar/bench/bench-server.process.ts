@@ -17,6 +17,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
 import { RedisRegistry, type Registration } from '../src/lib/discovery/redis.registry';
+import { RegistrySigner } from '../src/lib/discovery/registry-signature';
 import { SidecarServer } from '../src/lib/server/sidecar.server';
 import { createLogger } from '../src/lib/telemetry/logger';
 import { loadEcho, type EchoReply, type EchoRequest } from '../test/fixtures/load-echo';
@@ -63,7 +64,9 @@ async function main(): Promise<void> {
   // 3. Register both in discovery, as a service would.
   const redis = new Redis({ host: '127.0.0.1', port: redisPort, maxRetriesPerRequest: 1, lazyConnect: false });
   redis.on('error', () => undefined); // reported by the registry
-  const registry = new RedisRegistry({ redis });
+  // signed as a service signs (the key derived from the shared token): the bench's sidecar clients
+  // accept only signed entries, as the platform's do
+  const registry = new RedisRegistry({ redis, signer: RegistrySigner.fromToken(token) });
   const registrations: Registration[] = [];
   for (const [service, id, port] of [
     [PLAIN_SERVICE, plainId, plainPort],

@@ -36,7 +36,8 @@
  * "raw + traceparent header" — what the extra header alone costs on the wire —, "sidecar
  * minimal" — the client with service breaker, retry, bulkhead and metrics off — and the full
  * client with grpc-js's per-call caller-stack capture switched off on its channel),
- * BENCH_POLICY_ITERATIONS (default 200000), BENCH_SKIP_POLICY=1, BENCH_PROFILE_VARIANT=raw|sidecar|... (profiling:
+ * BENCH_POLICY_ITERATIONS (default 200000), BENCH_SKIP_POLICY=1, BENCH_SKIP_OTEL=1 (skips the OpenTelemetry
+ * overhead phase: SDK at 10 % sampling vs none, otel-overhead.ts), BENCH_PROFILE_VARIANT=raw|sidecar|... (profiling:
  * run only that variant at c64 for BENCH_C64_MS after a warm-up, e.g. under `node --cpu-prof`).
  */
 import * as grpc from '@grpc/grpc-js';
@@ -56,6 +57,7 @@ import { formatTraceparent, newTrace } from '../src/lib/telemetry/trace-context'
 import { MetadataKeys } from '../src/lib/core/metadata-keys';
 import { measureClientPath, type ClientPathResult } from './client-path';
 import { measurePolicyStack, type PolicyStackBenchResult } from './policy-stack';
+import { measureOtelOverhead } from './otel-overhead';
 
 const SERVER_SCRIPT = 'libs/sidecar/bench/bench-server.process.ts';
 const PLAIN_SERVICE = 'bench-echo';
@@ -149,7 +151,8 @@ function rawCaller(client: grpc.Client, metadata: grpc.Metadata, withTraceparent
 }
 
 function sidecarCaller(client: ServiceClient): Caller {
-  return () => client.call<EchoRequest, EchoReply>('Echo', REQUEST);
+  const echo = client.typed<{ Echo: [EchoRequest, EchoReply] }>().Echo;
+  return () => echo(REQUEST);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -465,6 +468,10 @@ export async function main(): Promise<void> {
       progress(`c64 round ${r + 1}/${C64_ROUNDS} (${C64_MS} ms per variant): ` + c64Variants.map((v) => `${v.key} ${Math.round(c64Of(v.key)[r].callsPerSecond)}/s`).join(', '));
     }
 
+    // ---- the same sidecar client with the OpenTelemetry SDK registered (10 % sampling) vs none: otel-overhead.ts
+    const sidecarVariant = byKey['sidecar'];
+    const otel = process.env['BENCH_SKIP_OTEL'] === '1' ? undefined : await measureOtelOverhead(() => c64Round(sidecarVariant.call, C64_MS), { rounds: C64_ROUNDS, progress });
+
     // ---- figures (paired per round, then the median over rounds)
     const pairedC1 = (a: VariantKey, b: VariantKey, f: (x: C1Block) => number): number => median(c1Of(a).map((block, i) => f(block) - f(c1Of(b)[i])));
     const medC1 = (key: VariantKey, f: (x: C1Block) => number): number => median(c1Of(key).map(f));
@@ -520,6 +527,7 @@ export async function main(): Promise<void> {
         policyStackMicrosPerCall: policy === undefined ? null : policyStackMicrosPerCall <= TARGETS.policyStackMicrosPerCall,
       },
     };
+    if (otel !== undefined) figures['otel'] = otel;
     const met = figures['targetsMet'] as Record<string, boolean | null>;
 
     // ---- human-readable table
@@ -553,6 +561,11 @@ export async function main(): Promise<void> {
     lines.push(row('p50 added at c1 (sidecar − raw), µs', fmt(p50AddedMicrosC1, 1), '≤ 50', verdict(met['p50AddedMicrosC1'])));
     lines.push(row('p99 added at c1 (sidecar − raw), µs', fmt(p99AddedMicrosC1, 1)));
     lines.push(row('policy stack alone, µs per call (no network)', fmt(policyStackMicrosPerCall, 2), '≤ 5', verdict(met['policyStackMicrosPerCall'])));
+    if (otel !== undefined) {
+      lines.push(row(`OpenTelemetry SDK at ${otel.sampling * 100} % vs none: throughput ratio c64`, fmt(otel.throughputRatio, 3), '≥ 0.95', verdict(otel.throughputRatio >= 0.95)));
+      lines.push(row('  calls/s c64, no SDK / SDK; spans exported', `${otel.noSdkCallsPerSecond} / ${otel.sdkCallsPerSecond}; ${otel.spansExported}`));
+      lines.push(row('  client CPU per call c64, no SDK / SDK, µs; CPU-bound ratio', `${otel.clientCpuMicrosPerCall.noSdk} / ${otel.clientCpuMicrosPerCall.sdk}; ${fmt(otel.cpuBoundRatio, 3)}`));
+    }
     lines.push(row('client path added, no network (sidecar − raw), µs/call', fmt(clientPath?.addedMicrosPerCall ?? NaN, 2)));
     lines.push(row('client CPU per call at c64, raw / sidecar, µs', `${fmt(rawCpu, 1)} / ${fmt(sidecarCpu, 1)}`));
     lines.push(row('ratio if CPU-bound: (client+server) raw / sidecar', fmt(figures['cpuBoundThroughputRatioC64'] as number, 3)));

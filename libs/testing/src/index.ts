@@ -1,29 +1,38 @@
 /**
- * @failsoft/testing — harnesses for integration tests: a real Redis Sentinel topology on free
- * loopback ports, and helpers to run, watch and kill real processes. Jest-free on purpose, so the
- * local platform runner can reuse them.
+ * @failsoft/testing — harnesses for specs, benches and e2e suites only (lint forbids non-test code
+ * from importing it): helpers to run TypeScript fixtures as real processes and watch their output,
+ * a Redis MONITOR tap, and, for convenience, the real-process pieces of @failsoft/local-runtime
+ * (Sentinel topologies on free ports, one-shot Redis commands, waitUntil) re-exported as they are.
  */
-export { getFreePort, RESERVED_REDIS_PORT, RESERVED_SENTINEL_PORT } from './lib/free-port';
-export { findRedisServer, startRedisServer } from './lib/redis-server';
-export type { RedisServerHandle, RedisProcessHandle, StartRedisServerOptions } from './lib/redis-server';
-export { startSentinelTopology } from './lib/sentinel-topology';
-export type { SentinelTopology, SentinelTopologyOptions, Address } from './lib/sentinel-topology';
-export { spawnTsNode, waitForOutput, killAndWait, outputOf, workspaceRoot } from './lib/process-helpers';
+export { spawnTsNode, waitForOutput, killAndWait, outputOf } from './lib/process-helpers';
 export type { ExitInfo } from './lib/process-helpers';
-export { waitUntil, sleep } from './lib/wait-until';
-export type { WaitUntilOptions } from './lib/wait-until';
-export { redisCommand, parseInfo, pairsToMap, RedisReplyError } from './lib/redis-command';
-export type { RespValue, RedisCommandOptions } from './lib/redis-command';
 export { monitorRedis, type RedisMonitor } from './lib/redis-monitor';
-export { ownedPids, isProcessAlive } from './lib/process-registry';
 export {
-  TestingError,
-  isTestingError,
+  getFreePort,
+  RESERVED_REDIS_PORT,
+  RESERVED_SENTINEL_PORT,
+  findRedisServer,
+  startRedisServer,
+  startSentinelTopology,
+  waitUntil,
+  sleep,
+  redisCommand,
+  parseInfo,
+  pairsToMap,
+  RedisReplyError,
+  ownedPids,
+  isProcessAlive,
+  workspaceRoot,
+  LocalRuntimeError,
+  isLocalRuntimeError,
   RedisServerMissingError,
   isRedisServerMissingError,
-  InvalidTestingOptionsError,
-  isInvalidTestingOptionsError,
+  InvalidRuntimeOptionsError,
+  isInvalidRuntimeOptionsError,
   WaitTimeoutError,
   isWaitTimeoutError,
-} from './lib/testing.error';
-export type { TestingErrorCode } from './lib/testing.error';
+  startPartitionedTopology,
+  PartitionNetwork,
+  CLIENTS,
+} from '@failsoft/local-runtime';
+export type { PartitionedTopology, PartitionedNode, RedisServerHandle, RedisProcessHandle, StartRedisServerOptions, SentinelTopology, SentinelTopologyOptions, Address, WaitUntilOptions, RespValue, RedisCommandOptions } from '@failsoft/local-runtime';

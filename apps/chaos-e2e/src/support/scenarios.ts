@@ -3,7 +3,7 @@ import { join } from 'node:path';
 // The CLI's own code (apps have no import alias, hence relative imports, as in platform-e2e): the
 // suite runs exactly what `failsoft scenario --short` runs, against `npm start`'s platform code.
 /* eslint-disable @nx/enforce-module-boundaries */
-import { platformChaosTarget } from '../../../cli/src/app/chaos/platform-chaos-target';
+import { PlatformChaosTarget } from '../../../cli/src/app/chaos/platform-chaos-target';
 import type { ChaosTarget } from '../../../cli/src/app/chaos/chaos-target';
 import type { Platform } from '../../../cli/src/app/platform';
 import { startSuitePlatform } from '../../../cli/src/app/suite-platform';
@@ -37,7 +37,7 @@ export interface ScenarioPlatform {
  */
 export async function startScenarioPlatform(): Promise<ScenarioPlatform> {
   const { platform } = await startSuitePlatform({ workspace, stateDir: join(suiteDir, 'scenarios'), progress, env: { RATE_LIMIT_WRITES: '100000' } });
-  return { platform, target: platformChaosTarget(platform) };
+  return { platform, target: new PlatformChaosTarget(platform) };
 }
 
 /** Runs one scenario with `--short` durations, printing progress and its figures (also appended to tmp/chaos-e2e/figures.jsonl). */

@@ -43,7 +43,7 @@ describe('failsoft command parsing', () => {
     const h = harness();
     expect(await h.run('stauts')).toBe(2);
     expect(h.err.join('\n')).toMatch(/failsoft: unknown command "stauts" \(did you mean "status"\?\)/);
-    expect(h.err.join('\n')).toMatch(/Commands: up, status, topology(, [a-z]+)*\. Run 'failsoft --help' for usage\./);
+    expect(h.err.join('\n')).toMatch(/Commands: up, status, topology(, [a-z-]+)*\. Run 'failsoft --help' for usage\./);
     expect(await h.run('explode')).toBe(2);
     expect(h.err.join('\n')).toMatch(/unknown command "explode"\n/);
   });

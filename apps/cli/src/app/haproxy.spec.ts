@@ -37,6 +37,13 @@ describe('haproxy front door config', () => {
     expect(config).toMatch(/^\s+retries 2$/m);
   });
 
+  it('gives every request one id, over any the client sent, kept on retries (the gateways count a retried write once)', () => {
+    const config = haproxyConfig(input);
+    const frontend = config.slice(config.indexOf('frontend failsoft'), config.indexOf('backend gateways'));
+    expect(frontend).toMatch(/^\s+unique-id-format %\{\+X\}o\\ %ci:%cp_%fi:%fp_%Ts_%rt:%pid$/m);
+    expect(frontend).toMatch(/^\s+http-request set-header X-Request-Id %\[unique-id\]$/m);
+  });
+
   it('bounds the wait on a hung gateway by the gateway deadlines, and repeats a post only with an Idempotency-Key', () => {
     const config = haproxyConfig(input);
     expect(config).toMatch(/^\s+timeout server 10s$/m);
@@ -165,6 +172,17 @@ describe('haproxy front door retries (real haproxy, generated config)', () => {
     const status = await post({});
     expect([0, 502, 503]).toContain(status);
     expect([...posts['gateway-1'], ...posts['gateway-2']]).toEqual([undefined]);
+  });
+
+  it("keeps the gateways' admin endpoints inside: 404 JSON for /metrics and /snapshot (any case, extra slashes); its own /readyz", async () => {
+    for (const path of ['/metrics', '/snapshot', '/METRICS', '//snapshot/', '/metrics?x=1']) {
+      const res = await fetch(`${frontDoor}${path}`);
+      expect({ path, status: res.status, body: await res.json() }).toEqual({ path, status: 404, body: { error: { code: 'NO_ROUTE', message: expect.stringMatching(/not served through the front door/) } } });
+    }
+    const ready = await fetch(`${frontDoor}/readyz`);
+    expect({ status: ready.status, body: await ready.json() }).toEqual({ status: 200, body: { status: 'ok' } });
+    // everything else still reaches a gateway (negative control)
+    expect(((await (await fetch(`${frontDoor}/metricsx`)).json()) as { gateway?: string }).gateway).toMatch(/^gateway-[12]$/);
   });
 
   it('retries a post with an Idempotency-Key on the other gateway (negative control: the retry rule is live)', async () => {

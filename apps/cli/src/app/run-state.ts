@@ -75,6 +75,15 @@ export interface ProcessState {
   restarts: number;
 }
 
+/** The local Prometheus in the run-state file. */
+export interface PrometheusState {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  pid: number | null;
+  /** Its folder (config, targets, data), relative to the workspace (`.failsoft/prometheus`). */
+  dir: string;
+}
+
 /** `.failsoft/run-state.json`: what `failsoft up` started, for the other commands (status, kill, ...). */
 export interface RunState {
   version: 1;
@@ -92,9 +101,11 @@ export interface RunState {
     kind: 'haproxy' | 'direct' | 'pending';
     port: number | null;
     pid: number | null;
-    /** HAProxy's stats page. */
+    /** HAProxy's stats page (of the first process). */
     statsUrl: string | null;
     config: string | null;
+    /** The HAProxy processes sharing the port (active-active, SO_REUSEPORT): each with its own stats page and config. */
+    instances?: Array<{ id: string; pid: number | null; statsUrl: string; config: string }>;
   };
   redis: {
     masterName: string;
@@ -112,6 +123,12 @@ export interface RunState {
    * its bearer token (the file is written with mode 0600 for this). Absent before it started.
    */
   control?: { url: string; token: string };
+  /**
+   * The local Prometheus, once started (absent when it does not run, and in files of older
+   * versions): its URL, the pid of its current process (null while it is not running) and its
+   * folder (relative to the workspace), whose `prometheus.yml` its command line names.
+   */
+  prometheus?: PrometheusState;
   /** Relative to the workspace. */
   secretsFile: string;
   logsDir: string;

@@ -17,6 +17,10 @@ export interface SuitePlatformOptions {
   seed?: boolean;
   /** Bound of the readiness wait (default 120 s: test machines are slow and shared). */
   readyTimeoutMs?: number;
+  /** Run a local Prometheus (see StartPlatformOptions.prometheus; default off). */
+  prometheus?: boolean | { scrapeIntervalS?: number };
+  /** LOG_LEVEL of every service (default info). */
+  logLevel?: 'debug' | 'info' | 'warn' | 'error';
 }
 
 /**
@@ -37,6 +41,8 @@ export async function startSuitePlatform(options: SuitePlatformOptions): Promise
     readyTimeoutMs: options.readyTimeoutMs ?? 120_000,
     build: true,
     env: options.env,
+    prometheus: options.prometheus ?? false,
+    logLevel: options.logLevel,
     log: (line) => {
       for (const l of line.split('\n')) if (l.trim()) options.progress(`  ${l.trim()}`);
     },

@@ -14,6 +14,10 @@ const shared: SharedSettings = {
   masterName: 'failsoft',
   failsoftToken: 'test-token-0123456789abcdef',
   authSecret: 'test-secret-0123456789abcdef0123456789abcdef',
+  redisAuth: {
+    sentinelPassword: 'sentinel-password-0123456789',
+    servicePasswords: { upload: 'upload-password-0123456789', likes: 'likes-password-01234567890', feed: 'feed-password-012345678901', gateway: 'gateway-password-012345678' },
+  },
 };
 
 describe('topology definition', () => {
@@ -72,6 +76,12 @@ describe('topology definition', () => {
       expect(config['REDIS_MASTER_NAME']).toBe('failsoft');
       expect(config['FAILSOFT_TOKEN']).toBe(shared.failsoftToken);
       expect(config['LOG_LEVEL']).toBe('info');
+      // each service its own Redis ACL user (deploy/redis/users.acl), as in compose
+      expect({ user: config['REDIS_USERNAME'], password: config['REDIS_PASSWORD'], sentinel: config['REDIS_SENTINEL_PASSWORD'] }).toEqual({
+        user: plan.service,
+        password: shared.redisAuth?.servicePasswords[plan.service],
+        sentinel: shared.redisAuth?.sentinelPassword,
+      });
       if (plan.service === 'gateway') {
         expect(config['AUTH_SECRET']).toBe(shared.authSecret);
         expect(plan.env).not.toHaveProperty('GRPC_PORT');
@@ -82,6 +92,12 @@ describe('topology definition', () => {
       // nothing beyond what the service declares
       expect(Object.keys(plan.env).sort()).toEqual([...(SERVICES.find((s) => s.name === plan.service)?.env ?? [])].sort());
     }
+  });
+
+  it('leaves the Redis credentials out when the Redis has no passwords (negative control)', () => {
+    const [likes] = instanceIdentities().filter((i) => i.service === 'likes');
+    const env = instanceEnv(likes, { httpPort: 1, grpcPort: 2 }, { ...shared, redisAuth: undefined });
+    expect(Object.keys(env).filter((name) => name.startsWith('REDIS_') && name !== 'REDIS_SENTINELS' && name !== 'REDIS_MASTER_NAME')).toEqual([]);
   });
 
   it('an env with a too-short secret would be rejected by the schema (the check is real)', () => {

@@ -1,15 +1,17 @@
+import { PLATFORM_SERVICE_NAMES, SERVICE_CATALOGUE, type PlatformServiceName } from '@failsoft/contracts';
+
 /**
- * THE definition of the local platform (`failsoft up`): which services run, how many instances of
- * each, and the environment of every instance. It is plain data plus pure functions so other
- * deployments (docker compose, Kubernetes) can be checked against it: `failsoft topology --json`
- * prints it, and `platformTopology()` returns it to code.
+ * THE definition of the local platform (`failsoft up`): which services run (the service catalogue
+ * of @failsoft/contracts), how many instances of each, and the environment of every instance. It
+ * is plain data plus pure functions so other deployments (docker compose, Kubernetes) can be
+ * checked against it: `failsoft topology --json` prints it, and `platformTopology()` returns it.
  */
 
-/** The services of the platform, in start order (no order is required: they discover each other). */
-export const SERVICE_NAMES = ['upload', 'likes', 'feed', 'gateway'] as const;
+/** The services of the platform, from the catalogue of @failsoft/contracts (no start order is required: they discover each other). */
+export const SERVICE_NAMES: readonly PlatformServiceName[] = PLATFORM_SERVICE_NAMES;
 
 /** A service name. */
-export type ServiceName = (typeof SERVICE_NAMES)[number];
+export type ServiceName = PlatformServiceName;
 
 /** How one service is run. */
 export interface ServiceDefinition {
@@ -38,6 +40,10 @@ export const COMMON_ENV = [
   'REDIS_MASTER_NAME',
   'FAILSOFT_TOKEN',
   'LOG_LEVEL',
+  // the service's own Redis ACL user (deploy/redis/users.acl: REDIS_USERNAME is the service name) and the sentinels' password
+  'REDIS_USERNAME',
+  'REDIS_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
 ] as const;
 
 /** Built entry point of a service, relative to the workspace root (see tools/build.mjs). */
@@ -45,13 +51,15 @@ export function serviceMain(service: string): string {
   return `dist/apps/${service}/apps/${service}/src/main.js`;
 }
 
-/** The services of the local platform. */
-export const SERVICES: readonly ServiceDefinition[] = [
-  { name: 'upload', instances: 2, grpc: true, public: false, env: [...COMMON_ENV, 'GRPC_PORT'], main: serviceMain('upload') },
-  { name: 'likes', instances: 2, grpc: true, public: false, env: [...COMMON_ENV, 'GRPC_PORT'], main: serviceMain('likes') },
-  { name: 'feed', instances: 2, grpc: true, public: false, env: [...COMMON_ENV, 'GRPC_PORT'], main: serviceMain('feed') },
-  { name: 'gateway', instances: 2, grpc: false, public: true, env: [...COMMON_ENV, 'AUTH_SECRET'], main: serviceMain('gateway') },
-];
+/** The services of the local platform, one per entry of the service catalogue. */
+export const SERVICES: readonly ServiceDefinition[] = SERVICE_CATALOGUE.map((s) => ({
+  name: s.name,
+  instances: s.instances,
+  grpc: s.portRole === 'grpc',
+  public: s.portRole === 'public-http',
+  env: [...COMMON_ENV, ...(s.portRole === 'grpc' ? ['GRPC_PORT'] : []), ...s.extraEnv],
+  main: serviceMain(s.name),
+}));
 
 /** An optional variable that only the local platform sets (see {@link LOCAL_ONLY_ENV}). */
 export interface LocalOnlyVariable {
@@ -85,10 +93,13 @@ export const LOCAL_ONLY_ENV: Readonly<Partial<Record<ServiceName, readonly Local
  */
 export const CONTAINER_ONLY_ENV: Readonly<Partial<Record<ServiceName, readonly LocalOnlyVariable[]>>> = {
   upload: [{ name: 'MEMORY_LIMIT_BYTES', reason: 'the container memory limit, from which the gRPC calls served at once are derived; unset, the fixed default applies' }],
-  gateway: [{ name: 'MEMORY_LIMIT_BYTES', reason: 'the container memory limit, from which the uploads buffered at once are derived; unset, the fixed default applies' }],
+  gateway: [
+    { name: 'MEMORY_LIMIT_BYTES', reason: 'the container memory limit, from which the uploads buffered at once are derived; unset, the fixed default applies' },
+    { name: 'ADMIN_PORT', reason: 'the admin port (/readyz, /metrics, /snapshot) that no Service or Ingress exposes; unset, they stay on HTTP_PORT, behind the front door that answers 404 for them' },
+  ],
 };
 
-/** Redis behind Sentinel, demo-tuned (DESIGN.md: 1 master + 2 replicas, 3 sentinels, quorum 2). */
+/** Redis behind Sentinel, demo-tuned (docs/design.md: 1 master + 2 replicas, 3 sentinels, quorum 2). */
 export const REDIS = {
   masterName: 'failsoft',
   replicas: 2,
@@ -103,6 +114,13 @@ export const REDIS = {
    */
   downAfterMs: 2000,
   failoverTimeoutMs: 3000,
+  /**
+   * Memory cap of every data node, and what happens at the cap: `noeviction` refuses writes
+   * (services answer them as storage unavailable) and never drops acknowledged data, where the
+   * default (no cap) lets uploads grow Redis until the machine runs out (docs/security.md).
+   */
+  maxmemory: '512mb',
+  maxmemoryPolicy: 'noeviction',
 } as const;
 
 /** The front door: one URL over the gateways, served by an existing proxy (HAProxy). */
@@ -164,8 +182,16 @@ export interface SharedSettings {
   readonly failsoftToken: string;
   /** Gateway token-signing secret (32+ characters). */
   readonly authSecret: string;
+  /** Password of the gateway's `operator` user (16+ characters; empty: no operator can sign in). */
+  readonly operatorPassword?: string;
   /** LOG_LEVEL of every service (default info). */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * The Redis credentials (the same as compose's): each service's own ACL user, named after the
+   * service, with its password (REDIS_USERNAME, REDIS_PASSWORD), and the sentinels' password
+   * (REDIS_SENTINEL_PASSWORD). Unset: the three variables are left out (a Redis without passwords).
+   */
+  readonly redisAuth?: { readonly sentinelPassword: string; readonly servicePasswords: Readonly<Record<ServiceName, string>> };
 }
 
 /** Ports of one instance. */
@@ -210,7 +236,15 @@ export function instanceEnv(instance: InstanceIdentity, ports: InstancePorts, sh
     if (ports.grpcPort === undefined) throw new RangeError(`${instance.id} is a gRPC service and needs a grpcPort`);
     all['GRPC_PORT'] = String(ports.grpcPort);
   }
+  if (shared.redisAuth) {
+    all['REDIS_USERNAME'] = service.name;
+    all['REDIS_PASSWORD'] = shared.redisAuth.servicePasswords[service.name];
+    all['REDIS_SENTINEL_PASSWORD'] = shared.redisAuth.sentinelPassword;
+  }
   if (service.env.includes('AUTH_SECRET')) all['AUTH_SECRET'] = shared.authSecret;
+  if (service.env.includes('OPERATOR_PASSWORD')) all['OPERATOR_PASSWORD'] = shared.operatorPassword ?? '';
+  // only 127.0.0.1, localhost and [::1] (the gateway's defaults): a page of another name that resolves here is refused
+  if (service.env.includes('PUBLIC_HOSTS')) all['PUBLIC_HOSTS'] = '';
   // only the variables the service declares
   return Object.fromEntries(service.env.filter((name) => name in all).map((name) => [name, all[name]]));
 }
@@ -219,7 +253,7 @@ export function instanceEnv(instance: InstanceIdentity, ports: InstancePorts, sh
 export interface PlanOptions {
   /** Number of zones (default 2). */
   zones?: number;
-  /** Returns a free port; called once per port needed (e.g. getFreePort from @failsoft/testing). */
+  /** Returns a free port; called once per port needed (e.g. getFreePort from @failsoft/local-runtime). */
   freePort: () => Promise<number>;
   /** Service definitions (default SERVICES). */
   services?: readonly ServiceDefinition[];

@@ -1,10 +1,16 @@
+import { existsSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { describeRun, requireTool, run } from './tools';
 
 /** A service of the resolved compose file (what `docker-compose config` prints). */
 export interface ComposeService {
   image?: string;
-  build?: { context: string; dockerfile?: string };
+  build?: { context: string; dockerfile?: string; args?: Record<string, string> };
+  cap_add?: string[];
+  cap_drop?: string[];
+  read_only?: boolean;
   command?: string[] | string;
   environment?: Record<string, string | null>;
   healthcheck?: { test?: string[] | string; disable?: boolean; interval?: string; timeout?: string; retries?: number; start_period?: string };
@@ -21,17 +27,48 @@ export interface ComposeConfig {
   volumes?: Record<string, unknown>;
 }
 
+/** The secrets docker-compose.yml requires (no defaults), as deploy/docker/secrets.sh writes them to .env. */
+export const COMPOSE_SECRETS = [
+  'FAILSOFT_TOKEN',
+  'AUTH_SECRET',
+  'OPERATOR_PASSWORD',
+  'FAILSOFT_CONTROL_TOKEN',
+  'REDIS_ADMIN_PASSWORD',
+  'REDIS_REPLICATION_PASSWORD',
+  'REDIS_MONITOR_PASSWORD',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_UPLOAD_PASSWORD',
+  'REDIS_LIKES_PASSWORD',
+  'REDIS_FEED_PASSWORD',
+  'REDIS_GATEWAY_PASSWORD',
+] as const;
+
+/**
+ * An empty env file for `docker-compose --env-file` (v1 refuses /dev/null): a developer's .env
+ * (`npm run compose:secrets`) never changes what is checked.
+ */
+export function emptyEnvFile(): string {
+  const file = join(tmpdir(), `deploy-e2e-empty-${process.pid}.env`);
+  if (!existsSync(file)) writeFileSync(file, '');
+  return file;
+}
+
+/** A distinct test value for every secret (`<name>-test-value-0123456789`, long enough for every check). */
+export function testSecrets(): Record<string, string> {
+  return Object.fromEntries(COMPOSE_SECRETS.map((name) => [name, `${name.toLowerCase().replace(/_/g, '-')}-test-value-0123456789`]));
+}
+
 /** Environment without the variables the compose file interpolates, so defaults are what is checked. */
 export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env = { ...process.env };
-  for (const name of ['FAILSOFT_TOKEN', 'AUTH_SECRET', 'LOG_LEVEL', 'FRONT_DOOR_PORT', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME']) delete env[name];
+  for (const name of [...COMPOSE_SECRETS, 'LOG_LEVEL', 'FRONT_DOOR_PORT', 'COMPOSE_FILE', 'COMPOSE_PROJECT_NAME', 'FAILSOFT_NODE_IMAGE', 'FAILSOFT_REDIS_IMAGE', 'FAILSOFT_HAPROXY_IMAGE', 'FAILSOFT_SUBNET_PREFIX']) delete env[name];
   return { ...env, ...extra };
 }
 
 /** `docker-compose -f docker-compose.yml config`, parsed (anchors merged, variables interpolated). */
 export function composeConfig(extraEnv: Record<string, string> = {}): ComposeConfig {
   const bin = requireTool('docker-compose');
-  const result = run(bin, ['-f', 'docker-compose.yml', 'config'], { env: cleanEnv(extraEnv) });
+  const result = run(bin, ['--env-file', emptyEnvFile(), '-f', 'docker-compose.yml', 'config'], { env: cleanEnv({ ...testSecrets(), ...extraEnv }) });
   if (result.status !== 0) throw new Error(describeRun('docker-compose config', result));
   return parse(result.stdout) as ComposeConfig;
 }
@@ -50,8 +87,8 @@ export function dependsOn(service: ComposeService): Record<string, string> {
   return Object.fromEntries(Object.entries(deps).map(([name, value]) => [name, value?.condition ?? 'service_started']));
 }
 
-/** Kinds of services of the platform, recognised by image and command. */
-export type ServiceRole = 'redis' | 'sentinel' | 'app' | 'front-door' | 'unknown';
+/** Kinds of services of the platform, recognised by image, build and command (`front-door`: HAProxy + keepalived; `vip-relay`: the TCP relay publishing the VIP; `certs`: the one-shot certificate job). */
+export type ServiceRole = 'redis' | 'sentinel' | 'app' | 'certs' | 'front-door' | 'vip-relay' | 'unknown';
 
 /** What a compose service is. */
 export function roleOf(service: ComposeService): ServiceRole {
@@ -60,7 +97,9 @@ export function roleOf(service: ComposeService): ServiceRole {
     if (command.includes('sentinel') || command.includes('--sentinel')) return 'sentinel';
     return 'redis';
   }
-  if (service.image?.startsWith('haproxy:')) return 'front-door';
+  if (/(^|\/)deploy\/keepalived\/?$/.test(service.build?.context ?? '')) return 'front-door';
+  if (service.image?.startsWith('haproxy:')) return 'vip-relay';
+  if (command[0] === 'node' && command[1] === 'deploy/certs/generate-certs.mjs') return 'certs';
   if (command[0] === 'node' && /^dist\/apps\/[^/]+\/apps\/[^/]+\/src\/main\.js$/.test(command[1] ?? '')) return 'app';
   return 'unknown';
 }

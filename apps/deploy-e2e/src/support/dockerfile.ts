@@ -42,14 +42,27 @@ export function parseDockerfile(text: string): Instruction[] {
   return instructions;
 }
 
-/** Groups instructions into stages (instructions before the first FROM, i.e. ARGs, are dropped). */
+/**
+ * Groups instructions into stages. The ARGs before the first FROM are not kept in any stage, but
+ * their defaults are substituted into FROM lines (`ARG NODE_IMAGE=node:22-bookworm-slim` then
+ * `FROM ${NODE_IMAGE}` gives the image `node:22-bookworm-slim`). @throws on a FROM naming an ARG without a default.
+ */
 export function stagesOf(instructions: readonly Instruction[]): Stage[] {
   const stages: Stage[] = [];
+  const globalArgs: Record<string, string | undefined> = {};
   for (const instruction of instructions) {
-    if (instruction.keyword === 'FROM') {
+    if (instruction.keyword === 'ARG' && stages.length === 0) {
+      const [name, ...value] = instruction.args.split('=');
+      globalArgs[name.trim()] = value.length ? value.join('=').trim().replace(/^"(.*)"$/, '$1') : undefined;
+    } else if (instruction.keyword === 'FROM') {
       const match = /^(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?$/i.exec(instruction.args);
       if (!match) throw new Error(`line ${instruction.line}: cannot parse FROM ${instruction.args}`);
-      stages.push({ image: match[1], name: match[2], index: stages.length, instructions: [] });
+      const image = match[1].replace(/\$\{?(\w+)\}?/g, (_, name: string) => {
+        const value = globalArgs[name];
+        if (value === undefined) throw new Error(`line ${instruction.line}: FROM uses $${name}, which no ARG before the first FROM gives a default`);
+        return value;
+      });
+      stages.push({ image, name: match[2], index: stages.length, instructions: [] });
     } else if (stages.length > 0) {
       stages[stages.length - 1].instructions.push(instruction);
     }

@@ -100,7 +100,16 @@ function guarded(what: string, check: () => string[]): string[] {
   }
 }
 
-/** Redis: requests = limits, maxmemory 60-70 % of the memory limit, noeviction, volume >= 3x maxmemory. */
+/**
+ * How many times maxmemory the Redis data volume must hold at least. The persistence design
+ * (deploy/redis/redis.conf: appendonly, `save`) peaks at four copies of the data: while an AOF
+ * rewrite runs, the old base, its increment (grown to about the base before the rewrite
+ * starts), the new base, and the RDB file of `save` (or, during a snapshot, the old RDB and the
+ * one being written). docs/kubernetes.md states the same factor (deploy-e2e checks).
+ */
+export const VOLUME_PER_MAXMEMORY = 4;
+
+/** Redis: requests = limits, maxmemory 60-70 % of the memory limit, noeviction, volume >= VOLUME_PER_MAXMEMORY x maxmemory. */
 export const redisMemoryRule: Rule = (objects) =>
   guarded('StatefulSet/redis', () => {
     const set = find(objects, 'StatefulSet', 'redis');
@@ -117,7 +126,7 @@ export const redisMemoryRule: Rule = (objects) =>
     if (share < 0.6 || share > 0.7) out.push(`redis: maxmemory ${maxmemory} is ${(share * 100).toFixed(1)} % of the ${limits.memory} limit; keep it within 60-70 %`);
     const claim = set?.spec.volumeClaimTemplates?.find((t: any) => t.metadata?.name === 'data');
     const storage = quantityBytes(claim?.spec?.resources?.requests?.storage);
-    if (storage < 3 * maxmemory) out.push(`redis: the data volume (${claim?.spec?.resources?.requests?.storage}) is below 3x maxmemory (${maxmemory} bytes)`);
+    if (storage < VOLUME_PER_MAXMEMORY * maxmemory) out.push(`redis: the data volume (${claim?.spec?.resources?.requests?.storage}) is below ${VOLUME_PER_MAXMEMORY}x maxmemory (${maxmemory} bytes)`);
     const conf = String(scriptsOf(objects, set)?.data?.['redis.conf'] ?? '');
     if (!/^maxmemory-policy noeviction$/m.test(conf)) out.push('redis.conf: maxmemory-policy must be noeviction (never drop the platform\'s state)');
     return out;
@@ -252,10 +261,16 @@ export const appEnvRule: Rule = (objects) => {
   return out;
 };
 
-/** With network policies, DNS is allowed out on 53 and 5353, UDP and TCP. */
+/** Whether a NetworkPolicy restricts egress (policyTypes defaults to Ingress, plus Egress when it has egress rules). */
+function restrictsEgress(policy: K8sObject): boolean {
+  const types: string[] = policy.spec.policyTypes ?? ['Ingress', ...(policy.spec.egress ? ['Egress'] : [])];
+  return types.includes('Egress');
+}
+
+/** With network policies that restrict egress, DNS is allowed out on 53 and 5353, UDP and TCP (ingress-only policies block no DNS). */
 export const dnsRule: Rule = (objects) => {
   const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
-  if (policies.length === 0) return [];
+  if (!policies.some(restrictsEgress)) return [];
   const allowed = new Set(policies.flatMap((p) => (p.spec.egress ?? []).filter((rule: any) => !rule.to).flatMap((rule: any) => (rule.ports ?? []).map((port: any) => `${port.protocol ?? 'TCP'}/${port.port}`))));
   return ['UDP/53', 'TCP/53', 'UDP/5353', 'TCP/5353'].filter((p) => !allowed.has(p)).map((p) => `NetworkPolicy: DNS egress on ${p} is not allowed`);
 };

@@ -43,11 +43,13 @@ export class EntrypointTopology {
   private constructor(
     private readonly root: string,
     private readonly redisServer: string,
+    /** REDIS_*_PASSWORD variables given to every node (empty: no authentication). */
+    readonly passwords: Readonly<Record<string, string>>,
   ) {}
 
-  /** Picks ports and directories (nothing is started). */
-  static async create(prefix: string): Promise<EntrypointTopology> {
-    const topology = new EntrypointTopology(mkdtempSync(join(tmpdir(), `${prefix}-`)), findRedisServer());
+  /** Picks ports and directories (nothing is started); `passwords` (REDIS_ADMIN_PASSWORD...) turn authentication on. */
+  static async create(prefix: string, passwords: Readonly<Record<string, string>> = {}): Promise<EntrypointTopology> {
+    const topology = new EntrypointTopology(mkdtempSync(join(tmpdir(), `${prefix}-`)), findRedisServer(), passwords);
     for (let i = 1; i <= 3; i++) topology.data.push({ name: `redis-${i}`, mode: 'redis', port: await getFreePort(), dir: join(topology.root, `redis-${i}`), output: '' });
     for (let i = 1; i <= 3; i++) topology.sentinels.push({ name: `sentinel-${i}`, mode: 'sentinel', port: await getFreePort(), dir: join(topology.root, `sentinel-${i}`), output: '' });
     return topology;
@@ -78,6 +80,7 @@ export class EntrypointTopology {
       BIND: HOST,
       DATA_DIR: node.dir,
       DISCOVER_WAIT_SECONDS: '10',
+      ...this.passwords,
       ...extra,
     };
     return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -115,7 +118,7 @@ export class EntrypointTopology {
     try {
       await waitUntil(
         async () => {
-          seen = pairsToMap(await redisCommand(sentinel.port, ['SENTINEL', 'master', MASTER_NAME]));
+          seen = pairsToMap(await redisCommand(sentinel.port, ['SENTINEL', 'master', MASTER_NAME], this.sentinelAuth));
           return seen['port'] === String(masterPort) && seen['num-slaves'] === '2' && seen['num-other-sentinels'] === '2' && seen['quorum'] === '2';
         },
         { timeoutMs: 30_000, message: `${sentinel.name} to see the master on port ${masterPort}, 2 replicas and 2 other sentinels` },
@@ -142,14 +145,26 @@ export class EntrypointTopology {
     if (child && child.exitCode === null && child.signalCode === null) await killAndWait(child, signal);
   }
 
+  /** redisCommand options that authenticate to a data node (as `default`) when authentication is on. */
+  get dataAuth(): { password?: string } {
+    const password = this.passwords['REDIS_ADMIN_PASSWORD'];
+    return password ? { password } : {};
+  }
+
+  /** redisCommand options that authenticate to a sentinel (requirepass) when authentication is on. */
+  get sentinelAuth(): { password?: string } {
+    const password = this.passwords['REDIS_SENTINEL_PASSWORD'];
+    return password ? { password } : {};
+  }
+
   /** INFO replication of the node on `port`. */
   async replication(port: number): Promise<Record<string, string>> {
-    return parseInfo(String(await redisCommand(port, ['INFO', 'replication'])));
+    return parseInfo(String(await redisCommand(port, ['INFO', 'replication'], this.dataAuth)));
   }
 
   /** The master port `sentinel` names, or undefined. */
   async masterPortSeenBy(sentinel: EntrypointNode): Promise<number | undefined> {
-    const reply = (await redisCommand(sentinel.port, ['SENTINEL', 'get-master-addr-by-name', MASTER_NAME])) as string[] | null;
+    const reply = (await redisCommand(sentinel.port, ['SENTINEL', 'get-master-addr-by-name', MASTER_NAME], this.sentinelAuth)) as string[] | null;
     return reply ? Number(reply[1]) : undefined;
   }
 

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
 import { decodeCursor, encodeCursor } from './feed-cursor';
-import { ERROR_CODE_TRAILER } from './feed.validation';
+import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
 
 function rejection(text: string): GrpcError {
   try {
@@ -37,6 +37,6 @@ describe('feed cursor', () => {
     const error = rejection(text);
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toMatch(/^cursor is malformed: pass next_cursor from a previous GetFeed response unchanged/);
-    expect(error.metadata.get(ERROR_CODE_TRAILER)).toEqual(['INVALID_CURSOR']);
+    expect(error.metadata.get(ERROR_CODE_METADATA_KEY)).toEqual(['INVALID_CURSOR']);
   });
 });

@@ -1,4 +1,5 @@
-import { ID_PATTERN, invalidArgument } from './feed.validation';
+import { ID_PATTERN } from '@failsoft/contracts';
+import { invalidArgument } from './feed.validation';
 
 /** Where a GetFeed page ended: the last item's timeline score (createdAtMs) and post id. */
 export interface FeedCursor {

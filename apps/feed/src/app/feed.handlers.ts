@@ -8,6 +8,7 @@ import {
   type GetTrendingRequestOutput,
   type GetTrendingResponse,
   type TrendingItem,
+  type FeedServiceHandlers,
 } from '@failsoft/contracts';
 import { Sidecar, type HandlerContext, type Logger } from '@failsoft/sidecar';
 import { SidecarHandlers } from '@failsoft/sidecar/nest';
@@ -35,7 +36,7 @@ import type { TrendingResult } from './trending.job';
  */
 @Injectable()
 @SidecarHandlers(feedServiceDefinition())
-export class FeedHandlers {
+export class FeedHandlers implements FeedServiceHandlers<HandlerContext> {
   private readonly logger: Logger;
 
   constructor(

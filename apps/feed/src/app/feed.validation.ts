@@ -1,19 +1,11 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
-
-/** Longest post or user id accepted, in characters. */
-export const MAX_ID_LENGTH = 128;
-
-/** Post and user ids: 1-128 characters of letters, digits and `. _ : @ -` (the likes service's rule). */
-export const ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
-
-/** Trailer naming a machine-readable error code (see docs/platform.md). */
-export const ERROR_CODE_TRAILER = 'x-failsoft-error-code';
+import { ERROR_CODE_METADATA_KEY, isValidId, MAX_ID_LENGTH } from '@failsoft/contracts';
 
 /** Builds an INVALID_ARGUMENT error with its machine code in the `x-failsoft-error-code` trailer. */
 export function invalidArgument(code: string, message: string): GrpcError {
   const metadata = new Metadata();
-  metadata.set(ERROR_CODE_TRAILER, code);
+  metadata.set(ERROR_CODE_METADATA_KEY, code);
   return new GrpcError(status.INVALID_ARGUMENT, message, message, metadata);
 }
 
@@ -21,11 +13,6 @@ export function invalidArgument(code: string, message: string): GrpcError {
 export function show(value: unknown): string {
   const text = JSON.stringify(value) ?? String(value);
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
-}
-
-/** True when `value` is a valid post or user id. */
-export function isValidId(value: unknown): value is string {
-  return typeof value === 'string' && ID_PATTERN.test(value);
 }
 
 /**

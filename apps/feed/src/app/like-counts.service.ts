@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { CountsRequest, CountsResponseOutput } from '@failsoft/contracts';
-import { Sidecar, type Logger, type ServiceClient } from '@failsoft/sidecar';
+import type { CountsResponseOutput, LikesMethods } from '@failsoft/contracts';
+import { Sidecar, type Logger, type ServiceClient, type TypedClient } from '@failsoft/sidecar';
 import { InjectSidecarClient } from '@failsoft/sidecar/nest';
 import type { StateRedis } from '@failsoft/state';
 import { STATE_REDIS } from '@failsoft/state/nest';
@@ -31,13 +31,15 @@ export interface LikeCounts {
 @Injectable()
 export class LikeCountsService {
   private readonly logger: Logger;
+  private readonly likes: TypedClient<LikesMethods>;
 
   constructor(
-    @InjectSidecarClient('likes') private readonly likes: ServiceClient,
+    @InjectSidecarClient('likes') client: ServiceClient,
     @Inject(STATE_REDIS) private readonly redis: StateRedis,
     @Inject(Sidecar) sidecar: Sidecar,
   ) {
     this.logger = sidecar.logger.child({ component: 'like-counts' });
+    this.likes = client.typed<LikesMethods>();
   }
 
   /**
@@ -48,8 +50,7 @@ export class LikeCountsService {
     if (postIds.length === 0) return { fresh: true, counts: new Map() };
     let reply: CountsResponseOutput | undefined;
     try {
-      reply = await this.likes.call<CountsRequest, CountsResponseOutput | undefined>(
-        'Counts',
+      reply = await this.likes.Counts(
         { postIds: [...postIds], viewerId: viewerId ?? '' },
         { timeoutMs, fallback: () => undefined },
       );

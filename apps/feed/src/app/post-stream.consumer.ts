@@ -1,3 +1,4 @@
+import { isValidId } from '@failsoft/contracts';
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { Sidecar, type Logger } from '@failsoft/sidecar';
 import { createRedisClient, createSentinelClient, type StateRedis } from '@failsoft/state';
@@ -5,7 +6,6 @@ import { STATE_MODULE_OPTIONS, STATE_REDIS, type StateModuleOptions } from '@fai
 import { deleteConsumerIfDone, giveAwayPending, groupConsumers } from './consumer-group';
 import { FEED_SETTINGS, type FeedSettings } from './feed.config';
 import { FeedKeys } from './feed.keys';
-import { isValidId } from './feed.validation';
 import { ThrottledLog } from './throttled-log';
 import { TimelineRepository, type TimelinePost } from './timeline.repository';
 
@@ -31,6 +31,8 @@ const DEAD_CONSUMER_IDLE_FACTOR = 10;
 export interface ConsumerStats {
   /** Entries whose post was put on the timeline. */
   added: number;
+  /** `deleted` entries whose post was taken off the timeline (and its last-seen like count dropped). */
+  removed: number;
   /** Entries acknowledged (added, ignored or invalid). */
   acked: number;
   /** Entries claimed from other consumers. */
@@ -61,6 +63,8 @@ function toEntries(raw: unknown): StreamEntry[] {
  *
  * - On start (and after any failure) it first re-reads its own pending entries (`XREADGROUP ... 0`),
  *   then reads new ones (`>`, blocking on its own connection so the shared client never waits).
+ * - `created` events add the post (`ZADD`), `deleted` events (DeletePost) remove it with its
+ *   last-seen like count (`ZREM`, `HDEL`); both idempotent.
  * - Each batch is written to the timeline (`ZADD`, idempotent) BEFORE it is acknowledged
  *   (`XACK`), so a crash between the two only causes a harmless re-delivery; malformed or unknown
  *   events are acknowledged without effect (logged) so they cannot block the group.
@@ -78,7 +82,7 @@ function toEntries(raw: unknown): StreamEntry[] {
 @Injectable()
 export class PostStreamConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
   /** Counters. */
-  readonly stats: ConsumerStats = { added: 0, acked: 0, claimed: 0, deletedConsumers: 0, invalid: 0, errors: 0 };
+  readonly stats: ConsumerStats = { added: 0, removed: 0, acked: 0, claimed: 0, deletedConsumers: 0, invalid: 0, errors: 0 };
   private readonly logger: Logger;
   private readonly failures: ThrottledLog;
   private readonly consumer: string;
@@ -259,37 +263,48 @@ export class PostStreamConsumer implements OnApplicationBootstrap, BeforeApplica
     await this.handle(entries);
   }
 
-  /** Writes the valid post events of `entries` to the timeline, then acknowledges all of them. */
+  /** Writes the valid post events of `entries` to the timeline (created: added; deleted: removed), then acknowledges all of them. */
   private async handle(entries: readonly StreamEntry[]): Promise<void> {
     if (entries.length === 0) return;
     const posts: TimelinePost[] = [];
+    const deleted: string[] = [];
     for (const entry of entries) {
-      const post = this.parse(entry);
-      if (post !== undefined) posts.push(post);
+      const event = this.parse(entry);
+      if (event?.type === 'created') posts.push(event.post);
+      else if (event?.type === 'deleted') deleted.push(event.postId);
     }
+    // in stream order within a batch: a post created and deleted in one batch ends removed
     await this.timeline.addMany(posts);
+    await this.timeline.removeMany(deleted);
     await this.redis.xack(FeedKeys.posts, FeedKeys.group, ...entries.map((e) => e.id));
     this.stats.added += posts.length;
+    this.stats.removed += deleted.length;
     this.stats.acked += entries.length;
   }
 
-  /** The timeline post of a `created` event; undefined (logged) for anything else. */
-  private parse(entry: StreamEntry): TimelinePost | undefined {
+  /** The timeline change of a `created` or `deleted` event; undefined (logged) for anything else. */
+  private parse(entry: StreamEntry): { type: 'created'; post: TimelinePost } | { type: 'deleted'; postId: string } | undefined {
     if (entry.fields === null) return undefined; // deleted from the stream while pending
     const fields = fieldMap(entry.fields);
     const type = fields.get('type');
-    if (type !== 'created') {
+    if (type !== 'created' && type !== 'deleted') {
       this.logger.debug('ignoring a post event of another type', { entry: entry.id, type });
       return undefined;
     }
     const postId = fields.get('postId');
+    if (type === 'deleted') {
+      if (isValidId(postId)) return { type, postId };
+      this.stats.invalid++;
+      this.logger.warn('acknowledging a malformed post event without effect', { entry: entry.id, type, postId: String(postId).slice(0, 140) });
+      return undefined;
+    }
     const createdAtMs = Number(fields.get('createdAtMs'));
     if (!isValidId(postId) || !Number.isSafeInteger(createdAtMs) || createdAtMs < 0) {
       this.stats.invalid++;
       this.logger.warn('acknowledging a malformed post event without effect', { entry: entry.id, postId: String(postId).slice(0, 140), createdAtMs: fields.get('createdAtMs') });
       return undefined;
     }
-    return { postId, createdAtMs };
+    return { type, post: { postId, createdAtMs } };
   }
 
   /** Sleeps `ms`, or less when stopping. */

@@ -1,9 +1,7 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
-import { ERROR_CODE_TRAILER } from './feed.validation';
-
-/** Redis replies that mean a bug or corrupt data rather than an outage (answered INTERNAL). */
-const NOT_AN_OUTAGE = /^(WRONGTYPE|ERR)\b/;
+import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
+import { stateFailureKind } from '@failsoft/state';
 
 /**
  * Maps a failure of Redis during `what` to the status the caller sees: unreachable, timed out or
@@ -14,8 +12,8 @@ const NOT_AN_OUTAGE = /^(WRONGTYPE|ERR)\b/;
 export function toStateError(error: unknown, what: string): unknown {
   if (error instanceof GrpcError) return error;
   const message = error instanceof Error ? error.message : String(error);
-  if (error instanceof Error && error.name === 'ReplyError' && NOT_AN_OUTAGE.test(message)) return error;
+  if (stateFailureKind(error) === 'bug') return error;
   const metadata = new Metadata();
-  metadata.set(ERROR_CODE_TRAILER, 'STATE_UNAVAILABLE');
+  metadata.set(ERROR_CODE_METADATA_KEY, 'STATE_UNAVAILABLE');
   return new GrpcError(status.UNAVAILABLE, `${what} failed: state store unavailable (${message}); retry later`, undefined, metadata);
 }

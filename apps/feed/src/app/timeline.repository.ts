@@ -61,6 +61,12 @@ export class TimelineRepository {
     await this.redis.zadd(FeedKeys.timeline, ...args);
   }
 
+  /** Removes deleted posts and their last-seen like counts (ZREM + HDEL: idempotent). @throws the Redis error. */
+  async removeMany(postIds: readonly string[]): Promise<void> {
+    if (postIds.length === 0) return;
+    await this.redis.multi().zrem(FeedKeys.timeline, ...postIds).hdel(FeedKeys.counts, ...postIds).exec();
+  }
+
   /** Up to `count` entries, newest first, after `cursor` (or from the newest). @throws the Redis error. */
   async page(cursor: FeedCursor | undefined, count: number): Promise<TimelineEntry[]> {
     return entries(await evalScript(this.redis, PAGE_SCRIPT, [FeedKeys.timeline], [cursor?.postId ?? '', cursor?.score ?? '0', count]));

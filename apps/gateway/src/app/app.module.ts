@@ -1,13 +1,18 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_FILTER, DiscoveryModule } from '@nestjs/core';
-import { SidecarModule } from '@failsoft/sidecar/nest';
+import { serviceAuthOptions, redisCredentialsOf } from '@failsoft/sidecar';
+import { LivenessController, SidecarModule } from '@failsoft/sidecar/nest';
 import { StateModule, STATE_REDIS } from '@failsoft/state/nest';
-import type { Redis } from 'ioredis';
+import type { StateRedis } from '@failsoft/state';
 import { AuthController } from './auth/auth.controller';
 import { SessionTokenService } from './auth/session-token.service';
 import { SignedInGuard } from './auth/signed-in.guard';
+import { SignInThrottleService } from './auth/sign-in-throttle.service';
+import { TokenRevocationService } from './auth/token-revocation.service';
 import { ViewerGuard } from './auth/viewer.guard';
 import { ApiHeadersMiddleware } from './common/api-headers.middleware';
+import { HostOriginMiddleware } from './common/host-origin.middleware';
+import { HttpServerLimitsService } from './common/http-server-limits.service';
 import { ConsoleModule } from './console/console.module';
 import { RouteCatalogService } from './common/route-catalog.service';
 import { ApiExceptionFilter } from './errors/api-exception.filter';
@@ -17,10 +22,12 @@ import { LastGoodFeedCache } from './feed/last-good-feed.cache';
 import { GATEWAY_DOWNSTREAMS, gatewayClients } from './gateway.clients';
 import type { GatewayConfig } from './gateway.config';
 import { GATEWAY_CONFIG } from './gateway.constants';
+import { AdminPortService } from './health/admin-port.service';
 import { HealthController } from './health/health.controller';
 import { OpenApiController } from './openapi/openapi.controller';
 import { LikesController } from './posts/likes.controller';
 import { LikesService } from './posts/likes.service';
+import { ImageResponsesLimiter } from './posts/image-responses.limiter';
 import { MultipartImageInterceptor } from './posts/multipart-image.interceptor';
 import { PostsController } from './posts/posts.controller';
 import { PostsService } from './posts/posts.service';
@@ -48,43 +55,52 @@ export class AppModule implements NestModule {
       imports: [
         DiscoveryModule,
         WebModule.forRoot(),
-        StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME }, global: true }),
+        StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME, ...redisCredentialsOf(config) }, isGlobal: true }),
         SidecarModule.forRootAsync({
           inject: [STATE_REDIS],
           clients: GATEWAY_DOWNSTREAMS,
-          useFactory: (redis: Redis) => ({
+          // with ADMIN_PORT the admin endpoints move there (AdminPortService); /livez stays here too
+          httpEndpoints: config.ADMIN_PORT === 0,
+          useFactory: (redis: StateRedis) => ({
             service: 'gateway',
             instanceId: config.INSTANCE_ID,
             zone: config.ZONE,
-            auth: { token: config.FAILSOFT_TOKEN },
-            redis,
+            auth: serviceAuthOptions(config),
+            ...(config.DISCOVERY_KEY ? { discovery: { key: config.DISCOVERY_KEY } } : {}),
+            redis: redis.connection, // the sidecar takes an ioredis client: the one StateRedis wraps
             logLevel: config.LOG_LEVEL,
             clients: gatewayClients(config),
           }),
         }),
         ConsoleModule.forRoot(config),
       ],
-      controllers: [AuthController, FeedController, PostsController, LikesController, HealthController, OpenApiController],
+      controllers: [AuthController, FeedController, PostsController, LikesController, HealthController, OpenApiController, ...(config.ADMIN_PORT === 0 ? [] : [LivenessController])],
       providers: [
         { provide: GATEWAY_CONFIG, useValue: config },
         SessionTokenService,
+        TokenRevocationService,
+        SignInThrottleService,
         SignedInGuard,
         ViewerGuard,
         RateLimiterService,
         WriteRateLimit,
         MultipartImageInterceptor,
+        ImageResponsesLimiter,
         LastGoodFeedCache,
         FeedService,
         PostsService,
         LikesService,
         RouteCatalogService,
+        AdminPortService,
+        HttpServerLimitsService,
         { provide: APP_FILTER, useClass: ApiExceptionFilter },
       ],
     };
   }
 
-  /** Security and caching headers on every response. */
+  /** Host and Origin checks first, then security and caching headers on every response. */
   configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(HostOriginMiddleware).forRoutes({ path: '{*splat}', method: RequestMethod.ALL });
     consumer.apply(ApiHeadersMiddleware).forRoutes({ path: '*splat', method: RequestMethod.ALL });
   }
 }

@@ -8,7 +8,8 @@ export const GATEWAY_DOWNSTREAMS = ['upload', 'likes', 'feed'] as const;
 /**
  * Sidecar client options of the gateway's downstreams. Every internal call goes through them.
  *
- * - **upload**: GetPost and GetImage are idempotent. CreatePost is not: each call carries an
+ * - **upload**: GetPost, GetImage and StreamImage are idempotent (a stream is retried only before
+ *   its first message). CreatePost is not: each call carries an
  *   idempotency key (the client's `Idempotency-Key`, or one made per request), which is what lets
  *   the sidecar retry it on another instance. Messages carry whole images, so the gRPC message
  *   limits are raised to MAX_GRPC_MESSAGE_BYTES both ways. Generous deadlines (8 s per create,
@@ -31,7 +32,7 @@ export function gatewayClients(config: Pick<GatewayConfig, 'BREAKER_RESET_MS'>):
     {
       service: 'upload',
       definition: uploadServiceDefinition(),
-      idempotentMethods: ['GetPost', 'GetImage'],
+      idempotentMethods: ['GetPost', 'GetImage', 'StreamImage'],
       timeoutMs: 8000,
       attemptTimeoutMs: 4000,
       serviceBreaker,

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MAX_GRPC_MESSAGE_BYTES } from '@failsoft/contracts';
+import { callerPermissions, serverMessageOptions } from '@failsoft/contracts';
+import { serviceAuthOptions, redisCredentialsOf } from '@failsoft/sidecar';
 import type { SidecarModuleOptions } from '@failsoft/sidecar/nest';
 import { SidecarModule } from '@failsoft/sidecar/nest';
 import type { StateRedis } from '@failsoft/state';
@@ -27,7 +28,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
-        StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME }, global: true }),
+        StateModule.forRoot({ redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME, ...redisCredentialsOf(config) }, isGlobal: true }),
         SidecarModule.forRootAsync({
           inject: [STATE_REDIS, RedisHealthIndicator],
           useFactory: (redis: StateRedis, health: RedisHealthIndicator): SidecarModuleOptions => ({
@@ -36,14 +37,17 @@ export class AppModule {
             service: 'likes',
             instanceId,
             zone: config.ZONE,
-            auth: { token: config.FAILSOFT_TOKEN },
-            redis,
+            auth: serviceAuthOptions(config),
+            ...(config.DISCOVERY_KEY ? { discovery: { key: config.DISCOVERY_KEY } } : {}),
+            redis: redis.connection, // the sidecar takes an ioredis client: the one StateRedis wraps
             logLevel: config.LOG_LEVEL,
             server: {
               host: config.BIND_HOST,
               port: config.GRPC_PORT,
               advertiseHost: config.ADVERTISE_HOST,
-              grpcOptions: { 'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES, 'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES },
+              // who may call which method, and how large a message may be: the service catalogue
+              permissions: callerPermissions('likes'),
+              grpcOptions: serverMessageOptions('likes'),
             },
           }),
         }),

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { likesServiceDefinition, type CountsRequestOutput, type CountsResponse, type LikeRequestOutput, type LikeResponse, type UnlikeRequestOutput } from '@failsoft/contracts';
+import { likesServiceDefinition, type CountsRequestOutput, type CountsResponse, type LikeRequestOutput, type LikeResponse, type UnlikeRequestOutput, type LikesServiceHandlers } from '@failsoft/contracts';
 import type { HandlerContext } from '@failsoft/sidecar';
 import { SidecarHandlers } from '@failsoft/sidecar/nest';
 import { LikesRepository } from './likes.repository';
@@ -24,7 +24,7 @@ import { toStateError } from './state-unavailable.error';
  */
 @Injectable()
 @SidecarHandlers(likesServiceDefinition())
-export class LikesHandlers {
+export class LikesHandlers implements LikesServiceHandlers<HandlerContext> {
   constructor(private readonly repository: LikesRepository) {}
 
   /** Makes `user_id` like `post_id` (a no-op when it already does); answers the state after. */

@@ -4,7 +4,7 @@ import { GrpcError } from '@failsoft/sidecar';
 import { DurableWriter, type StateRedis } from '@failsoft/state';
 import { startRedisServer, type RedisServerHandle } from '@failsoft/testing';
 import { isLateWrite, likesKey, LikesRepository } from './likes.repository';
-import { ERROR_CODE_TRAILER } from './likes.validation';
+import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
 import { toStateError } from './state-unavailable.error';
 
 /**
@@ -51,6 +51,6 @@ describe('LikesRepository deadline fence (real redis-server)', () => {
     const mapped = toStateError(late, 'Like');
     expect(mapped).toBeInstanceOf(GrpcError);
     expect((mapped as GrpcError).code).toBe(status.DEADLINE_EXCEEDED);
-    expect((mapped as GrpcError).metadata.get(ERROR_CODE_TRAILER)).toEqual(['LATE_WRITE']);
+    expect((mapped as GrpcError).metadata.get(ERROR_CODE_METADATA_KEY)).toEqual(['LATE_WRITE']);
   });
 });

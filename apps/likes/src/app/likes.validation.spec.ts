@@ -1,7 +1,8 @@
 import { status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
 import { CONTRACT_LIMITS } from '@failsoft/contracts';
-import { ERROR_CODE_TRAILER, assertId, assertPostIds, optionalViewerId } from './likes.validation';
+import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
+import { assertId, assertPostIds, optionalViewerId } from './likes.validation';
 
 /** The GrpcError thrown by `fn`. */
 function thrown(fn: () => unknown): GrpcError {
@@ -31,7 +32,7 @@ describe('likes validation', () => {
     const error = thrown(() => assertId('post_id', id));
     expect(error.code).toBe(status.INVALID_ARGUMENT);
     expect(error.details).toMatch(message);
-    expect(error.metadata.get(ERROR_CODE_TRAILER)).toEqual(['INVALID_ID']);
+    expect(error.metadata.get(ERROR_CODE_METADATA_KEY)).toEqual(['INVALID_ID']);
   });
 
   it('shortens huge values in messages', () => {
@@ -42,7 +43,7 @@ describe('likes validation', () => {
     expect(assertPostIds(['b', 'a', 'b', 'c', 'a'])).toEqual(['b', 'a', 'c']);
     expect(assertPostIds([])).toEqual([]);
     const tooMany = thrown(() => assertPostIds(Array.from({ length: CONTRACT_LIMITS.countsBatchMax + 1 }, (_, i) => `p${i}`)));
-    expect(tooMany.metadata.get(ERROR_CODE_TRAILER)).toEqual(['BATCH_TOO_LARGE']);
+    expect(tooMany.metadata.get(ERROR_CODE_METADATA_KEY)).toEqual(['BATCH_TOO_LARGE']);
     expect(thrown(() => assertPostIds(['ok', '']))).toMatchObject({ details: expect.stringMatching(/^post_ids\[1\] is required/) });
   });
 

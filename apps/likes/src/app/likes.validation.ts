@@ -1,24 +1,12 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
-import { CONTRACT_LIMITS } from '@failsoft/contracts';
+import { CONTRACT_LIMITS, ERROR_CODE_METADATA_KEY, ID_PATTERN, MAX_ID_LENGTH } from '@failsoft/contracts';
 
-/** Longest user or post id accepted, in characters. */
-export const MAX_ID_LENGTH = 128;
-
-/**
- * Ids (users, posts) are 1-128 characters of letters, digits and `. _ : @ -`: enough for UUIDs,
- * ULIDs, base64url ids and user names, and safe inside Redis key names (no spaces, no `{}` hash
- * tags, no `*` patterns).
- */
-export const ID_PATTERN = /^[A-Za-z0-9._:@-]{1,128}$/;
-
-/** Trailer naming a machine-readable error code (see docs/platform.md). */
-export const ERROR_CODE_TRAILER = 'x-failsoft-error-code';
 
 /** Builds an INVALID_ARGUMENT error with its machine code in the `x-failsoft-error-code` trailer. */
 export function invalidArgument(code: string, message: string): GrpcError {
   const metadata = new Metadata();
-  metadata.set(ERROR_CODE_TRAILER, code);
+  metadata.set(ERROR_CODE_METADATA_KEY, code);
   return new GrpcError(status.INVALID_ARGUMENT, message, message, metadata);
 }
 

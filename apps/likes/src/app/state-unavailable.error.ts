@@ -1,11 +1,8 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
-import { isDurabilityError } from '@failsoft/state';
+import { stateFailureKind, type DurabilityError } from '@failsoft/state';
 import { isLateWrite } from './likes.repository';
-import { ERROR_CODE_TRAILER } from './likes.validation';
-
-/** Redis replies that mean a bug or corrupt data rather than an outage (answered INTERNAL). */
-const NOT_AN_OUTAGE = /^(WRONGTYPE|ERR)\b/;
+import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
 
 /**
  * Maps a failure of Redis during `what` to the status the caller should see:
@@ -23,14 +20,17 @@ export function toStateError(error: unknown, what: string): unknown {
   const message = error instanceof Error ? error.message : String(error);
   const metadata = new Metadata();
   if (isLateWrite(error)) {
-    metadata.set(ERROR_CODE_TRAILER, 'LATE_WRITE');
+    metadata.set(ERROR_CODE_METADATA_KEY, 'LATE_WRITE');
     return new GrpcError(status.DEADLINE_EXCEEDED, `${what} arrived after its deadline: ${error.message}`, undefined, metadata);
   }
-  if (isDurabilityError(error)) {
-    metadata.set(ERROR_CODE_TRAILER, 'NOT_DURABLE');
-    return new GrpcError(status.UNAVAILABLE, `${what} was not confirmed by a replica (${error.reason}); retry: it is idempotent`, undefined, metadata);
+  switch (stateFailureKind(error)) {
+    case 'bug':
+      return error;
+    case 'not-durable':
+      metadata.set(ERROR_CODE_METADATA_KEY, 'NOT_DURABLE');
+      return new GrpcError(status.UNAVAILABLE, `${what} was not confirmed by a replica (${(error as DurabilityError).reason}); retry: it is idempotent`, undefined, metadata);
+    case 'unavailable':
+      metadata.set(ERROR_CODE_METADATA_KEY, 'STATE_UNAVAILABLE');
+      return new GrpcError(status.UNAVAILABLE, `${what} failed: state store unavailable (${message}); retry later`, undefined, metadata);
   }
-  if (error instanceof Error && error.name === 'ReplyError' && NOT_AN_OUTAGE.test(message)) return error;
-  metadata.set(ERROR_CODE_TRAILER, 'STATE_UNAVAILABLE');
-  return new GrpcError(status.UNAVAILABLE, `${what} failed: state store unavailable (${message}); retry later`, undefined, metadata);
 }

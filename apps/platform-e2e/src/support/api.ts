@@ -113,13 +113,13 @@ export class Api {
     return new Api(baseUrl);
   }
 
-  call<T = unknown>(path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
+  request<T = unknown>(path: string, options: RequestOptions = {}): Promise<ApiResult<T>> {
     return request<T>(`${this.baseUrl}${path}`, options);
   }
 
   /** `POST /api/auth/sign-in` → the token; throws when sign-in fails (setup, not under test). */
   async signIn(user: User, password = PASSWORD): Promise<string> {
-    const res = await this.call<{ token: string }>('/api/auth/sign-in', {
+    const res = await this.request<{ token: string }>('/api/auth/sign-in', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ user, password }),
@@ -129,11 +129,11 @@ export class Api {
   }
 
   feed(token?: string, query = '', timeoutMs?: number): Promise<ApiResult<FeedBody>> {
-    return this.call<FeedBody>(`/api/feed${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, timeoutMs });
+    return this.request<FeedBody>(`/api/feed${query}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, timeoutMs });
   }
 
   getPost(token: string | undefined, id: string, timeoutMs?: number): Promise<ApiResult<{ post: PostView; degraded: string[] }>> {
-    return this.call(`/api/posts/${id}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, timeoutMs });
+    return this.request(`/api/posts/${id}`, { headers: token ? { authorization: `Bearer ${token}` } : {}, timeoutMs });
   }
 
   createPost(token: string, file: UploadFile, options: { caption?: string; idempotencyKey?: string; timeoutMs?: number } = {}): Promise<ApiResult<{ post: PostView; replayed: boolean }>> {
@@ -142,18 +142,18 @@ export class Api {
     form.append('image', new Blob([new Uint8Array(file.bytes)], { type: file.type }), file.name);
     const headers: Record<string, string> = { authorization: `Bearer ${token}` };
     if (options.idempotencyKey) headers['idempotency-key'] = options.idempotencyKey;
-    return this.call('/api/posts', { method: 'POST', headers, body: form, timeoutMs: options.timeoutMs });
+    return this.request('/api/posts', { method: 'POST', headers, body: form, timeoutMs: options.timeoutMs });
   }
 
   like(token: string, id: string, timeoutMs?: number): Promise<ApiResult<LikeBody>> {
-    return this.call<LikeBody>(`/api/posts/${id}/likes`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, timeoutMs });
+    return this.request<LikeBody>(`/api/posts/${id}/likes`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, timeoutMs });
   }
 
   unlike(token: string, id: string, timeoutMs?: number): Promise<ApiResult<LikeBody>> {
-    return this.call<LikeBody>(`/api/posts/${id}/likes`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` }, timeoutMs });
+    return this.request<LikeBody>(`/api/posts/${id}/likes`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` }, timeoutMs });
   }
 
   health(): Promise<ApiResult<{ status: string; degraded: string[]; instance: string; parts: Record<string, { breaker: string; instances: number; healthyInstances: number }> }>> {
-    return this.call('/api/health', { timeoutMs: 2000 });
+    return this.request('/api/health', { timeoutMs: 2000 });
   }
 }

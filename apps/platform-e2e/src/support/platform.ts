@@ -6,7 +6,7 @@ import { redisCommand, waitUntil } from '@failsoft/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import type { Platform } from '../../../cli/src/app/platform';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { startSuitePlatform } from '../../../cli/src/app/suite-platform';
+import { startSuitePlatform, type SuitePlatformOptions } from '../../../cli/src/app/suite-platform';
 import { Api, USERS, describe as describeResult, type User } from './api';
 
 export type { Platform };
@@ -59,10 +59,14 @@ export interface TestPlatform {
 /**
  * Starts the platform of `npm start` in this process (same code: `startPlatform` of apps/cli),
  * with its files in tmp/platform-e2e/<name>/ (never the developer's .failsoft/) and the front door
- * on a free port, and signs the demo users in. Logs the time it took.
+ * on a free port, and signs the demo users in. `env` adds to SUITE_SERVICE_ENV. Logs the time it took.
  */
-export async function startTestPlatform(name: string): Promise<TestPlatform> {
-  const { platform, startupMs } = await startSuitePlatform({ workspace, stateDir: join(suiteDir, name), label: name, progress, env: SUITE_SERVICE_ENV, readyTimeoutMs: 90_000 });
+export async function startTestPlatform(
+  name: string,
+  env: Readonly<Record<string, string>> = {},
+  extra: Pick<SuitePlatformOptions, 'prometheus' | 'logLevel'> = {},
+): Promise<TestPlatform> {
+  const { platform, startupMs } = await startSuitePlatform({ workspace, stateDir: join(suiteDir, name), label: name, progress, env: { ...SUITE_SERVICE_ENV, ...env }, readyTimeoutMs: 90_000, ...extra });
   figure('platform-start', { spec: name, seconds: Number((startupMs / 1000).toFixed(1)), url: platform.url });
   const api = new Api(platform.url);
   const tokens = {} as Record<User, string>;
@@ -120,7 +124,7 @@ export interface GatewaySnapshot {
 export async function gatewaySnapshots(tp: TestPlatform): Promise<GatewaySnapshot[]> {
   return Promise.all(
     Object.values(tp.gateways).map(async (gw) => {
-      const res = await gw.call<GatewaySnapshot>('/snapshot', { timeoutMs: 2000 });
+      const res = await gw.request<GatewaySnapshot>('/snapshot', { timeoutMs: 2000 });
       if (res.status !== 200 || !res.json) throw new Error(describeResult(res, `${gw.baseUrl}/snapshot`));
       return res.json;
     }),
@@ -130,5 +134,5 @@ export async function gatewaySnapshots(tp: TestPlatform): Promise<GatewaySnapsho
 /** Reads one Redis command's answer from the current master. */
 export async function redisOnMaster(platform: Platform, args: string[]): Promise<unknown> {
   const master = await platform.redis.currentMaster();
-  return redisCommand(master.port, args, { host: master.host, timeoutMs: 2000 });
+  return redisCommand(master.port, args, { host: master.host, timeoutMs: 2000, ...platform.redis.auth.data });
 }

@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { MAX_GRPC_MESSAGE_BYTES } from '@failsoft/contracts';
+import { callerPermissions, serverMessageOptions } from '@failsoft/contracts';
+import { serviceAuthOptions, redisCredentialsOf } from '@failsoft/sidecar';
 import { SidecarModule, type SidecarModuleOptions } from '@failsoft/sidecar/nest';
 import type { StateRedis } from '@failsoft/state';
 import { RedisHealthIndicator, STATE_REDIS, StateModule } from '@failsoft/state/nest';
@@ -12,7 +13,7 @@ import { UPLOAD_OPTIONS, defaultUploadOptions, maxConcurrentCallsFor, type Uploa
 
 /**
  * Root module of the upload service: Redis behind Sentinel (@failsoft/state, global), the sidecar
- * serving `failsoft.upload.v1.UploadService` over gRPC (messages up to MAX_GRPC_MESSAGE_BYTES both
+ * serving `failsoft.upload.v1.UploadService` over gRPC (message limits and caller permissions from the catalogue; messages up to MAX_GRPC_MESSAGE_BYTES both
  * ways) plus `/livez /readyz /metrics /snapshot` on HTTP_PORT, the readiness check `redis`, and
  * graceful drain on SIGTERM (shutdown hooks: not ready → deregister → finish in-flight calls →
  * close Redis).
@@ -27,13 +28,19 @@ export class AppModule {
   static forRoot(config: UploadConfig, options: Partial<UploadOptions> = {}): DynamicModule {
     configureSharp();
     const maxImageBytes = options.imageLimits?.maxBytes;
-    const upload = defaultUploadOptions({ maxConcurrentCalls: maxConcurrentCallsFor(config.MEMORY_LIMIT_BYTES, maxImageBytes), ...options });
+    const upload = defaultUploadOptions({
+      maxConcurrentCalls: maxConcurrentCallsFor(config.MEMORY_LIMIT_BYTES, maxImageBytes),
+      maxPostsPerUser: config.USER_MAX_POSTS,
+      maxBytesPerUser: config.USER_MAX_BYTES,
+      imageJobTimeoutS: config.IMAGE_JOB_TIMEOUT_S,
+      ...options,
+    });
     return {
       module: AppModule,
       imports: [
         StateModule.forRoot({
-          global: true,
-          redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME, connectionName: 'upload' },
+          isGlobal: true,
+          redis: { sentinels: config.REDIS_SENTINELS, masterName: config.REDIS_MASTER_NAME, ...redisCredentialsOf(config), connectionName: 'upload' },
           // Idempotency records are plain (not WAITed) writes: one post per key does not rest on them
           // but on the created-marker written in the same durable, atomic script as the post
           // (PostsRepository.create). A durable claim whose WAIT fails would instead stay pending and
@@ -50,18 +57,18 @@ export class AppModule {
             service: 'upload',
             instanceId: config.INSTANCE_ID,
             zone: config.ZONE,
-            auth: { token: config.FAILSOFT_TOKEN },
-            redis,
+            auth: serviceAuthOptions(config),
+            ...(config.DISCOVERY_KEY ? { discovery: { key: config.DISCOVERY_KEY } } : {}),
+            redis: redis.connection, // the sidecar takes an ioredis client: the one StateRedis wraps
             logLevel: config.LOG_LEVEL,
             server: {
               host: config.BIND_HOST,
               port: config.GRPC_PORT,
               advertiseHost: config.ADVERTISE_HOST,
               maxConcurrent: upload.maxConcurrentCalls,
-              grpcOptions: {
-                'grpc.max_receive_message_length': MAX_GRPC_MESSAGE_BYTES,
-                'grpc.max_send_message_length': MAX_GRPC_MESSAGE_BYTES,
-              },
+              // who may call which method, and how large a message may be: the service catalogue
+              permissions: callerPermissions('upload'),
+              grpcOptions: serverMessageOptions('upload'),
             },
           }),
         }),

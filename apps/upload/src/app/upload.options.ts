@@ -1,6 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { concurrencyForMemory } from '@failsoft/sidecar';
-import { DEFAULT_IMAGE_LIMITS, DEFAULT_THUMBNAIL_EDGE, type ImageLimits, type ThumbnailFormat } from './image';
+import { DEFAULT_IMAGE_LIMITS, DEFAULT_THUMBNAIL_EDGE, IMAGE_JOB_TIMEOUT_S, type ImageLimits, type ThumbnailFormat } from './image';
 
 /** Injection token of the {@link UploadOptions}. */
 export const UPLOAD_OPTIONS = Symbol('failsoft:upload-options');
@@ -15,6 +15,14 @@ export interface UploadOptions {
   readonly thumbnailFormat: ThumbnailFormat;
   /** Images decoded at once at most (default: the number of CPUs, at most 4); more wait their turn. */
   readonly maxConcurrentImageJobs: number;
+  /** Posts one author may store (default 1000; USER_MAX_POSTS). */
+  readonly maxPostsPerUser: number;
+  /** Bytes of images (original + thumbnail) one author may store (default 200 MiB; USER_MAX_BYTES). */
+  readonly maxBytesPerUser: number;
+  /** Longest one image job (thumbnail, re-encoding) may take, whole seconds (default 10; IMAGE_JOB_TIMEOUT_S): beyond, the upload is refused `CORRUPT`. */
+  readonly imageJobTimeoutS: number;
+  /** Images waiting to be decoded at most (default 32); more are refused at once (RESOURCE_EXHAUSTED), as are those whose call ended while they waited. */
+  readonly maxQueuedImageJobs: number;
   /**
    * gRPC calls served at once at most; more are shed with RESOURCE_EXHAUSTED (default: what the
    * memory limit holds, see {@link maxConcurrentCallsFor}; 64 without a known limit).
@@ -48,6 +56,10 @@ export function defaultUploadOptions(overrides: Partial<UploadOptions> = {}): Up
     thumbnailEdge: DEFAULT_THUMBNAIL_EDGE,
     thumbnailFormat: 'webp',
     maxConcurrentImageJobs: Math.max(1, Math.min(4, availableParallelism())),
+    maxQueuedImageJobs: 32,
+    imageJobTimeoutS: IMAGE_JOB_TIMEOUT_S,
+    maxPostsPerUser: 1000,
+    maxBytesPerUser: 200 * 1024 * 1024,
     maxConcurrentCalls: maxConcurrentCallsFor(undefined, overrides.imageLimits?.maxBytes),
     ...overrides,
   };

@@ -1,3 +1,4 @@
+import type { ClientMethodsOf, HandlersOf } from './typed-service';
 // Friendly names for the generated `failsoft.feed.v1` types (see README: input vs output flavours).
 import type { GetFeedRequest as GenGetFeedRequest, GetFeedRequest__Output as GenGetFeedRequestOutput } from '../generated/failsoft/feed/v1/GetFeedRequest.generated';
 import type { GetFeedResponse as GenGetFeedResponse, GetFeedResponse__Output as GenGetFeedResponseOutput } from '../generated/failsoft/feed/v1/GetFeedResponse.generated';
@@ -33,7 +34,11 @@ export type TrendingItem = GenTrendingItem;
 export type TrendingItemOutput = GenTrendingItemOutput;
 /** Typed client of `failsoft.feed.v1.FeedService` (as made by `grpc.makeGenericClientConstructor`). */
 export type FeedServiceClient = GenFeedServiceClient;
-/** Typed handlers to implement `failsoft.feed.v1.FeedService` on a `grpc.Server`. */
-export type FeedServiceHandlers = GenFeedServiceHandlers;
+/** grpc-js callback-style handlers of `failsoft.feed.v1.FeedService` (for a plain `grpc.Server`). */
+export type FeedServiceGrpcHandlers = GenFeedServiceHandlers;
+/** Promise-based handlers of `failsoft.feed.v1.FeedService` for the sidecar's server: `implements FeedServiceHandlers<HandlerContext>`. */
+export type FeedServiceHandlers<Ctx> = HandlersOf<GenFeedServiceDefinition, Ctx>;
+/** Client view of `failsoft.feed.v1.FeedService` (`[request, response]` per method) for `TypedClient<FeedMethods>`. */
+export type FeedMethods = ClientMethodsOf<GenFeedServiceDefinition>;
 /** Typed `grpc.ServiceDefinition` of `failsoft.feed.v1.FeedService`. */
 export type FeedServiceDefinition = GenFeedServiceDefinition;

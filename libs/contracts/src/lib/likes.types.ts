@@ -1,3 +1,4 @@
+import type { ClientMethodsOf, HandlersOf } from './typed-service';
 // Friendly names for the generated `failsoft.likes.v1` types (see README: input vs output flavours).
 import type { LikeRequest as GenLikeRequest, LikeRequest__Output as GenLikeRequestOutput } from '../generated/failsoft/likes/v1/LikeRequest.generated';
 import type { UnlikeRequest as GenUnlikeRequest, UnlikeRequest__Output as GenUnlikeRequestOutput } from '../generated/failsoft/likes/v1/UnlikeRequest.generated';
@@ -33,7 +34,11 @@ export type PostCount = GenPostCount;
 export type PostCountOutput = GenPostCountOutput;
 /** Typed client of `failsoft.likes.v1.LikesService` (as made by `grpc.makeGenericClientConstructor`). */
 export type LikesServiceClient = GenLikesServiceClient;
-/** Typed handlers to implement `failsoft.likes.v1.LikesService` on a `grpc.Server`. */
-export type LikesServiceHandlers = GenLikesServiceHandlers;
+/** grpc-js callback-style handlers of `failsoft.likes.v1.LikesService` (for a plain `grpc.Server`). */
+export type LikesServiceGrpcHandlers = GenLikesServiceHandlers;
+/** Promise-based handlers of `failsoft.likes.v1.LikesService` for the sidecar's server: `implements LikesServiceHandlers<HandlerContext>`. */
+export type LikesServiceHandlers<Ctx> = HandlersOf<GenLikesServiceDefinition, Ctx>;
+/** Client view of `failsoft.likes.v1.LikesService` (`[request, response]` per method) for `TypedClient<LikesMethods>`. */
+export type LikesMethods = ClientMethodsOf<GenLikesServiceDefinition>;
 /** Typed `grpc.ServiceDefinition` of `failsoft.likes.v1.LikesService`. */
 export type LikesServiceDefinition = GenLikesServiceDefinition;

@@ -15,6 +15,8 @@ export const CONTRACT_LIMITS = Object.freeze({
   countsBatchMax: 500,
   /** Longest CreatePost idempotency key (characters). */
   idempotencyKeyMaxLength: 200,
+  /** Largest data chunk of one StreamImage message (bytes). */
+  imageChunkMaxBytes: 64 * 1024,
 });
 
 /**

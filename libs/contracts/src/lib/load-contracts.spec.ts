@@ -24,7 +24,7 @@ import { loadContractsPackage } from './load-contracts';
 
 describe('service definitions', () => {
   it.each([
-    [UPLOAD_SERVICE, uploadServiceDefinition, ['CreatePost', 'GetPost', 'GetImage']],
+    [UPLOAD_SERVICE, uploadServiceDefinition, ['CreatePost', 'GetPost', 'DeletePost', 'GetImage', 'StreamImage']],
     [LIKES_SERVICE, likesServiceDefinition, ['Like', 'Unlike', 'Counts']],
     [FEED_SERVICE, feedServiceDefinition, ['GetFeed', 'GetTrending']],
     [HEALTH_SERVICE, healthServiceDefinition, ['Check', 'List', 'Watch']],
@@ -34,10 +34,11 @@ describe('service definitions', () => {
     for (const method of methods) expect(definition[method].path).toBe(`/${name}/${method}`);
   });
 
-  it('marks only Health.Watch as streaming', () => {
+  it('marks only Health.Watch and UploadService.StreamImage as streaming (server-streaming)', () => {
     const all = Object.values(loadContracts()).flatMap((definition: grpc.ServiceDefinition) => Object.values(definition));
     const streaming = all.filter((method) => method.requestStream || method.responseStream).map((method) => method.path);
-    expect(streaming).toEqual(['/grpc.health.v1.Health/Watch']);
+    expect(streaming.sort()).toEqual(['/failsoft.upload.v1.UploadService/StreamImage', '/grpc.health.v1.Health/Watch']);
+    expect(all.filter((method) => method.requestStream)).toEqual([]);
   });
 
   it('loads once and serves the same objects', () => {

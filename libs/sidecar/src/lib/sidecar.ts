@@ -10,10 +10,13 @@ import { ServiceClient, type DownstreamSnapshot, type ServiceClientOptions } fro
 import { createResolver, type ResolverOptions } from './discovery/create-resolver';
 import { formatAddress } from './discovery/service-instance';
 import { RedisRegistry, type Registration } from './discovery/redis.registry';
+import { RegistrySigner } from './discovery/registry-signature';
+import { RedisResolver } from './discovery/redis.resolver';
 import type { Resolver } from './discovery/resolver';
 import { RedisFaultRuleStore } from './faults/redis-fault-rule.store';
 import { Readiness, type ReadinessCheck } from './health/readiness';
-import { SidecarServer, type SidecarServerOptions, type SidecarServerSnapshot } from './server/sidecar.server';
+import { SidecarServer } from './server/sidecar.server';
+import type { SidecarServerOptions, SidecarServerSnapshot } from './server/server.types';
 import { createLogger, type Logger, type LogLevel } from './telemetry/logger';
 import { SidecarMetrics } from './telemetry/metrics';
 
@@ -27,6 +30,12 @@ export interface SidecarDiscoveryOptions {
   readonly heartbeatMs?: number;
   /** Period of the resolvers' full refresh, ms (default: the heartbeat period). */
   readonly refreshMs?: number;
+  /**
+   * Shared discovery key (16+ characters): entries are HMAC-signed with it and resolvers use only
+   * entries signed with it. Default: derived from `auth.token` (services sharing the token share
+   * the key); with mTLS and no token, set it (else entries are unsigned and every entry is used).
+   */
+  readonly key?: string;
 }
 
 /**
@@ -80,7 +89,7 @@ export type SidecarClientOptions = Omit<ServiceClientOptions, 'resolver' | 'call
 };
 
 /** Options of `sidecar.server()`. */
-export type SidecarServeOptions = Omit<SidecarServerOptions, 'service' | 'instanceId' | 'zone' | 'auth' | 'metrics' | 'logger' | 'registration' | 'faults'> & {
+export type SidecarServeOptions = Omit<SidecarServerOptions, 'service' | 'instanceId' | 'zone' | 'auth' | 'metrics' | 'logger' | 'registration' | 'faults' | 'onListen'> & {
   /** Host other instances dial (registered in discovery; default the bind host). */
   readonly advertiseHost?: string;
   /** Relative weight for weighted balancing (default 1). */
@@ -135,6 +144,7 @@ export class Sidecar {
   private readonly auth: AuthOptions;
   private readonly redis?: Redis;
   private readonly discovery: SidecarDiscoveryOptions;
+  private readonly signer: RegistrySigner | undefined;
   private readonly faultInjection: boolean;
   private readonly ownsMetrics: boolean;
   private readonly clients = new Map<string, { client: ServiceClient; resolver: Resolver; ownsResolver: boolean }>();
@@ -161,11 +171,13 @@ export class Sidecar {
     }
     this.redis = options.redis;
     this.discovery = assertObject('sidecar.discovery', options.discovery, true) as SidecarDiscoveryOptions;
+    this.signer = discoverySigner(this.discovery.key, options.auth);
     this.faultInjection = options.faultInjection ?? options.redis !== undefined;
     if (this.faultInjection && options.redis === undefined) {
       throw new InvalidOptionsError('sidecar.faultInjection needs sidecar.redis (rules are read from Redis); got faultInjection: true without redis');
     }
-    this.logger = options.logger ?? createLogger({ service: this.service, instance: this.instanceId, level: options.logLevel ?? 'info' });
+    const base = createLogger({ service: this.service, instance: this.instanceId, level: options.logLevel ?? 'info' });
+    this.logger = options.logger ?? (options.zone ? base.child({ zone: options.zone }) : base);
     if (options.zone === '') this.logger.warn(ZONE_UNKNOWN_MESSAGE);
     for (const [name, check] of Object.entries(assertObject('sidecar.readinessChecks', options.readinessChecks, true))) {
       if (typeof check !== 'function') throw new InvalidOptionsError(`sidecar.readinessChecks.${name} must be a function returning a boolean; got ${show(check)}`);
@@ -198,7 +210,11 @@ export class Sidecar {
         service: options.service,
         prefix: this.discovery.prefix,
         refreshMs: this.discovery.refreshMs ?? this.discovery.heartbeatMs ?? Math.round((this.discovery.ttlMs ?? 10_000) / 3),
+        signer: this.signer,
       });
+      if (resolver instanceof RedisResolver) {
+        resolver.onRejectedEntry((message) => this.logger.warn('discovery entry refused', { message, rejectedSoFar: (resolver as RedisResolver).rejectedEntries }));
+      }
     } else {
       resolver = createResolver(resolverOptions);
       ownsResolver = !('instances' in resolverOptions && !('kind' in resolverOptions));
@@ -240,25 +256,10 @@ export class Sidecar {
       faults: this.faultStore,
       registration: { deregister: () => this.deregister() },
       readiness: this.readiness,
+      // once listening, the server is registered, so callers only see instances that listen
+      onListen: ({ port }) => this.registerServer(port, advertiseHost ?? serverOptions.host ?? '127.0.0.1', weight, metadata),
     });
     this.servers.push(server);
-    const start = server.start.bind(server);
-    // Starting the server also registers it, so callers only see instances that listen.
-    server.start = async () => {
-      const bound = await start();
-      if (this.redis !== undefined) {
-        const host = advertiseHost ?? serverOptions.host ?? '127.0.0.1';
-        await this.register({
-          id: this.instanceId,
-          service: this.service,
-          address: formatAddress(host, bound.port),
-          zone: this.zone,
-          weight: weight ?? 1,
-          metadata: { pid: String(process.pid), startedAt: new Date().toISOString(), ...metadata },
-        });
-      }
-      return bound;
-    };
     return server;
   }
 
@@ -315,9 +316,21 @@ export class Sidecar {
     if (this.ownsMetrics) this.metrics.shutdown();
   }
 
+  private async registerServer(port: number, host: string, weight: number | undefined, metadata: Readonly<Record<string, string>> | undefined): Promise<void> {
+    if (this.redis === undefined) return;
+    await this.register({
+      id: this.instanceId,
+      service: this.service,
+      address: formatAddress(host, port),
+      zone: this.zone,
+      weight: weight ?? 1,
+      metadata: { pid: String(process.pid), startedAt: new Date().toISOString(), ...metadata },
+    });
+  }
+
   private async register(instance: ServiceInstance): Promise<void> {
     if (this.registry === undefined) {
-      this.registry = new RedisRegistry({ redis: this.redis as Redis, prefix: this.discovery.prefix, ttlMs: this.discovery.ttlMs, heartbeatMs: this.discovery.heartbeatMs });
+      this.registry = new RedisRegistry({ redis: this.redis as Redis, prefix: this.discovery.prefix, ttlMs: this.discovery.ttlMs, heartbeatMs: this.discovery.heartbeatMs, signer: this.signer });
     }
     this.registration = await this.registry.register(instance);
   }
@@ -335,3 +348,10 @@ export class Sidecar {
 
 /** A service definition type re-exported for adapters. */
 export type { ServiceDefinition };
+
+/** The signer of registry entries: the explicit discovery key, else one derived from the shared token. */
+function discoverySigner(key: string | undefined, auth: AuthOptions | undefined): RegistrySigner | undefined {
+  if (key !== undefined) return new RegistrySigner(key, 'sidecar.discovery.key');
+  const token = (auth as { token?: unknown } | undefined)?.token;
+  return typeof token === 'string' && token.length > 0 ? RegistrySigner.fromToken(token) : undefined;
+}

@@ -26,7 +26,7 @@ class RelayController {
   /** One Echo call downstream; its reply names the instance that served it. */
   @Get('relay')
   async relay(@Query('delayMs') delayMs?: string): Promise<{ instanceId: string; message: string }> {
-    const reply = await this.echo.call<EchoRequest, EchoReply>('Echo', { message: 'via-http', delayMs: Number(delayMs ?? 0) });
+    const reply = await this.echo.typed<{ Echo: [EchoRequest, EchoReply] }>().Echo({ message: 'via-http', delayMs: Number(delayMs ?? 0) });
     return { instanceId: reply.instanceId, message: reply.message };
   }
 }

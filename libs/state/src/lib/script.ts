@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisConnection } from './client/redis-connection';
 import { RedisArg } from './durable/redis-command';
 
 /** sha1 of a Lua script, as EVALSHA wants it. */
@@ -11,7 +11,7 @@ export function scriptSha(script: string): string {
  * Runs a Lua script with EVALSHA, falling back to EVAL when the server does not know it yet (a
  * freshly promoted master has an empty script cache).
  */
-export async function evalScript<T = unknown>(client: Redis, script: string, keys: readonly string[], args: readonly RedisArg[]): Promise<T> {
+export async function evalScript<T = unknown>(client: RedisConnection, script: string, keys: readonly string[], args: readonly RedisArg[]): Promise<T> {
   try {
     return (await client.call('evalsha', scriptSha(script), keys.length, ...keys, ...args)) as T;
   } catch (error) {

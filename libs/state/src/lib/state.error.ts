@@ -31,16 +31,16 @@ export function isStateError(error: unknown, code?: StateErrorCode): error is St
 }
 
 /** Raised when options are invalid; the message names the option and the bad value. */
-export class InvalidOptionsError extends StateError {
+export class StateOptionsError extends StateError {
   /** @param message names the option, the bad value and what is accepted. */
   constructor(message: string) {
     super('INVALID_OPTIONS', message);
   }
 }
 
-/** True when `error` is an InvalidOptionsError. */
-export function isInvalidOptionsError(error: unknown): error is InvalidOptionsError {
-  return error instanceof InvalidOptionsError;
+/** True when `error` is a StateOptionsError. */
+export function isStateOptionsError(error: unknown): error is StateOptionsError {
+  return error instanceof StateOptionsError;
 }
 
 /** Raised when a call argument is invalid (a key, a command...); the message names the bad value. */

@@ -1,4 +1,4 @@
-import { InvalidArgumentError, InvalidOptionsError } from './state.error';
+import { InvalidArgumentError, StateOptionsError } from './state.error';
 
 /** Shows a bad value in an error message (strings quoted, objects as JSON, cut short). */
 export function show(value: unknown): string {
@@ -20,7 +20,7 @@ export type ErrorKind = 'options' | 'argument';
 
 /** Raises the right error class for `kind`. */
 export function fail(kind: ErrorKind, message: string): never {
-  throw kind === 'options' ? new InvalidOptionsError(message) : new InvalidArgumentError(message);
+  throw kind === 'options' ? new StateOptionsError(message) : new InvalidArgumentError(message);
 }
 
 /** Checks `value` is an integer within [min, max]; throws naming `name` and the value. */

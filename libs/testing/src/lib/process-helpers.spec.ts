@@ -1,6 +1,6 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { killAndWait, outputOf, spawnTsNode, waitForOutput } from './process-helpers';
-import { isInvalidTestingOptionsError, isTestingError, isWaitTimeoutError } from './testing.error';
+import { isInvalidRuntimeOptionsError, isLocalRuntimeError, isWaitTimeoutError } from '@failsoft/local-runtime';
 
 jest.setTimeout(30_000);
 
@@ -44,7 +44,7 @@ describe('process helpers', () => {
     const quick = spawn(process.execPath, ['-e', 'console.log("only line")'], { stdio: ['ignore', 'pipe', 'pipe'] });
     children.push(quick);
     const exited = await waitForOutput(quick, /never printed/).catch((e: unknown) => e);
-    expect(isTestingError(exited, 'PROCESS_FAILED')).toBe(true);
+    expect(isLocalRuntimeError(exited, 'PROCESS_FAILED')).toBe(true);
     expect((exited as Error).message).toMatch(/exited \(code 0\) before printing \/never printed\/; output:\nonly line/);
 
     const slow = spawn(process.execPath, ['-e', 'setTimeout(() => undefined, 5000)'], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -61,7 +61,7 @@ describe('process helpers', () => {
     } catch (e) {
       error = e;
     }
-    expect(isInvalidTestingOptionsError(error)).toBe(true);
+    expect(isInvalidRuntimeOptionsError(error)).toBe(true);
     expect((error as Error).message).toMatch(/spawnTsNode.scriptPath does not exist: ".*missing.ts"/);
     const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
     children.push(child);

@@ -1,19 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { trackPid, untrackPid } from './process-registry';
-import { InvalidTestingOptionsError, TestingError, WaitTimeoutError, assertInteger, show } from './testing.error';
-
-/** The monorepo root (the folder holding tsconfig.base.json), found from this file. */
-export function workspaceRoot(): string {
-  let dir = __dirname;
-  for (;;) {
-    if (existsSync(join(dir, 'tsconfig.base.json'))) return dir;
-    const parent = dirname(dir);
-    if (parent === dir) return process.cwd();
-    dir = parent;
-  }
-}
+import { join, resolve } from 'node:path';
+import { assertInteger, InvalidRuntimeOptionsError, LocalRuntimeError, show, trackPid, untrackPid, WaitTimeoutError, workspaceRoot } from '@failsoft/local-runtime';
 
 /** Output captured from a child so that waits never miss lines printed before they start. */
 interface Captured {
@@ -59,13 +47,13 @@ export function outputOf(child: ChildProcess): string {
  */
 export function spawnTsNode(scriptPath: string, args: readonly string[] = [], env: Record<string, string | undefined> = {}): ChildProcess {
   if (typeof scriptPath !== 'string' || scriptPath === '') {
-    throw new InvalidTestingOptionsError(`spawnTsNode.scriptPath must be a path to a .ts file; got ${show(scriptPath)}`);
+    throw new InvalidRuntimeOptionsError(`spawnTsNode.scriptPath must be a path to a .ts file; got ${show(scriptPath)}`);
   }
   const root = workspaceRoot();
   const script = resolve(root, scriptPath);
-  if (!existsSync(script)) throw new InvalidTestingOptionsError(`spawnTsNode.scriptPath does not exist: ${show(script)}`);
+  if (!existsSync(script)) throw new InvalidRuntimeOptionsError(`spawnTsNode.scriptPath does not exist: ${show(script)}`);
   if (!Array.isArray(args) || args.some((a) => typeof a !== 'string')) {
-    throw new InvalidTestingOptionsError(`spawnTsNode.args must be an array of strings; got ${show(args)}`);
+    throw new InvalidRuntimeOptionsError(`spawnTsNode.args must be an array of strings; got ${show(args)}`);
   }
   const register = require.resolve('@swc-node/register', { paths: [root] });
   const project = join(root, 'tsconfig.base.json');
@@ -93,10 +81,10 @@ function hasExited(child: ChildProcess): boolean {
  * Resolves with the match once `child` has printed (stdout or stderr) text matching `regex`.
  * Consumes output: each successful wait moves a per-child cursor past its match, so waiting twice
  * for the same pattern waits for its second occurrence. Output printed before the call counts.
- * @throws WaitTimeoutError after `timeoutMs` (default 10000), TestingError when the child exits first.
+ * @throws WaitTimeoutError after `timeoutMs` (default 10000), LocalRuntimeError when the child exits first.
  */
 export function waitForOutput(child: ChildProcess, regex: RegExp, timeoutMs = 10_000): Promise<RegExpMatchArray> {
-  if (!(regex instanceof RegExp)) return Promise.reject(new InvalidTestingOptionsError(`waitForOutput.regex must be a RegExp; got ${show(regex)}`));
+  if (!(regex instanceof RegExp)) return Promise.reject(new InvalidRuntimeOptionsError(`waitForOutput.regex must be a RegExp; got ${show(regex)}`));
   assertInteger('waitForOutput.timeoutMs', timeoutMs, 1);
   const state = capture(child);
   const pattern = new RegExp(regex.source, regex.flags.replace('g', ''));
@@ -114,7 +102,7 @@ export function waitForOutput(child: ChildProcess, regex: RegExp, timeoutMs = 10
       setImmediate(() => {
         if (check()) return;
         cleanup();
-        reject(new TestingError('PROCESS_FAILED', `process ${child.pid} exited (${signal ?? `code ${code}`}) before printing ${regex}; output:\n${tail(state.text)}`));
+        reject(new LocalRuntimeError('PROCESS_FAILED', `process ${child.pid} exited (${signal ?? `code ${code}`}) before printing ${regex}; output:\n${tail(state.text)}`));
       });
     };
     const timer = setTimeout(() => {

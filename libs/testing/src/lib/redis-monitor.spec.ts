@@ -1,8 +1,5 @@
-import { getFreePort } from './free-port';
-import { redisCommand } from './redis-command';
+import { getFreePort, redisCommand, startRedisServer, waitUntil, type RedisServerHandle } from '@failsoft/local-runtime';
 import { monitorRedis } from './redis-monitor';
-import { startRedisServer, type RedisServerHandle } from './redis-server';
-import { waitUntil } from './wait-until';
 
 describe('monitorRedis (real redis-server)', () => {
   let server: RedisServerHandle;

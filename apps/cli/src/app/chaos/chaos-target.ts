@@ -1,53 +1,26 @@
+import { CONTROL_SIGNALS, type ControlInstance, type ControlRedisNode, type ControlSignal, type ControlStatus } from '@failsoft/contracts';
 import type { FaultRule, FaultRuleInput } from '@failsoft/sidecar';
 
-/** Signals the chaos commands send to an instance. */
-export const CHAOS_SIGNALS = ['KILL', 'TERM', 'STOP'] as const;
+/** Signals the chaos commands send to an instance (the control API's, from @failsoft/contracts). */
+export const CHAOS_SIGNALS = CONTROL_SIGNALS;
 /** `KILL` (crash), `TERM` (graceful stop, drains) or `STOP` (hang: the process is paused). */
-export type ChaosSignal = (typeof CHAOS_SIGNALS)[number];
+export type ChaosSignal = ControlSignal;
 
 /** One service instance (or the front door) as the chaos commands see it. */
-export interface ChaosInstance {
-  /** `likes-1`, `gateway-2`, `haproxy`... */
-  id: string;
-  /** `upload`, `likes`, `feed`, `gateway`, `haproxy`. */
-  service: string;
-  /** running | paused | held (killed by chaos, kept down until revived) | backoff | failed | stopping | stopped | pending */
-  state: string;
-  pid: number | null;
-  zone: string | null;
-  /** `http://127.0.0.1:<port>` (livez, readyz, snapshot) when known. */
-  url: string | null;
-  /** Restarts by the supervisor since the platform started. */
-  restarts: number;
-  /** Answers /readyz 200 right now (null when not probed). */
-  ready: boolean | null;
-}
+export type ChaosInstance = ControlInstance;
 
 /** One Redis data node or sentinel. */
-export interface ChaosRedisNode {
-  host: string;
-  port: number;
-  pid: number | null;
-  /** master | replica | sentinel */
-  role: 'master' | 'replica' | 'sentinel';
-  /** running | paused | down */
-  state: string;
-}
+export type ChaosRedisNode = ControlRedisNode;
 
-/** What `failsoft status` shows. */
-export interface ChaosStatus {
-  /** Where the platform runs: processes of `failsoft up`, or containers of `docker compose`. */
-  kind: 'local' | 'compose';
-  /** The front door URL. */
-  url: string;
-  instances: ChaosInstance[];
-  redis: { master: string | null; nodes: ChaosRedisNode[] };
-  /** The feed instance holding the trending lease (`feed-1`), null when none or unknown. */
-  trendingLeader: string | null;
-  /** Breaker state per downstream instance as seen by each gateway: gateway id → `likes@127.0.0.1:5001` → closed|open|half-open. */
-  breakers: Record<string, Record<string, string>>;
-  /** Fault rules in force. */
-  faults: FaultRule[];
+/** What `failsoft status` shows (`GET /v1/status` of the control channel). */
+export type ChaosStatus = ControlStatus<FaultRule>;
+
+/** Options of {@link ChaosTarget.redisKillNode}. */
+export interface RedisKillOptions {
+  /** Keep it down (no restart) until {@link ChaosTarget.redisReviveNode}. */
+  readonly hold: boolean;
+  /** Refuse (CONFLICT) when the node is the master (`failsoft redis kill-replica`). */
+  readonly replicaOnly: boolean;
 }
 
 /**
@@ -78,9 +51,26 @@ export interface ChaosTarget {
   redisPauseMaster(): Promise<string>;
   /** SIGCONTs every paused Redis node. */
   redisResume(): Promise<void>;
+  /**
+   * SIGKILLs Redis data node `node` (`redis-2`, `2`, or its port): held down until
+   * {@link redisReviveNode} with `hold`, else restarted as a replica by the platform. Resolves with
+   * the node (`redis-2 127.0.0.1:7002`). @throws NOT_FOUND naming the nodes; CONFLICT for the master with `replicaOnly`.
+   */
+  redisKillNode(node: string, options: RedisKillOptions): Promise<string>;
+  /** Brings back a data node held down by {@link redisKillNode} (a no-op for a running one); resolves with the node. */
+  redisReviveNode(node: string): Promise<string>;
   /** SIGKILLs sentinel `index` (0-based) and keeps it down until {@link reviveSentinel}. */
   killSentinel(index: number): Promise<void>;
   reviveSentinel(index: number): Promise<void>;
+  /**
+   * Cuts every link between a node of one group and a node of another (`redis-1`.., `sentinel-1`..,
+   * `clients` = the services and the CLI): existing connections are reset, new ones refused, until
+   * {@link heal}. Adds to the cuts already made; resolves with every link cut now (`a|b`).
+   * @throws ChaosError BAD_REQUEST naming an unknown node; UNAVAILABLE where partitions are not possible.
+   */
+  partition(groups: string[][]): Promise<string[]>;
+  /** Heals every link cut by {@link partition}. */
+  heal(): Promise<void>;
   /** Adds (or replaces, same id) a sidecar fault rule in Redis; every server applies it within a second. */
   addFault(rule: FaultRuleInput): Promise<FaultRule>;
   removeFault(id: string): Promise<void>;

@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { composeChaosTarget, DockerUnavailableError, parseComposePs } from './compose-chaos-target';
+import { composeChaosTarget, DockerUnavailableError, parseComposePs, vrrpRole } from './compose-chaos-target';
 
 /**
  * A stand-in `docker` (there is no Docker engine here): records its argv (one JSON line each) and
@@ -14,11 +14,12 @@ fs.appendFileSync(process.env.STUB_LOG, JSON.stringify(args) + '\\n');
 const state = JSON.parse(fs.readFileSync(process.env.STUB_STATE, 'utf8'));
 const save = () => fs.writeFileSync(process.env.STUB_STATE, JSON.stringify(state));
 const out = (t) => process.stdout.write(t);
+if (args[0] === 'inspect') { out(JSON.stringify(args.slice(1).map((id) => ({ RestartCount: 3, State: { Pid: 42 }, Config: { Env: ['ZONE=zone-b'], Labels: { 'com.docker.compose.service': id.replace(/^id-/, '') } } })))); process.exit(0); }
 if (args[0] !== 'compose') { process.stderr.write('unknown command'); process.exit(1); }
 const [cmd, ...rest] = args.slice(1);
 const set = (svc, s) => { if (!(svc in state.services)) { process.stderr.write('no such service: ' + svc); process.exit(1); } state.services[svc] = s; };
 switch (cmd) {
-  case 'ps': out(Object.entries(state.services).map(([Service, State]) => JSON.stringify({ Service, Name: 'failsoft-' + Service + '-1', State, Health: State === 'running' && !Service.startsWith('sentinel') && !Service.startsWith('redis') ? 'healthy' : '' })).join('\\n') + '\\n'); break;
+  case 'ps': out(Object.entries(state.services).map(([Service, State]) => JSON.stringify({ Service, ID: 'id-' + Service, Name: 'failsoft-' + Service + '-1', State, Health: State === 'running' && !Service.startsWith('sentinel') && !Service.startsWith('redis') ? 'healthy' : '', ExitCode: (state.exitCodes || {})[Service] || 0 })).join('\\n') + '\\n'); break;
   case 'kill': set(rest[2], 'exited'); break;
   case 'stop': set(rest[0], 'exited'); break;
   case 'start': set(rest[0], 'running'); break;
@@ -27,6 +28,8 @@ switch (cmd) {
   case 'exec': {
     const svc = rest[1];
     const tool = rest.slice(2);
+    if (tool[0] === 'sh') { state.crashed = (state.crashed || []).concat(svc); break; }
+    if (tool[0] === 'cat') { out(svc === 'front-door-1' ? 'MASTER\\n' : 'BACKUP\\n'); break; }
     if (tool[0] === 'node') { out(JSON.stringify({ downstreams: [{ service: 'likes', breaker: 'closed', instances: [{ address: 'likes-1:50051', breaker: 'open' }] }] })); break; }
     const cli = tool[1] === '-p' ? tool.slice(3) : tool.slice(1);
     const op = cli[0].toUpperCase();
@@ -57,7 +60,7 @@ describe('composeChaosTarget (against a stub docker that records its argv)', () 
 
   const services = (): Record<string, string> =>
     Object.fromEntries(
-      ['redis-1', 'redis-2', 'redis-3', 'sentinel-1', 'sentinel-2', 'sentinel-3', 'upload-1', 'upload-2', 'likes-1', 'likes-2', 'feed-1', 'feed-2', 'gateway-1', 'gateway-2', 'front-door'].map((s) => [s, 'running']),
+      ['redis-1', 'redis-2', 'redis-3', 'sentinel-1', 'sentinel-2', 'sentinel-3', 'upload-1', 'upload-2', 'likes-1', 'likes-2', 'feed-1', 'feed-2', 'gateway-1', 'gateway-2', 'front-door-1', 'front-door-2', 'vip-forwarder'].map((s) => [s, 'running']),
     );
   const commands = (): string[][] =>
     readFileSync(log, 'utf8')
@@ -65,7 +68,7 @@ describe('composeChaosTarget (against a stub docker that records its argv)', () 
       .filter(Boolean)
       .map((l) => JSON.parse(l) as string[]);
   /** The commands other than the `ps` status reads. */
-  const actions = (): string[] => commands().filter((c) => c[1] !== 'ps').map((c) => c.join(' '));
+  const actions = (): string[] => commands().filter((c) => c[1] !== 'ps' && c[0] !== 'inspect').map((c) => c.join(' '));
   const stubState = (): { services: Record<string, string>; master: string; rules: Record<string, string> } => JSON.parse(readFileSync(stateFile, 'utf8'));
 
   beforeEach(() => {
@@ -81,6 +84,17 @@ describe('composeChaosTarget (against a stub docker that records its argv)', () 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   const target = () => composeChaosTarget({ cwd: dir, env, pollMs: 10, failoverTimeoutMs: 5000 });
+
+  it('reads a VRRP role from the state file text, unknown for anything else', () => {
+    expect(['MASTER\n', ' backup ', 'FAULT', 'STOP', ''].map(vrrpRole)).toEqual(['MASTER', 'BACKUP', 'FAULT', 'unknown', 'unknown']);
+  });
+
+  it('waits for every container; the one-shot certs job counts once it exited 0 (not when it failed)', async () => {
+    writeFileSync(stateFile, JSON.stringify({ services: { ...services(), certs: 'exited' }, exitCodes: { certs: 0 }, master: 'redis-1', rules: {} }));
+    await target().waitForHealthy(5000);
+    writeFileSync(stateFile, JSON.stringify({ services: { ...services(), certs: 'exited' }, exitCodes: { certs: 1 }, master: 'redis-1', rules: {} }));
+    await expect(target().waitForHealthy(300)).rejects.toThrow('not healthy: certs (exited)');
+  });
 
   it('parses both shapes of `docker compose ps --format json`', () => {
     const entry = { Service: 'likes-1', State: 'running', Health: 'healthy' };
@@ -102,6 +116,29 @@ describe('composeChaosTarget (against a stub docker that records its argv)', () 
     expect(stubState().services).toMatchObject({ 'likes-1': 'running', 'likes-2': 'exited', 'feed-1': 'running' });
   });
 
+  it('crash kills the app inside its running container (exec), reports the restarts so far, and refuses a stopped one', async () => {
+    const t = target();
+    expect(await t.crash('likes-1')).toBe(3);
+    expect(actions()).toEqual([expect.stringMatching(/^compose exec -T likes-1 sh -c .*kill -KILL/)]);
+    expect((stubState() as unknown as { crashed: string[] }).crashed).toEqual(['likes-1']);
+    await t.kill('likes-2', 'KILL');
+    await expect(t.crash('likes-2')).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/likes-2 is exited: there is no running app to crash/) });
+  });
+
+  it('status shows restart counts, pids and zones from docker inspect', async () => {
+    const status = await target().status();
+    expect(status.instances.find((i) => i.id === 'likes-1')).toMatchObject({ restarts: 3, pid: 42, zone: 'zone-b' });
+  });
+
+  it('says clearly that Compose v2 is needed when docker has no compose plugin (only v1)', async () => {
+    // what docker 28 prints without the plugin: "docker: unknown command: docker compose", or with -p before it
+    writeFileSync(join(dir, 'docker'), '#!/bin/sh\necho "docker: unknown command: docker compose" >&2\nexit 1\n');
+    await expect(target().status()).rejects.toThrow(DockerUnavailableError);
+    await expect(target().status()).rejects.toThrow(/--compose needs Compose v2 \(`docker compose`\).*Compose v1, `docker-compose`, is not supported/);
+    writeFileSync(join(dir, 'docker'), '#!/bin/sh\necho "unknown shorthand flag: \'p\' in -p" >&2\nexit 125\n');
+    await expect(composeChaosTarget({ cwd: dir, env, project: 'x' }).status()).rejects.toThrow(/needs Compose v2/);
+  });
+
   it('refuses unknown instances without running any action', async () => {
     await expect(target().kill('likes-9', 'KILL')).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/no instance "likes-9" in the compose platform; it runs upload-1, upload-2, likes-1/) });
     await expect(target().kill('redis-1', 'KILL')).rejects.toMatchObject({ code: 'NOT_FOUND' });
@@ -116,7 +153,13 @@ describe('composeChaosTarget (against a stub docker that records its argv)', () 
     expect(status.url).toBe('http://localhost:9090');
     expect(status.instances.find((i) => i.id === 'likes-2')).toMatchObject({ service: 'likes', state: 'held', ready: false });
     expect(status.instances.find((i) => i.id === 'feed-1')).toMatchObject({ state: 'paused' });
-    expect(status.instances.find((i) => i.id === 'front-door')).toMatchObject({ service: 'haproxy', state: 'running', ready: true });
+    // the front doors with their VRRP role (from the state file keepalived's notify script writes); the relay is no chaos instance
+    expect(status.instances.filter((i) => i.service === 'haproxy').map((i) => [i.id, i.role])).toEqual([
+      ['front-door-1', 'MASTER'],
+      ['front-door-2', 'BACKUP'],
+    ]);
+    expect(status.instances.map((i) => i.id)).not.toContain('vip-forwarder');
+    expect(await target().instancesOf('haproxy')).toEqual(['front-door-1', 'front-door-2']);
     expect(status.redis.master).toBe('redis-2:6379');
     expect(status.redis.nodes.filter((n) => n.role === 'master').map((n) => n.host)).toEqual(['redis-2']);
     expect(status.redis.nodes.find((n) => n.host === 'sentinel-1')).toMatchObject({ role: 'sentinel', state: 'down' });
@@ -139,6 +182,28 @@ describe('composeChaosTarget (against a stub docker that records its argv)', () 
     await t.reviveSentinel(2);
     expect(actions().slice(-2)).toEqual(['compose kill -s SIGKILL sentinel-3', 'compose start sentinel-3']);
     await expect(t.killSentinel(3)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('redis data nodes: kill-replica restarts it, hold keeps it down until revive, the master is refused as a replica, bad names are NOT_FOUND', async () => {
+    const t = target();
+    const nodeActions = (): string[] => actions().filter((a) => !a.includes('get-master-addr'));
+    expect(await t.redisKillNode('redis-2', { hold: false, replicaOnly: true })).toBe('redis-2 redis-2:6379');
+    expect(nodeActions()).toEqual(['compose kill -s SIGKILL redis-2', 'compose start redis-2']);
+    writeFileSync(log, '');
+    expect(await t.redisKillNode('3', { hold: true, replicaOnly: false })).toBe('redis-3 redis-3:6379');
+    expect(stubState().services['redis-3']).toBe('exited');
+    expect(await t.redisReviveNode('redis-3')).toBe('redis-3 redis-3:6379');
+    expect(nodeActions()).toEqual(['compose kill -s SIGKILL redis-3', 'compose start redis-3']);
+    writeFileSync(log, '');
+    await expect(t.redisKillNode('redis-1', { hold: false, replicaOnly: true })).rejects.toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/redis-1 is the master, not a replica/) });
+    await expect(t.redisKillNode('redis-7', { hold: true, replicaOnly: false })).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/the data nodes are redis-1, redis-2, redis-3/) });
+    expect(nodeActions()).toEqual([]);
+    const status = await t.status();
+    expect(status.redis.nodes.filter((n) => n.role !== 'sentinel').map((n) => [n.name, n.zone])).toEqual([
+      ['redis-1', 'zone-a'],
+      ['redis-2', 'zone-b'],
+      ['redis-3', 'zone-c'],
+    ]);
   });
 
   it('fault rules are written in the RedisFaultRuleStore format on the master, announced, listed and removed', async () => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { redisCommand } from '@failsoft/testing';
+import { redisCommand } from '@failsoft/local-runtime';
 import { InvalidOptionsError, RedisFaultRuleStore, validateFaultRule, type FaultRule, type FaultRuleInput } from '@failsoft/sidecar';
 import { ChaosError } from './chaos.error';
 
@@ -18,16 +18,17 @@ export function newFaultId(service: string, method = '*'): string {
 
 /**
  * Runs `fn` with an ioredis client connected to `address` (the current master), then closes it.
- * Connection trouble becomes a {@link ChaosError} UNAVAILABLE naming the address.
+ * Connection trouble becomes a {@link ChaosError} UNAVAILABLE naming the address. `password`: of
+ * the `default` user (the operator's; the local platform's Redis has ACL users).
  */
-export async function withRedis<T>(address: RedisAddress, fn: (redis: Redis) => Promise<T>): Promise<T> {
+export async function withRedis<T>(address: RedisAddress, fn: (redis: Redis) => Promise<T>, password?: string): Promise<T> {
   try {
     // a plain PING first: ioredis keeps its connect timer running after a refused connection
-    await redisCommand(address.port, ['PING'], { host: address.host, timeoutMs: 2000 });
+    await redisCommand(address.port, ['PING'], { host: address.host, timeoutMs: 2000, password });
   } catch (error) {
     throw new ChaosError('UNAVAILABLE', `cannot reach the Redis master ${address.host}:${address.port} (${(error as Error).message}); is the platform's Redis up?`);
   }
-  const redis = new Redis({ host: address.host, port: address.port, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, retryStrategy: () => null });
+  const redis = new Redis({ host: address.host, port: address.port, password, lazyConnect: true, maxRetriesPerRequest: 1, connectTimeout: 2000, enableOfflineQueue: false, retryStrategy: () => null });
   let lastError: Error | undefined;
   redis.on('error', (error: Error) => (lastError = error)); // always listened to: an unhandled 'error' would crash the caller
   try {

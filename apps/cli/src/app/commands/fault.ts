@@ -1,3 +1,4 @@
+import { GRPC_SERVICE_NAMES } from '@failsoft/contracts';
 import type { FaultRule, FaultRuleInput } from '@failsoft/sidecar';
 import { formatDuration, UsageError } from '../args';
 import { chaosTargetFor, COMPOSE_FLAG, runChaos, stamp } from '../chaos/chaos-cli';
@@ -5,7 +6,7 @@ import { newFaultId } from '../chaos/fault-rules';
 import type { Command } from './command';
 
 /** Services that serve gRPC (where fault rules apply), or `*`. */
-export const FAULT_SERVICES = ['upload', 'likes', 'feed', '*'] as const;
+export const FAULT_SERVICES: readonly string[] = [...GRPC_SERVICE_NAMES, '*'];
 
 /** One line per rule: `likes-Like-3fa2c1  likes/Like  abort 100% (UNAVAILABLE)  delay -  until 12:03:04`. */
 export function describeRule(rule: FaultRule): string {

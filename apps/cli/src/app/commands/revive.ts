@@ -29,7 +29,7 @@ export const reviveCommand: Command = {
   positionals: [{ name: 'target', valueName: '<service>[/<instance>]', description: 'likes (every instance), likes/likes-1 or likes-1' }],
   details: ['Waits until the revived instances answer /readyz (unless --no-wait).', 'Examples: failsoft revive likes-1   failsoft revive likes   failsoft revive --all'],
   flags: [
-    { name: 'all', type: 'boolean', description: 'revive every instance, resume paused Redis nodes and revive stopped sentinels' },
+    { name: 'all', type: 'boolean', description: 'revive every instance, resume paused Redis nodes, revive held Redis nodes and stopped sentinels' },
     { name: 'no-wait', type: 'boolean', description: 'do not wait for the revived instances to be ready' },
     { name: 'timeout', type: 'duration', min: 1, max: 600_000, valueName: '<duration>', description: 'how long to wait for readiness (default 60s)' },
     COMPOSE_FLAG,
@@ -59,7 +59,13 @@ export const reviveCommand: Command = {
             ctx.io.out(`${stamp()} revived sentinel ${index + 1} (:${node.port})`);
           }
         }
-        const paused = status.redis.nodes.filter((n) => n.role !== 'sentinel' && n.state === 'paused');
+        const data = status.redis.nodes.filter((n) => n.role !== 'sentinel');
+        for (const [index, node] of data.entries()) {
+          if (node.state !== 'held' && !(status.kind === 'compose' && node.state === 'down')) continue;
+          const revived = await target.redisReviveNode(node.name ?? String(index + 1));
+          ctx.io.out(`${stamp()} revived Redis ${revived} (was ${node.state})`);
+        }
+        const paused = data.filter((n) => n.state === 'paused');
         for (const node of paused) ctx.io.out(`${stamp()} resumed Redis ${node.host}:${node.port}`);
       }
       if (flags['no-wait'] === true) return 0;

@@ -41,7 +41,7 @@ describe('failsoft scenario: arguments', () => {
     const h = harness();
     made.push(h.workspace);
     expect(await h.run('kill-one-like')).toBe(2);
-    expect(h.err[0]).toMatch(/failsoft scenario: unknown scenario "kill-one-like" \(did you mean kill-one-likes\?\); scenarios: all, kill-one-upload, /);
+    expect(h.err[0]).toMatch(/failsoft scenario: unknown scenario "kill-one-like" \(did you mean kill-one-likes\?\); scenarios: all, partitions, kill-one-upload, /);
     expect(await h.run('explode')).toBe(2);
     expect(h.err[1]).toMatch(/unknown scenario "explode"; scenarios: all, /);
   });
@@ -74,5 +74,13 @@ describe('failsoft scenario: arguments', () => {
   it('selectScenarios: all is every scenario in order', () => {
     expect(selectScenarios('all')).toBe(SCENARIOS);
     expect(selectScenarios('monkey').map((s) => s.name)).toEqual(['monkey']);
+  });
+
+  it('selectScenarios: partitions is every Redis partition scenario (not part of all), each found by name too', () => {
+    const names = selectScenarios('partitions').map((s) => s.name);
+    expect(names).toEqual(['redis-partition-minority-master', 'redis-partition-master-with-replica', 'redis-partition-flapping']);
+    for (const name of names) expect(selectScenarios(name).map((s) => s.name)).toEqual([name]);
+    expect(SCENARIOS.map((s) => s.name)).not.toContain(names[0]);
+    for (const s of selectScenarios('partitions')) expect([s.name, s.exempt?.endpoints, s.durability]).toEqual([s.name, ['like', 'unlike', 'create'], expect.stringContaining("replicaSet 'sentinel'")]);
   });
 });

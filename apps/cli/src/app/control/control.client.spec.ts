@@ -48,8 +48,12 @@ function recordingTarget(calls: string[]): ChaosTarget {
       throw new ChaosError('CONFLICT', 'the master 127.0.0.1:7000 is already paused');
     },
     redisResume: notUsed,
+    redisKillNode: notUsed,
+    redisReviveNode: notUsed,
     killSentinel: notUsed,
     reviveSentinel: notUsed,
+    partition: notUsed,
+    heal: notUsed,
     addFault: notUsed,
     removeFault: notUsed,
     listFaults: async () => [],

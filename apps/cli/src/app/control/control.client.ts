@@ -1,9 +1,9 @@
-import { isProcessAlive } from '@failsoft/testing';
+import { isProcessAlive } from '@failsoft/local-runtime';
 import type { FaultRule, FaultRuleInput } from '@failsoft/sidecar';
 import { ChaosError, type ChaosErrorCode } from '../chaos/chaos.error';
-import type { ChaosSignal, ChaosStatus, ChaosTarget } from '../chaos/chaos-target';
+import type { ChaosSignal, ChaosStatus, ChaosTarget, RedisKillOptions } from '../chaos/chaos-target';
 import { readRunState, type FailsoftPaths } from '../run-state';
-import { CONTROL_API_PREFIX } from './control.constants';
+import { CONTROL_API_PREFIX, CONTROL_PATHS, type ControlAnswers, type ControlRedisKillRequest } from '@failsoft/contracts';
 
 /** What to say when there is no local platform to talk to. */
 export const NO_PLATFORM_MESSAGE = 'no local platform is running (no .failsoft/run-state.json / its process is gone): start one with `npm start`';
@@ -91,7 +91,7 @@ export class ControlClient implements ChaosTarget {
   }
 
   status(): Promise<ChaosStatus> {
-    return this.request<ChaosStatus>('GET', '/status');
+    return this.request<ChaosStatus>('GET', CONTROL_PATHS.status());
   }
 
   async instancesOf(service: string): Promise<string[]> {
@@ -102,51 +102,68 @@ export class ControlClient implements ChaosTarget {
   }
 
   async kill(id: string, signal: ChaosSignal): Promise<void> {
-    await this.request('POST', `/instances/${encodeURIComponent(id)}/kill`, { signal });
+    await this.request('POST', CONTROL_PATHS.killInstance(id), { signal });
   }
 
   async revive(id: string): Promise<void> {
-    await this.request('POST', `/instances/${encodeURIComponent(id)}/revive`);
+    await this.request('POST', CONTROL_PATHS.reviveInstance(id));
   }
 
   async redisFailover(): Promise<string> {
-    return (await this.request<{ master: string }>('POST', '/redis/failover')).master;
+    return (await this.request<ControlAnswers['redisFailover']>('POST', CONTROL_PATHS.redisFailover())).master;
   }
 
   async redisKillMaster(): Promise<string> {
-    return (await this.request<{ killed: string }>('POST', '/redis/kill-master')).killed;
+    return (await this.request<ControlAnswers['redisKillMaster']>('POST', CONTROL_PATHS.redisKillMaster())).killed;
   }
 
   async redisPauseMaster(): Promise<string> {
-    return (await this.request<{ paused: string }>('POST', '/redis/pause-master')).paused;
+    return (await this.request<ControlAnswers['redisPauseMaster']>('POST', CONTROL_PATHS.redisPauseMaster())).paused;
   }
 
   async redisResume(): Promise<void> {
-    await this.request('POST', '/redis/resume');
+    await this.request('POST', CONTROL_PATHS.redisResume());
+  }
+
+  async redisKillNode(node: string, options: RedisKillOptions): Promise<string> {
+    const body: ControlRedisKillRequest = { hold: options.hold, replicaOnly: options.replicaOnly };
+    return (await this.request<ControlAnswers['redisNode']>('POST', CONTROL_PATHS.redisKillNode(node), body)).node;
+  }
+
+  async redisReviveNode(node: string): Promise<string> {
+    return (await this.request<ControlAnswers['redisNode']>('POST', CONTROL_PATHS.redisReviveNode(node))).node;
+  }
+
+  async partition(groups: string[][]): Promise<string[]> {
+    return (await this.request<{ ok: true; cut: string[] }>('POST', '/partitions', { groups })).cut;
+  }
+
+  async heal(): Promise<void> {
+    await this.request('DELETE', '/partitions');
   }
 
   async killSentinel(index: number): Promise<void> {
-    await this.request('POST', `/sentinels/${index}/kill`);
+    await this.request('POST', CONTROL_PATHS.killSentinel(index));
   }
 
   async reviveSentinel(index: number): Promise<void> {
-    await this.request('POST', `/sentinels/${index}/revive`);
+    await this.request('POST', CONTROL_PATHS.reviveSentinel(index));
   }
 
   addFault(rule: FaultRuleInput): Promise<FaultRule> {
-    return this.request<FaultRule>('POST', '/faults', rule);
+    return this.request<FaultRule>('POST', CONTROL_PATHS.faults(), rule);
   }
 
   async removeFault(id: string): Promise<void> {
-    await this.request('DELETE', `/faults/${encodeURIComponent(id)}`);
+    await this.request('DELETE', CONTROL_PATHS.fault(id));
   }
 
   listFaults(): Promise<FaultRule[]> {
-    return this.request<FaultRule[]>('GET', '/faults');
+    return this.request<FaultRule[]>('GET', CONTROL_PATHS.faults());
   }
 
   async waitForHealthy(timeoutMs: number): Promise<void> {
-    await this.request('POST', '/wait-healthy', { timeoutMs }, timeoutMs + 10_000);
+    await this.request('POST', CONTROL_PATHS.waitHealthy(), { timeoutMs }, timeoutMs + 10_000);
   }
 }
 

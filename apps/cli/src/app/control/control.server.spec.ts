@@ -62,12 +62,30 @@ function memoryTarget(): ChaosTarget & { calls: string[]; rules: Map<string, Fau
     async redisResume() {
       calls.push('resume');
     },
+    async redisKillNode(node: string, options: { hold: boolean; replicaOnly: boolean }) {
+      if (node !== 'redis-2') throw new ChaosError('NOT_FOUND', `no Redis data node ${JSON.stringify(node)}`);
+      calls.push(`kill-node ${node} hold=${options.hold} replicaOnly=${options.replicaOnly}`);
+      return `${node} 127.0.0.1:7002`;
+    },
+    async redisReviveNode(node: string) {
+      calls.push(`revive-node ${node}`);
+      return `${node} 127.0.0.1:7002`;
+    },
     async killSentinel(index: number) {
       if (index > 2) throw new ChaosError('NOT_FOUND', `no sentinel ${index}`);
       calls.push(`kill-sentinel ${index}`);
     },
     async reviveSentinel(index: number) {
       calls.push(`revive-sentinel ${index}`);
+    },
+    async partition(groups: string[][]) {
+      const unknown = groups.flat().find((n) => !/^(redis|sentinel)-\d$|^clients$/.test(n));
+      if (unknown) throw new ChaosError('BAD_REQUEST', `unknown node ${JSON.stringify(unknown)} in the partition`);
+      calls.push(`partition ${groups.map((g) => g.join(',')).join(' ')}`);
+      return ['redis-1|sentinel-1'];
+    },
+    async heal() {
+      calls.push('heal');
     },
     async addFault(input: FaultRuleInput) {
       const rule = validateFaultRule(input);
@@ -153,7 +171,34 @@ describe('control server (the ChaosTarget over loopback HTTP)', () => {
     expect((await call('POST', '/v1/sentinels/1/revive')).json).toEqual({ ok: true, index: 1 });
     expect((await call('POST', '/v1/sentinels/9/kill')).status).toBe(404);
     expect((await call('POST', '/v1/sentinels/one/kill')).status).toBe(400);
-    expect(target.calls).toEqual(['failover', 'kill-master', 'pause-master', 'resume', 'kill-sentinel 1', 'revive-sentinel 1']);
+    expect((await call('POST', '/v1/redis/nodes/redis-2/kill', '{"hold":true}')).json).toEqual({ ok: true, node: 'redis-2 127.0.0.1:7002' });
+    expect((await call('POST', '/v1/redis/nodes/redis-2/kill', '{"replicaOnly":true}')).json).toEqual({ ok: true, node: 'redis-2 127.0.0.1:7002' });
+    expect((await call('POST', '/v1/redis/nodes/redis-2/revive')).json).toEqual({ ok: true, node: 'redis-2 127.0.0.1:7002' });
+    expect((await call('POST', '/v1/redis/nodes/redis-9/kill', '{}')).status).toBe(404);
+    expect(target.calls).toEqual([
+      'failover',
+      'kill-master',
+      'pause-master',
+      'resume',
+      'kill-sentinel 1',
+      'revive-sentinel 1',
+      'kill-node redis-2 hold=true replicaOnly=false',
+      'kill-node redis-2 hold=false replicaOnly=true',
+      'revive-node redis-2',
+    ]);
+  });
+
+  it('partition and heal routes; a bad body or an unknown node is a 400 that changes nothing', async () => {
+    expect((await call('POST', '/v1/partitions', JSON.stringify({ groups: [['redis-1'], ['sentinel-1']] }))).json).toEqual({ ok: true, cut: ['redis-1|sentinel-1'] });
+    const unknown = await call('POST', '/v1/partitions', JSON.stringify({ groups: [['redis-1'], ['zz']] }));
+    expect(unknown.status).toBe(400);
+    expect(unknown.json.error.message).toMatch(/unknown node "zz"/);
+    const bad = await call('POST', '/v1/partitions', JSON.stringify({ groups: 'redis-1' }));
+    expect(bad.status).toBe(400);
+    expect(bad.json.error.message).toMatch(/groups must be an array of arrays of node names/);
+    expect((await call('POST', '/v1/partitions', JSON.stringify({ groups: [], extra: 1 }))).status).toBe(400);
+    expect((await call('DELETE', '/v1/partitions')).json).toEqual({ ok: true });
+    expect(target.calls).toEqual(['partition redis-1 sentinel-1', 'heal']);
   });
 
   it('adds (with a generated id), lists and removes fault rules', async () => {
@@ -180,6 +225,8 @@ describe('control server (the ChaosTarget over loopback HTTP)', () => {
       ['POST', '/v1/faults', '{"service":"likes","abortPercent":150}', 400, /abortPercent must be a number from 0 to 100; got 150/],
       ['POST', '/v1/faults', '{"service":"likes"}', 400, /injects nothing/],
       ['POST', '/v1/wait-healthy', '{"timeoutMs":-1}', 400, /timeoutMs must be an integer/],
+      ['POST', '/v1/redis/nodes/redis-2/kill', '{"hold":"yes"}', 400, /hold must be true or false; got "yes"/],
+      ['POST', '/v1/redis/nodes/redis-2/kill', '{"forever":true}', 400, /unknown field "forever"/],
       ['GET', '/v1/nothing', undefined, 404, /no route GET \/v1\/nothing/],
       ['DELETE', '/v1/status', undefined, 405, /takes GET, not DELETE/],
       ['POST', '/v1/instances/%E0%A4%A/kill', '{}', 400, /percent-encoding/],

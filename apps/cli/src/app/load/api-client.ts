@@ -21,7 +21,16 @@ export interface ApiCall<T = unknown> {
   ms: number;
   /** Why there was no HTTP answer (`timeout`, `ECONNREFUSED`, ...). */
   error?: string;
+  /** True when the first attempt met a reset connection and this is the answer to a resend (see {@link apiRequest}). */
+  resent?: true;
 }
+
+/**
+ * Failures of a connection that was open (reset, closed under the request) with no answer yet:
+ * what a browser sends again. Never a refused connection (nobody
+ * listens) and never a timeout (the server may be working on it).
+ */
+const RESENDABLE = /^(ECONNRESET|EPIPE|UND_ERR_SOCKET|UND_ERR_CLOSED|other side closed|socket hang up)$/;
 
 /** A post as the API returns it (the fields the load generator reads). */
 export interface ApiPost {
@@ -52,11 +61,32 @@ export interface ApiImage {
   name: string;
 }
 
-/** One request; never throws. */
+/** How many times a request that met a reset connection is sent again (Chromium's limit for a request on a reused connection). */
+export const MAX_RESENDS = 2;
+
+/**
+ * One request; never throws. Like a browser, a request whose connection was reset or closed before
+ * any answer (the front door it was open to died, or its address moved to the other front door) is
+ * sent again, at most {@link MAX_RESENDS} times (the next attempt may take another kept-alive
+ * connection to the same dead front door; a dead one leaves the pool once it failed), with
+ * `resent` on the result; a refused connection or a timeout is never sent again. Every write is
+ * safe to repeat: likes set a state, posts carry an Idempotency-Key.
+ */
 export async function apiRequest<T = unknown>(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | FormData; timeoutMs: number }): Promise<ApiCall<T>> {
   const started = performance.now();
+  let call = await attempt<T>(url, init, init.timeoutMs);
+  for (let resends = 0; resends < MAX_RESENDS && call.status === 0 && RESENDABLE.test(call.error ?? ''); resends++) {
+    const left = Math.floor(init.timeoutMs - (performance.now() - started));
+    if (left <= 0) break;
+    call = { ...(await attempt<T>(url, init, left)), resent: true };
+  }
+  return call.resent ? { ...call, ms: performance.now() - started } : call;
+}
+
+async function attempt<T>(url: string, init: { method?: string; headers?: Record<string, string>; body?: string | FormData }, timeoutMs: number): Promise<ApiCall<T>> {
+  const started = performance.now();
   try {
-    const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body, signal: AbortSignal.timeout(init.timeoutMs), redirect: 'manual' });
+    const res = await fetch(url, { method: init.method ?? 'GET', headers: init.headers, body: init.body, signal: AbortSignal.timeout(timeoutMs), redirect: 'manual' });
     const bytes = Buffer.from(await res.arrayBuffer());
     let json: T | undefined;
     if ((res.headers.get('content-type') ?? '').includes('json')) {

@@ -15,7 +15,7 @@ export interface LikeOp {
 export interface UploadRecord {
   user: string;
   postId: string;
-  /** sha256 (hex) of the uploaded bytes, compared with `GET /api/posts/:id/image`. */
+  /** sha256 (hex) of the uploaded image's decoded pixels (pixel-digest.ts), compared with those of `GET /api/posts/:id/image`. */
   sha256: string;
 }
 

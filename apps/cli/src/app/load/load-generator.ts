@@ -1,8 +1,9 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { causeOf, DEMO_USERS, LoadApi, type ApiCall } from './api-client';
 
 export { causeOf };
 import { WriteLedger, likeKey } from './ledger';
+import { pixelDigest } from './pixel-digest';
 import { noisePng } from './png';
 import { readBack, type ReadBackOptions, type ReadBackResult } from './read-back';
 import { errorsByCause, figuresByEndpoint, figuresOf, percent, perSecond, type Endpoint, type Figures, type Sample, type SecondBucket } from './stats';
@@ -228,7 +229,7 @@ export class LoadGenerator {
   }
 
   private record(endpoint: Endpoint, at: number, call: ApiCall, outcome: 'ok' | 'degraded' | 'error'): void {
-    this.samples.push({ endpoint, at: Math.round(at), ms: Math.round(call.ms), outcome, ...(outcome === 'error' ? { cause: causeOf(call) } : {}) });
+    this.samples.push({ endpoint, at: Math.round(at), ms: Math.round(call.ms), outcome, ...(outcome === 'error' ? { cause: causeOf(call) } : {}), ...(call.resent ? { resent: true as const } : {}) });
   }
 
   private token(user: string): string {
@@ -264,11 +265,12 @@ export class LoadGenerator {
   private async create(user: string): Promise<void> {
     const n = this.seq;
     const image = noisePng(n + Math.floor(Math.random() * 1e6));
+    const pixels = await pixelDigest(image.bytes);
     const at = this.elapsed();
     const res = await this.api.createPost(this.token(user), image, `load generator post ${n}`, `load-${randomUUID()}`);
     const postId = res.json?.post?.id;
     const acknowledged = (res.status === 201 || res.status === 200) && typeof postId === 'string';
-    if (acknowledged) this.ledger.recordUpload({ user, postId, sha256: createHash('sha256').update(image.bytes).digest('hex') });
+    if (acknowledged) this.ledger.recordUpload({ user, postId, sha256: pixels ?? '' });
     this.record('create', at, res, acknowledged ? 'ok' : 'error');
   }
 }

@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import { causeOf, type ApiCall, type LoadApi } from './api-client';
+import { pixelDigest } from './pixel-digest';
 import { likeVerdict, uncertainLikes, type LikeExpectation, type UploadRecord, type WriteLedger } from './ledger';
 
 /** One acknowledged write the platform does not show after recovery. */
@@ -107,8 +107,10 @@ async function checkUpload(api: LoadApi, tally: RequestTally, token: string, upl
   const image = tally.call(await api.image(upload.postId));
   if (image.status === 404) return { verdict: 'lost', seen: 'GET /api/posts/:id/image 404' };
   if (image.status !== 200) return { verdict: null, seen: `GET /api/posts/:id/image ${causeOf(image)}` };
-  const sha = createHash('sha256').update(image.bytes).digest('hex');
-  return sha === upload.sha256 ? { verdict: 'ok', seen: 'ok' } : { verdict: 'lost', seen: `image bytes differ (${image.bytes.length} bytes)` };
+  // originals are re-encoded by the upload service: the pixels are compared, not the bytes
+  const pixels = await pixelDigest(image.bytes);
+  if (pixels === undefined) return { verdict: 'lost', seen: `image does not decode (${image.bytes.length} bytes)` };
+  return pixels === upload.sha256 ? { verdict: 'ok', seen: 'ok' } : { verdict: 'lost', seen: `image pixels differ (${image.bytes.length} bytes)` };
 }
 
 async function checkLike(api: LoadApi, tally: RequestTally, token: string, expect: LikeExpectation): Promise<Verdict> {

@@ -1,4 +1,4 @@
-import { isProcessAlive } from '@failsoft/testing';
+import { isProcessAlive } from '@failsoft/local-runtime';
 import { failsoftPaths, readRunState, shortPath, STATE_DIR_ENV, type RunState } from '../run-state';
 
 /** The platform `npm start` runs here, or why there is none. */

@@ -15,6 +15,8 @@ export interface Sample {
   outcome: Outcome;
   /** For errors: `HTTP 503 LIKES_UNAVAILABLE`, `timeout`, `ECONNREFUSED`... */
   cause?: string;
+  /** The first attempt met a reset connection and was sent again once (the outcome is the resend's). */
+  resent?: true;
 }
 
 /** Counts of a set of samples. */

@@ -21,6 +21,7 @@ function result(overrides: Partial<ScenarioResult> = {}): ScenarioResult {
     requests: 40,
     endpoints: { feed: endpoint, like: { ...endpoint, errors: 5, ok: 5, availability: 0.5 }, unlike: endpoint, create: endpoint },
     errorsByCause: [{ cause: 'HTTP 503 LIKES_UNAVAILABLE', count: 5 }],
+    resentAfterReset: 0,
     fault: { startMs: 2500, endMs: 8500 },
     recoveredAtMs: 12_700,
     durationMs: 14_000,

@@ -30,6 +30,7 @@ export function formatTable(results: readonly ScenarioResult[]): string[] {
       .map(([e, f]) => `${e} ${percent(f.availability)} (${f.errors}/${f.requests} errors)`)
       .join(', ');
     out.push(`  ${r.name}: ${per}${exempt}`);
+    if (r.resentAfterReset) out.push(`    resent after a reset connection (as a browser does): ${r.resentAfterReset}`);
     if (r.errorsByCause.length) out.push(`    errors by cause: ${r.errorsByCause.map((c) => `${c.cause} ×${c.count}`).join(', ')}`);
     for (const lost of r.lost.slice(0, 5)) out.push(`    LOST ${lost.kind} by ${lost.user} on post ${lost.postId}: read back ${lost.seen}${lost.history ? ` (last ops: ${lost.history})` : ''}`);
     for (const u of (r.unverified ?? []).slice(0, 5)) out.push(`    UNVERIFIED ${u.kind} by ${u.user} on post ${u.postId}: last read ${u.seen}`);
@@ -43,6 +44,7 @@ export function jsonOf(r: ScenarioResult): Record<string, unknown> {
   const round = (x: number): number => Math.round(x * 100_000) / 100_000;
   return {
     name: r.name,
+    ...(r.durability ? { durability: r.durability } : {}),
     availability: round(r.availability),
     lostAcknowledgedWrites: r.lostAcknowledgedWrites,
     unverifiedWrites: r.unverifiedWrites,
@@ -57,6 +59,7 @@ export function jsonOf(r: ScenarioResult): Record<string, unknown> {
     acknowledgedWrites: r.acknowledgedWrites,
     uncertainLikeStates: r.uncertainLikeStates,
     errorsByCause: r.errorsByCause,
+    resentAfterReset: r.resentAfterReset,
     readBack: r.readBack ? { requests: r.readBack.requests.total, noVerdict: r.readBack.requests.noVerdict, causes: r.readBack.requests.causes, rounds: r.readBack.rounds, windowMs: r.readBack.windowMs, ms: r.readBack.ms, settledLikeStates: r.readBack.settledLikeStates } : null,
     ...(r.lost.length ? { lost: r.lost.slice(0, 20) } : {}),
     ...(r.unverified?.length ? { unverified: r.unverified.slice(0, 20) } : {}),

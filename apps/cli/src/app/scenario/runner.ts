@@ -58,6 +58,8 @@ export interface ScenarioEvent {
 export interface ScenarioResult {
   name: string;
   title: string;
+  /** The durability rule of the writes, for scenarios about it (partitions). */
+  durability?: string;
   startedAt: string;
   /** 2xx (degraded included) over all requests of the run. */
   availability: number;
@@ -79,6 +81,8 @@ export interface ScenarioResult {
   requests: number;
   endpoints: Record<Endpoint, Pick<Figures, 'requests' | 'ok' | 'degraded' | 'errors' | 'availability' | 'p99Ms'>>;
   errorsByCause: Array<{ cause: string; count: number }>;
+  /** Requests whose connection was reset before an answer and that were sent again once, as a browser does (their outcome is the resend's). */
+  resentAfterReset: number;
   /** The fault window, ms since the load started. */
   fault: { startMs: number; endMs: number };
   /** When the platform was whole again (ms since the load started), null when it was not. */
@@ -152,6 +156,28 @@ export async function restoreEverything(target: ChaosTarget, log: (line: string)
   await attempt(`remove fault rule ${DELAY_RULE_ID}`, () => target.removeFault(DELAY_RULE_ID));
 }
 
+/** What the load phase (warm-up, fault, recovery, tail) of a scenario measured. */
+interface LoadPhase {
+  load: LoadGenerator | undefined;
+  faultStart: number;
+  faultEnd: number;
+  recoveredAtMs: number | null;
+  recoverySeconds: number | null;
+  error: string | undefined;
+}
+
+/** What one run of a scenario needs besides its definition. */
+interface ScenarioRun {
+  options: RunOptions;
+  timing: Timing;
+  rate: number;
+  faultMs: number;
+  recoveryTimeoutMs: number;
+  api: LoadApi;
+  events: ScenarioEvent[];
+  log: (line: string) => void;
+}
+
 /**
  * Runs one scenario: steady-state check (everything healthy, the API not degraded), load, fault
  * (inject, hold, end), recovery (timed from the fault's end until everything is healthy and the API
@@ -160,92 +186,104 @@ export async function restoreEverything(target: ChaosTarget, log: (line: string)
  */
 export async function runScenario(definition: ScenarioDefinition, options: RunOptions): Promise<ScenarioResult> {
   const timing = { ...(options.short ? SHORT_TIMING : FULL_TIMING), ...options.timing };
-  const rate = options.rate ?? timing.rate;
-  const faultMs = definition.faultMs ? (options.short ? definition.faultMs.short : definition.faultMs.full) : timing.faultMs;
-  const recoveryTimeoutMs = options.recoveryTimeoutMs ?? 120_000;
-  const target = targetFor(definition.exempt, Math.round(recoveryTimeoutMs / 1000));
+  const run: ScenarioRun = {
+    options,
+    timing,
+    rate: options.rate ?? timing.rate,
+    faultMs: definition.faultMs ? (options.short ? definition.faultMs.short : definition.faultMs.full) : timing.faultMs,
+    recoveryTimeoutMs: options.recoveryTimeoutMs ?? 120_000,
+    api: new LoadApi(options.target.url, 10_000),
+    events: [],
+    log: (line) => options.log(`[${definition.name}] ${line}`),
+  };
   const startedAt = new Date().toISOString();
-  const log = (line: string): void => options.log(`[${definition.name}] ${line}`);
-  const api = new LoadApi(options.target.url, 10_000);
-  const events: ScenarioEvent[] = [];
-  let error: string | undefined;
-  let steady = true;
-
   // 1. steady state
-  log(`steady-state check: everything healthy, the API not degraded`);
+  run.log(`steady-state check: everything healthy, the API not degraded`);
+  const unsteady = await steadyStateProblem(run);
+  // 2. load, fault, recovery
+  const phase: LoadPhase = unsteady ? { load: undefined, faultStart: 0, faultEnd: 0, recoveredAtMs: null, recoverySeconds: null, error: unsteady } : await underLoad(definition, run);
+  // 3. results and read-back
+  const result = phase.load ? await phase.load.stop() : undefined;
+  const readBack = phase.load && result ? await readBackWrites(phase.load, result.acknowledgedWrites, run) : undefined;
+  return resultOf(definition, { startedAt, steady: !unsteady, phase, result, readBack, events: run.events, recoveryTimeoutMs: run.recoveryTimeoutMs });
+}
+
+/** Why the platform is not in its steady state (undefined when it is). */
+async function steadyStateProblem(run: ScenarioRun): Promise<string | undefined> {
   try {
-    const token = await api.signIn(DEMO_USERS[0]);
-    await waitForFullService(options.target, api, token, recoveryTimeoutMs);
+    const token = await run.api.signIn(DEMO_USERS[0]);
+    await waitForFullService(run.options.target, run.api, token, run.recoveryTimeoutMs);
+    return undefined;
   } catch (e) {
-    steady = false;
-    error = `steady-state check failed: ${(e as Error).message}`;
+    return `steady-state check failed: ${(e as Error).message}`;
   }
+}
 
-  let load: LoadGenerator | undefined;
-  let faultStart = 0;
-  let faultEnd = 0;
-  let recoveredAtMs: number | null = null;
-  let recoverySeconds: number | null = null;
+/** Starts the load, warms up, runs the fault, times the recovery, and runs the tail. */
+async function underLoad(definition: ScenarioDefinition, run: ScenarioRun): Promise<LoadPhase> {
+  const { options, timing, log } = run;
+  const phase: LoadPhase = { load: undefined, faultStart: 0, faultEnd: 0, recoveredAtMs: null, recoverySeconds: null, error: undefined };
   let ticker: NodeJS.Timeout | undefined;
-  if (steady) {
+  try {
+    const l = await LoadGenerator.prepare({ url: options.target.url, rate: run.rate, writesPerUserPerSecond: options.writesPerUserPerSecond });
+    phase.load = l;
+    const token = l.tokens.get(DEMO_USERS[0]) as string;
+    l.start();
+    ticker = setInterval(() => options.progress?.(l.progressLine(definition.name)), 1000);
+    log(`load ${run.rate}/s; fault in ${timing.warmMs / 1000} s`);
+    await sleep(timing.warmMs);
+    const ctx: FaultContext = { target: options.target, faultMs: run.faultMs, log, mark: (label) => run.events.push({ atMs: Math.round(l.elapsed()), label }), hold: sleep, random: options.random ?? Math.random };
+    phase.faultStart = l.elapsed();
     try {
-      load = await LoadGenerator.prepare({ url: options.target.url, rate, writesPerUserPerSecond: options.writesPerUserPerSecond });
-      const l = load;
-      const token = l.tokens.get(DEMO_USERS[0]) as string;
-      l.start();
-      ticker = setInterval(() => options.progress?.(l.progressLine(definition.name)), 1000);
-      log(`load ${rate}/s; fault in ${timing.warmMs / 1000} s`);
-      await sleep(timing.warmMs);
-      // 2. fault
-      const ctx: FaultContext = {
-        target: options.target,
-        faultMs,
-        log,
-        mark: (label) => events.push({ atMs: Math.round(l.elapsed()), label }),
-        hold: sleep,
-        random: options.random ?? Math.random,
-      };
-      faultStart = l.elapsed();
-      try {
-        await definition.fault(ctx);
-      } catch (e) {
-        error = `fault step failed: ${(e as Error).message}`;
-        log(error);
-        await restoreEverything(options.target, log);
-      }
-      faultEnd = l.elapsed();
-      // 3. recovery
-      log(`fault over after ${((faultEnd - faultStart) / 1000).toFixed(1)} s; waiting for full recovery`);
-      const t0 = Date.now();
-      try {
-        await waitForFullService(options.target, api, token, recoveryTimeoutMs);
-        recoverySeconds = Math.round((Date.now() - t0) / 100) / 10;
-        recoveredAtMs = Math.round(l.elapsed());
-        events.push({ atMs: recoveredAtMs, label: 'recovered' });
-        log(`recovered in ${recoverySeconds} s`);
-      } catch (e) {
-        log(`no full recovery: ${(e as Error).message}`);
-        await restoreEverything(options.target, log);
-      }
-      await sleep(timing.tailMs);
+      await definition.fault(ctx);
     } catch (e) {
-      error ??= (e as Error).message;
-    } finally {
-      clearInterval(ticker);
+      phase.error = `fault step failed: ${(e as Error).message}`;
+      log(phase.error);
+      await restoreEverything(options.target, log);
     }
+    phase.faultEnd = l.elapsed();
+    log(`fault over after ${((phase.faultEnd - phase.faultStart) / 1000).toFixed(1)} s; waiting for full recovery`);
+    await timeRecovery(run, l, token, phase);
+    await sleep(timing.tailMs);
+  } catch (e) {
+    phase.error ??= (e as Error).message;
+  } finally {
+    clearInterval(ticker);
   }
+  return phase;
+}
 
-  // 4. results and read-back
-  const result = load ? await load.stop() : undefined;
-  let readBack: ReadBackResult | undefined;
-  if (load && result) {
-    log(`reading back ${result.acknowledgedWrites} acknowledged writes (once the platform serves cleanly; verification window ${Math.round((options.windowMs ?? options.settleMs ?? 30_000) / 1000)} s)`);
-    const token = load.tokens.get(DEMO_USERS[0]) as string;
-    const l = load;
-    readBack = await l.readBack({ windowMs: options.windowMs ?? options.settleMs ?? 30_000, waitHealthy: () => waitForFullService(options.target, l.api, token, recoveryTimeoutMs), log });
+/** Waits for full service after the fault and records how long it took (or restores everything when it does not come). */
+async function timeRecovery(run: ScenarioRun, load: LoadGenerator, token: string, phase: LoadPhase): Promise<void> {
+  const t0 = Date.now();
+  try {
+    await waitForFullService(run.options.target, run.api, token, run.recoveryTimeoutMs);
+    phase.recoverySeconds = Math.round((Date.now() - t0) / 100) / 10;
+    phase.recoveredAtMs = Math.round(load.elapsed());
+    run.events.push({ atMs: phase.recoveredAtMs, label: 'recovered' });
+    run.log(`recovered in ${phase.recoverySeconds} s`);
+  } catch (e) {
+    run.log(`no full recovery: ${(e as Error).message}`);
+    await restoreEverything(run.options.target, run.log);
   }
+}
+
+/** Reads every acknowledged write back once the platform serves cleanly. */
+function readBackWrites(load: LoadGenerator, acknowledgedWrites: number, run: ScenarioRun): Promise<ReadBackResult> {
+  const windowMs = run.options.windowMs ?? run.options.settleMs ?? 30_000;
+  run.log(`reading back ${acknowledgedWrites} acknowledged writes (once the platform serves cleanly; verification window ${Math.round(windowMs / 1000)} s)`);
+  const token = load.tokens.get(DEMO_USERS[0]) as string;
+  return load.readBack({ windowMs, waitHealthy: () => waitForFullService(run.options.target, load.api, token, run.recoveryTimeoutMs), log: run.log });
+}
+
+/** The figures of one run, judged against the scenario's target. */
+function resultOf(
+  definition: ScenarioDefinition,
+  run: { startedAt: string; steady: boolean; phase: LoadPhase; result: Awaited<ReturnType<LoadGenerator['stop']>> | undefined; readBack: ReadBackResult | undefined; events: ScenarioEvent[]; recoveryTimeoutMs: number },
+): ScenarioResult {
+  const { phase, result, readBack, steady } = run;
+  const target = targetFor(definition.exempt, Math.round(run.recoveryTimeoutMs / 1000));
   const samples = result?.samples ?? [];
-  const inFault = samples.filter((s) => s.at >= faultStart && s.at <= faultEnd);
   const overall = figuresOf(samples);
   const byEndpoint = figuresByEndpoint(samples);
   const endpoints = Object.fromEntries(
@@ -253,17 +291,19 @@ export async function runScenario(definition: ScenarioDefinition, options: RunOp
   ) as ScenarioResult['endpoints'];
   const lost = readBack?.lost ?? [];
   const unverified = readBack?.unverified ?? [];
-  const verdict = judge({ steady, recoverySeconds, lostAcknowledgedWrites: lost.length, unverifiedWrites: unverified.length, acknowledgedWrites: result?.acknowledgedWrites ?? 0, byEndpoint, error }, target);
+  const acknowledgedWrites = result?.acknowledgedWrites ?? 0;
+  const verdict = judge({ steady, recoverySeconds: phase.recoverySeconds, lostAcknowledgedWrites: lost.length, unverifiedWrites: unverified.length, acknowledgedWrites, byEndpoint, error: phase.error }, target);
   return {
     name: definition.name,
     title: definition.title,
-    startedAt,
+    ...(definition.durability ? { durability: definition.durability } : {}),
+    startedAt: run.startedAt,
     availability: overall.availability,
     degradedShare: overall.degradedShare,
-    p99Ms: figuresOf(inFault).p99Ms,
-    recoverySeconds,
+    p99Ms: figuresOf(samples.filter((s) => s.at >= phase.faultStart && s.at <= phase.faultEnd)).p99Ms,
+    recoverySeconds: phase.recoverySeconds,
     lostAcknowledgedWrites: lost.length,
-    acknowledgedWrites: result?.acknowledgedWrites ?? 0,
+    acknowledgedWrites,
     unverifiedWrites: unverified.length,
     uncertainLikeStates: readBack?.uncertainLikeKeys ?? 0,
     unverified,
@@ -271,14 +311,15 @@ export async function runScenario(definition: ScenarioDefinition, options: RunOp
     requests: overall.requests,
     endpoints,
     errorsByCause: errorsByCause(samples),
-    fault: { startMs: Math.round(faultStart), endMs: Math.round(faultEnd) },
-    recoveredAtMs,
+    resentAfterReset: samples.filter((s) => s.resent).length,
+    fault: { startMs: Math.round(phase.faultStart), endMs: Math.round(phase.faultEnd) },
+    recoveredAtMs: phase.recoveredAtMs,
     durationMs: result?.durationMs ?? 0,
     perSecond: result ? perSecond(samples, result.durationMs) : [],
-    events,
+    events: run.events,
     lost,
     steady,
-    ...(error ? { error } : {}),
+    ...(phase.error ? { error: phase.error } : {}),
     target,
     met: verdict.met,
     misses: verdict.misses,

@@ -36,5 +36,7 @@ export interface ScenarioDefinition {
   exempt?: Exemption;
   /** Fault length, full and `--short` (default: the runner's). */
   faultMs?: { full: number; short: number };
+  /** The durability rule the writes run with, reported with the result (partition scenarios). */
+  durability?: string;
   fault(ctx: FaultContext): Promise<void>;
 }

@@ -1,9 +1,11 @@
+import { PLATFORM_SERVICE_NAMES } from '@failsoft/contracts';
 import type { ChaosTarget } from '../chaos/chaos-target';
 import { runMonkey } from '../commands/monkey';
 import type { Exemption, FaultContext, ScenarioDefinition } from './scenario';
+import { ZONE_OUTAGE } from './zone-outage.scenario';
 
-/** Services whose instances scenarios kill (the front door is a single HAProxy: not killed). */
-export const SCENARIO_SERVICES = ['upload', 'likes', 'feed', 'gateway'] as const;
+/** Services whose instances the kill-one, monkey and rolling scenarios kill (the front doors have scenarios of their own). */
+export const SCENARIO_SERVICES = PLATFORM_SERVICE_NAMES;
 
 /** Id of the fault rule the delay scenario adds. */
 export const DELAY_RULE_ID = 'scenario-likes-delay';
@@ -119,6 +121,38 @@ export const REDIS_FAILOVER_EXEMPTION: Exemption = {
   reason: 'Redis master failover: the contract lets writes fail until the failover completes ("resumes after failover"); reads must not fail, no acknowledged write may be lost',
 };
 
+/**
+ * The front door to hit: the one holding the virtual address (compose: role MASTER), else the
+ * first running one (npm start: both are active).
+ */
+export async function pickFrontDoor(target: ChaosTarget): Promise<string> {
+  const doors = (await target.status()).instances.filter((i) => i.service === 'haproxy');
+  if (doors.length < 2) throw new Error(`the front door is not a pair here (${doors.map((d) => d.id).join(', ') || 'none'}): nothing keeps accepting when it fails`);
+  const chosen = doors.find((d) => d.role === 'MASTER' && d.state === 'running') ?? doors.find((d) => d.state === 'running');
+  if (!chosen) throw new Error(`no front door is running (${doors.map((d) => `${d.id} ${d.state}`).join(', ')})`);
+  return chosen.id;
+}
+
+function frontDoorFault(signal: 'KILL' | 'STOP'): ScenarioDefinition {
+  const kill = signal === 'KILL';
+  return {
+    name: kill ? 'kill-front-door' : 'stop-front-door',
+    title: kill
+      ? 'SIGKILL one front door (compose: the MASTER holding the virtual address), hold it down, revive it'
+      : 'SIGSTOP one front door (hung; compose: the MASTER, paused), then SIGCONT it: the hung one must stop receiving traffic',
+    async fault(ctx) {
+      const id = await pickFrontDoor(ctx.target);
+      ctx.mark(`SIG${signal} ${id}`);
+      ctx.log(`SIG${signal} ${id} (${kill ? 'held down' : 'hung'} for ${ctx.faultMs / 1000} s)`);
+      await ctx.target.kill(id, signal);
+      await ctx.hold(ctx.faultMs);
+      ctx.mark(`${kill ? 'revive' : 'SIGCONT'} ${id}`);
+      ctx.log(`${kill ? 'revive' : 'SIGCONT'} ${id}`);
+      await ctx.target.revive(id);
+    },
+  };
+}
+
 /** Every scenario, in the order `all` runs them. */
 export const SCENARIOS: readonly ScenarioDefinition[] = [
   ...SCENARIO_SERVICES.map(killOne),
@@ -180,6 +214,8 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
       await ctx.target.revive(id);
     },
   },
+  frontDoorFault('KILL'),
+  frontDoorFault('STOP'),
   {
     name: 'delay-likes',
     title: 'fault rule: 500 ms delay on every likes call, then remove it',
@@ -211,6 +247,7 @@ export const SCENARIOS: readonly ScenarioDefinition[] = [
       ctx.mark('rolling restart done');
     },
   },
+  ZONE_OUTAGE,
   {
     name: 'monkey',
     title: 'chaos monkey: random SIGKILLs for 60 s, never below one live instance per service',

@@ -22,7 +22,24 @@ describe('SessionTokenService', () => {
     expect(issued.token.split('.')).toHaveLength(3);
     expect(JSON.parse(Buffer.from(issued.token.split('.')[0], 'base64url').toString())).toEqual({ alg: 'HS256', typ: 'JWT' });
     expect(issued.expiresAtS).toBe(now / 1000 + 3600);
-    expect(tokens.verify(issued.token, now + 1000)).toEqual({ user: 'alice', expiresAtS: issued.expiresAtS });
+    expect(tokens.verify(issued.token, now + 1000)).toEqual({ user: 'alice', expiresAtS: issued.expiresAtS, tokenId: issued.tokenId });
+  });
+
+  it('gives every token its own id (jti, what sign-out revokes), and signs the operator in too', () => {
+    const a = tokens.issue('alice', now);
+    const b = tokens.issue('alice', now);
+    expect(a.tokenId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    expect(a.tokenId).not.toBe(b.tokenId);
+    expect(tokens.verify(tokens.issue('operator', now).token, now).user).toBe('operator');
+  });
+
+  it('refuses a correctly signed token without a well-formed id', () => {
+    const forger = tokens as unknown as { sign: (input: string) => string };
+    const header = tokens.issue('alice', now).token.split('.')[0];
+    for (const jti of [undefined, 'short', 42]) {
+      const payload = Buffer.from(JSON.stringify({ sub: 'alice', iat: now / 1000, exp: now / 1000 + 60, iss: 'failsoft-gateway', jti })).toString('base64url');
+      expect(refusal(() => tokens.verify(`${header}.${payload}.${forger.sign(`${header}.${payload}`)}`, now))).toMatch(/malformed/);
+    }
   });
 
   it('is stateless: another instance with the same secret accepts the token, one with another secret does not', () => {

@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { unauthenticated } from '../errors/api-error';
 import { GATEWAY_CONFIG } from '../gateway.constants';
 import type { GatewayConfig } from '../gateway.config';
-import { isDemoUser, type DemoUser } from './demo-users';
+import { isKnownUser, type KnownUser } from './demo-users';
 
 /** A signed session token and when it expires. */
 export interface IssuedToken {
@@ -11,14 +11,18 @@ export interface IssuedToken {
   readonly token: string;
   /** Expiry, seconds since the Unix epoch. */
   readonly expiresAtS: number;
+  /** The token's id (`jti`): signing out revokes this id until the token would have expired. */
+  readonly tokenId: string;
 }
 
 /** The verified content of a token. */
 export interface SessionClaims {
   /** The signed-in user. */
-  readonly user: DemoUser;
+  readonly user: KnownUser;
   /** Expiry, seconds since the Unix epoch. */
   readonly expiresAtS: number;
+  /** The token's id (`jti`, 22 base64url characters). */
+  readonly tokenId: string;
 }
 
 /** Issuer claim of every token. */
@@ -30,12 +34,15 @@ const MAX_TOKEN_LENGTH = 2048;
 /** Tolerated clock skew between gateways for `iat`, seconds. */
 const CLOCK_SKEW_S = 60;
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
+/** A token id: 16 random bytes, base64url. */
+const TOKEN_ID = /^[A-Za-z0-9_-]{22}$/;
 
 /**
  * Issues and verifies session tokens: JWT-shaped (`header.payload.signature`, base64url), signed
  * with HMAC-SHA256 and AUTH_SECRET (`node:crypto`), carrying `sub` (the user), `iat`, `exp` and
- * `iss`. Stateless: any gateway with the same secret verifies any other's tokens, so the front door
- * may send a user anywhere and sign-out is expiry. Verification compares signatures in constant
+ * `iss` and `jti` (a random token id). Stateless: any gateway with the same secret verifies any
+ * other's tokens, so the front door may send a user anywhere; sign-out revokes the token id
+ * (TokenRevocationService). Verification compares signatures in constant
  * time and never trusts the header (it must be exactly HS256/JWT).
  */
 @Injectable()
@@ -50,11 +57,12 @@ export class SessionTokenService {
   }
 
   /** Signs a token for `user`, valid for AUTH_TOKEN_TTL_S from `nowMs`. */
-  issue(user: DemoUser, nowMs: number = Date.now()): IssuedToken {
+  issue(user: KnownUser, nowMs: number = Date.now()): IssuedToken {
     const iat = Math.floor(nowMs / 1000);
     const exp = iat + this.ttlS;
-    const payload = base64url(JSON.stringify({ sub: user, iat, exp, iss: ISSUER }));
-    return { token: `${HEADER}.${payload}.${this.sign(`${HEADER}.${payload}`)}`, expiresAtS: exp };
+    const jti = randomBytes(16).toString('base64url');
+    const payload = base64url(JSON.stringify({ sub: user, iat, exp, iss: ISSUER, jti }));
+    return { token: `${HEADER}.${payload}.${this.sign(`${HEADER}.${payload}`)}`, expiresAtS: exp, tokenId: jti };
   }
 
   /**
@@ -71,19 +79,19 @@ export class SessionTokenService {
     if (header !== HEADER || expected.length !== given.length || !timingSafeEqual(expected, given)) {
       throw unauthenticated('the session token is not valid (bad signature); sign in again');
     }
-    let claims: { sub?: unknown; iat?: unknown; exp?: unknown; iss?: unknown };
+    let claims: { sub?: unknown; iat?: unknown; exp?: unknown; iss?: unknown; jti?: unknown };
     try {
       claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof claims;
     } catch {
       throw unauthenticated('the session token is malformed; sign in again');
     }
     const nowS = Math.floor(nowMs / 1000);
-    if (claims === null || typeof claims !== 'object' || claims.iss !== ISSUER || !isDemoUser(claims.sub) || typeof claims.exp !== 'number' || typeof claims.iat !== 'number') {
+    if (claims === null || typeof claims !== 'object' || claims.iss !== ISSUER || !isKnownUser(claims.sub) || typeof claims.exp !== 'number' || typeof claims.iat !== 'number' || typeof claims.jti !== 'string' || !TOKEN_ID.test(claims.jti)) {
       throw unauthenticated('the session token is malformed; sign in again');
     }
     if (claims.iat > nowS + CLOCK_SKEW_S) throw unauthenticated('the session token is not valid yet; sign in again');
     if (claims.exp <= nowS) throw unauthenticated('the session token has expired; sign in again');
-    return { user: claims.sub, expiresAtS: claims.exp };
+    return { user: claims.sub, expiresAtS: claims.exp, tokenId: claims.jti };
   }
 
   private sign(input: string): string {

@@ -1,7 +1,8 @@
 import { Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { unauthenticated } from '../errors/api-error';
 import type { GatewayRequest } from '../common/gateway-request';
-import { SessionTokenService } from './session-token.service';
+import { SessionTokenService, type SessionClaims } from './session-token.service';
+import { TokenRevocationService } from './token-revocation.service';
 
 /**
  * The bearer token of a request: `undefined` when no Authorization header was sent.
@@ -16,21 +17,37 @@ export function bearerTokenOf(request: Pick<GatewayRequest, 'headers'>): string 
 }
 
 /**
- * Requires a signed-in user (guards every write): a valid `Authorization: Bearer <token>`, else
- * 401 JSON with a `WWW-Authenticate` challenge. Sets `request.user`. Runs before the body is parsed
- * (guards precede interceptors), so an anonymous upload is refused without reading the image.
+ * Verifies `token` (signature, expiry) and that it was not signed out.
+ * @throws ApiError 401 `UNAUTHENTICATED` saying why.
+ */
+export async function verifySession(token: string, tokens: SessionTokenService, revocations: TokenRevocationService): Promise<SessionClaims> {
+  const claims = tokens.verify(token);
+  if (await revocations.isRevoked(claims.tokenId)) throw unauthenticated('this session was signed out; sign in again');
+  return claims;
+}
+
+/**
+ * Requires a signed-in user (guards every write): a valid, not signed-out `Authorization: Bearer
+ * <token>`, else 401 JSON with a `WWW-Authenticate` challenge. Sets `request.user` and
+ * `request.session`. Runs before the body is parsed (guards precede interceptors), so an anonymous
+ * upload is refused without reading the image.
  */
 @Injectable()
 export class SignedInGuard implements CanActivate {
-  /** @param tokens verifies tokens. */
-  constructor(private readonly tokens: SessionTokenService) {}
+  /** @param tokens verifies tokens; @param revocations knows signed-out tokens. */
+  constructor(
+    private readonly tokens: SessionTokenService,
+    private readonly revocations: TokenRevocationService,
+  ) {}
 
   /** Verifies the token or throws 401. */
-  canActivate(context: ExecutionContext): boolean {
+  async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<GatewayRequest>();
     const token = bearerTokenOf(request);
     if (token === undefined) throw unauthenticated('sign in first: this action needs "Authorization: Bearer <token>" from POST /api/auth/sign-in');
-    request.user = this.tokens.verify(token).user;
+    const claims = await verifySession(token, this.tokens, this.revocations);
+    request.user = claims.user;
+    request.session = claims;
     return true;
   }
 }

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
-import type { DemoUser } from '../auth/demo-users';
+import type { KnownUser } from '../auth/demo-users';
+import type { SessionClaims } from '../auth/session-token.service';
 
 /** A file received by the multipart parser (memory storage). */
 export interface UploadedImageFile {
@@ -28,7 +29,15 @@ export interface GatewayRequest {
   /** Set by the multipart interceptor. */
   readonly file?: UploadedImageFile;
   /** Set by SignedInGuard / ViewerGuard when a valid token came with the request. */
-  user?: DemoUser;
+  user?: KnownUser;
+  /** The verified token (id and expiry), set with `user`. */
+  session?: SessionClaims;
+  /** The peer of the connection (Express). */
+  readonly socket?: { readonly remoteAddress?: string; destroy?(): void };
+  /** False while the body has not been read to the end (Node's IncomingMessage). */
+  readonly complete?: boolean;
+  /** Stream events of the body (Node's IncomingMessage). */
+  on?(event: 'data', listener: (chunk: Buffer) => void): unknown;
 }
 
 /** The parts of an Express response the gateway writes. */

@@ -1,3 +1,4 @@
+import { POST_ID_PATTERN } from '@failsoft/contracts';
 import { badRequest } from '../errors/api-error';
 
 /**
@@ -46,7 +47,7 @@ export function queryParam(query: Record<string, unknown>, name: string): string
  * slashes, so no path tricks reach a service). Anything else is refused at the edge, the same way on
  * every route.
  */
-export const POST_ID_PATTERN = /^p_[a-z2-7]{16}$/;
+export { POST_ID_PATTERN };
 
 /** A validated post id from the path. @throws 400 `INVALID_POST_ID`. */
 export function postIdParam(value: string | undefined): string {

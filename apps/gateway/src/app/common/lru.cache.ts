@@ -29,6 +29,11 @@ export class LruCache<K, V> {
     return this.entries.has(key);
   }
 
+  /** Forgets `key` (no-op when absent). */
+  delete(key: K): void {
+    this.entries.delete(key);
+  }
+
   /** Stores `value` as the most recently used, evicting the least recently used beyond the bound. */
   set(key: K, value: V): void {
     this.entries.delete(key);

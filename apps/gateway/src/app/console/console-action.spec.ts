@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/api-error';
-import { parseConsoleAction } from './console-action';
+import { FAULT_MAX_DELAY_MS, FAULT_MAX_TTL_S, parseConsoleAction } from './console-action';
 
 const fixedId = () => 'console-test';
 
@@ -23,10 +23,11 @@ describe('parseConsoleAction', () => {
     expect(parseConsoleAction({ action: 'revive-service', target: 'gateway' }, fixedId)).toEqual({ action: 'revive-service', target: 'gateway' });
     expect(parseConsoleAction({ action: 'redis-failover' }, fixedId)).toEqual({ action: 'redis-failover' });
     expect(parseConsoleAction({ action: 'clear-faults' }, fixedId)).toEqual({ action: 'clear-faults' });
-    expect(parseConsoleAction({ action: 'add-fault', fault: { service: 'likes', method: 'Counts', delayMs: 300 } }, fixedId)).toEqual({
+    expect(parseConsoleAction({ action: 'add-fault', fault: { service: 'likes', method: 'Counts', delayMs: 300 } }, fixedId, 1_000_000)).toEqual({
       action: 'add-fault',
-      fault: { id: 'console-test', service: 'likes', method: 'Counts', delayMs: 300 },
+      fault: { id: 'console-test', service: 'likes', method: 'Counts', delayMs: 300, expiresAt: 1_000_000 + FAULT_MAX_TTL_S * 1000 },
     });
+    expect(parseConsoleAction({ action: 'add-fault', fault: { service: 'likes', delayMs: 300, ttlS: 30 } }, fixedId, 1_000_000)).toMatchObject({ fault: { expiresAt: 1_030_000 } });
     expect(parseConsoleAction({ action: 'add-fault', fault: { service: 'feed', abortPercent: 50 } }, fixedId)).toMatchObject({ fault: { service: 'feed', abortPercent: 50 } });
   });
 
@@ -48,12 +49,19 @@ describe('parseConsoleAction', () => {
   });
 
   it('refuses bad targets: ids must look like likes-1, services must be known', () => {
-    for (const target of ['likes', 'likes-0', 'likes-1; rm -rf /', '../likes-1', 'redis-1', 'haproxy', 'LIKES-1', 'likes-1000', 7, undefined]) {
+    for (const target of ['likes', 'likes-0', 'likes-1; rm -rf /', '../likes-1', 'redis-1', 'haproxy', 'haproxy-0', 'front-door', 'front-door-10', 'vip-forwarder', 'LIKES-1', 'likes-1000', 7, undefined]) {
       expect({ target, ...refusal({ action: 'kill', target }) }).toMatchObject({ target, status: 400, code: 'INVALID_FIELD' });
     }
     expect(refusal({ action: 'revive', target: 'likes' })).toMatchObject({ code: 'INVALID_FIELD', message: expect.stringMatching(/instance id like "likes-1"/) });
     expect(refusal({ action: 'kill-service', target: 'likes-1' })).toMatchObject({ code: 'INVALID_FIELD', message: expect.stringMatching(/must be a service/) });
     expect(refusal({ action: 'revive-service', target: 'redis' })).toMatchObject({ code: 'INVALID_FIELD' });
+  });
+
+  it('takes a front door (npm start: haproxy-<n>; compose: front-door-<n>) as a kill or revive target, not as a service', () => {
+    expect(parseConsoleAction({ action: 'kill', target: 'haproxy-2' })).toEqual({ action: 'kill', target: 'haproxy-2', signal: 'KILL' });
+    expect(parseConsoleAction({ action: 'kill', target: 'front-door-1', signal: 'STOP' })).toEqual({ action: 'kill', target: 'front-door-1', signal: 'STOP' });
+    expect(parseConsoleAction({ action: 'revive', target: 'front-door-1' })).toEqual({ action: 'revive', target: 'front-door-1' });
+    expect(refusal({ action: 'kill-service', target: 'haproxy' })).toMatchObject({ code: 'INVALID_FIELD', message: expect.stringMatching(/must be a service/) });
   });
 
   it('refuses killing every gateway (it would cut the console off) but allows one', () => {
@@ -77,6 +85,8 @@ describe('parseConsoleAction', () => {
     expect(fault({ service: 'likes', delayMs: -1 })).toMatchObject({ code: 'INVALID_FAULT', message: expect.stringMatching(/delayMs/) });
     expect(fault({ service: 'likes', delayMs: '300' })).toMatchObject({ code: 'INVALID_FAULT' });
     expect(fault({ service: 'likes', method: 'Counts; DROP', delayMs: 300 })).toMatchObject({ code: 'INVALID_FAULT', message: expect.stringMatching(/method/) });
+    expect(fault({ service: 'likes', delayMs: 600_000 })).toMatchObject({ code: 'INVALID_FAULT', message: expect.stringMatching(`at most ${FAULT_MAX_DELAY_MS} ms`) });
+    for (const ttlS of [0, FAULT_MAX_TTL_S + 1, 1.5, '60', null]) expect(fault({ service: 'likes', delayMs: 10, ttlS })).toMatchObject({ code: 'INVALID_FAULT', message: expect.stringMatching(/fault.ttlS/) });
     expect(fault({ service: 'likes', delayMs: 300, id: 'mine' })).toMatchObject({ code: 'INVALID_FAULT', message: expect.stringMatching(/"fault.id" is not accepted/) });
   });
 });

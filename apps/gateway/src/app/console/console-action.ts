@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { CONTROL_SIGNALS, PLATFORM_SERVICE_NAMES } from '@failsoft/contracts';
 import { validateFaultRule, type FaultRuleInput } from '@failsoft/sidecar';
 import { bodyObject, describe } from '../common/json-input';
 import { badRequest } from '../errors/api-error';
@@ -8,16 +9,19 @@ export const CONSOLE_ACTIONS = ['kill', 'revive', 'kill-service', 'revive-servic
 /** One console action name. */
 export type ConsoleActionName = (typeof CONSOLE_ACTIONS)[number];
 
-/** Signals the console may send to an instance (the control channel's `ChaosSignal`). */
-export const CONSOLE_SIGNALS = ['KILL', 'TERM', 'STOP'] as const;
+/** Signals the console may send to an instance (the control channel's). */
+export const CONSOLE_SIGNALS = CONTROL_SIGNALS;
 /** One signal. */
 export type ConsoleSignal = (typeof CONSOLE_SIGNALS)[number];
 
-/** Services whose instances the console controls (the front door and Redis have their own actions). */
-export const CONSOLE_SERVICES = ['upload', 'likes', 'feed', 'gateway'] as const;
+/** Services whose instances the console controls (plus the front doors, one by one; Redis has its own actions). */
+export const CONSOLE_SERVICES = PLATFORM_SERVICE_NAMES;
 
 /** An instance id: `<service>-<n>`, e.g. `likes-1`. */
 export const INSTANCE_ID_PATTERN = new RegExp(`^(${CONSOLE_SERVICES.join('|')})-[1-9][0-9]{0,2}$`);
+
+/** A front door's id: `haproxy-1` (npm start: the HAProxy processes) or `front-door-1` (compose: the VRRP pair). */
+export const FRONT_DOOR_ID_PATTERN = /^(haproxy|front-door)-[1-9]$/;
 
 /** A validated action, ready for the control channel. */
 export type ConsoleAction =
@@ -38,15 +42,21 @@ const FIELDS: Readonly<Record<ConsoleActionName, readonly string[]>> = {
   'add-fault': ['fault'],
   'clear-faults': [],
 };
-const FAULT_FIELDS = ['service', 'method', 'delayMs', 'abortPercent'];
+const FAULT_FIELDS = ['service', 'method', 'delayMs', 'abortPercent', 'ttlS'];
+
+/** Longest delay a console fault rule may inject, ms (a longer one is a hang: kill with STOP instead). */
+export const FAULT_MAX_DELAY_MS = 10_000;
+/** Lifetime of a console fault rule when none is given, and the longest allowed, seconds (10 min). */
+export const FAULT_MAX_TTL_S = 600;
 
 /**
  * Validates the body of `POST /api/console/actions` strictly: a known action, only the fields
  * that action takes, an instance id like `likes-1` or a service name, a known signal, and a fault
- * rule the sidecar accepts (it gets a fresh id `console-<hex>`).
+ * rule the sidecar accepts (it gets a fresh id `console-<hex>`, a delay of at most
+ * FAULT_MAX_DELAY_MS, and an expiry `ttlS` seconds from now: FAULT_MAX_TTL_S by default and at most).
  * @throws ApiError 400 (`INVALID_BODY`, `INVALID_ACTION`, `INVALID_FIELD`, `INVALID_FAULT`) naming what is wrong.
  */
-export function parseConsoleAction(body: unknown, newId: () => string = () => `console-${randomBytes(4).toString('hex')}`): ConsoleAction {
+export function parseConsoleAction(body: unknown, newId: () => string = () => `console-${randomBytes(4).toString('hex')}`, nowMs: number = Date.now()): ConsoleAction {
   const input = bodyObject(body, EXAMPLE);
   const action = input['action'];
   if (typeof action !== 'string' || !(CONSOLE_ACTIONS as readonly string[]).includes(action)) {
@@ -80,15 +90,15 @@ export function parseConsoleAction(body: unknown, newId: () => string = () => `c
     case 'revive-service':
       return { action: name, target: serviceTarget(input['target']) };
     case 'add-fault':
-      return { action: name, fault: faultOf(input['fault'], newId()) };
+      return { action: name, fault: faultOf(input['fault'], newId(), nowMs) };
     default:
       return { action: name };
   }
 }
 
 function instanceTarget(value: unknown): string {
-  if (typeof value !== 'string' || !INSTANCE_ID_PATTERN.test(value)) {
-    throw badRequest(`"target" must be an instance id like "likes-1" (${CONSOLE_SERVICES.join(', ')} followed by -<n>); got ${shown(value)}`, 'INVALID_FIELD', { field: 'target' });
+  if (typeof value !== 'string' || !(INSTANCE_ID_PATTERN.test(value) || FRONT_DOOR_ID_PATTERN.test(value))) {
+    throw badRequest(`"target" must be an instance id like "likes-1" (${CONSOLE_SERVICES.join(', ')} followed by -<n>) or a front door (haproxy-<n>, front-door-<n>); got ${shown(value)}`, 'INVALID_FIELD', { field: 'target' });
   }
   return value;
 }
@@ -100,7 +110,7 @@ function serviceTarget(value: unknown): string {
   return value;
 }
 
-function faultOf(value: unknown, id: string): FaultRuleInput {
+function faultOf(value: unknown, id: string, nowMs: number): FaultRuleInput {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     throw badRequest(`"fault" must be an object like {"service":"likes","method":"Counts","delayMs":300} or {"service":"likes","abortPercent":50}; got ${describe(value)}`, 'INVALID_FAULT', { field: 'fault' });
   }
@@ -111,7 +121,14 @@ function faultOf(value: unknown, id: string): FaultRuleInput {
   if (typeof raw['service'] !== 'string' || !(CONSOLE_SERVICES as readonly string[]).includes(raw['service']) || raw['service'] === 'gateway') {
     throw badRequest(`"fault.service" must be upload, likes or feed (the services that serve gRPC); got ${shown(raw['service'])}`, 'INVALID_FAULT', { field: 'fault.service' });
   }
-  const input: FaultRuleInput = { id, service: raw['service'] };
+  const ttlS = raw['ttlS'] === undefined ? FAULT_MAX_TTL_S : raw['ttlS'];
+  if (typeof ttlS !== 'number' || !Number.isInteger(ttlS) || ttlS < 1 || ttlS > FAULT_MAX_TTL_S) {
+    throw badRequest(`"fault.ttlS" (how long the rule lasts) must be a whole number of seconds from 1 to ${FAULT_MAX_TTL_S}; got ${shown(ttlS)}`, 'INVALID_FAULT', { field: 'fault.ttlS' });
+  }
+  if (typeof raw['delayMs'] === 'number' && raw['delayMs'] > FAULT_MAX_DELAY_MS) {
+    throw badRequest(`"fault.delayMs" must be at most ${FAULT_MAX_DELAY_MS} ms from the console (to hang an instance, use the Hang button); got ${raw['delayMs']}`, 'INVALID_FAULT', { field: 'fault.delayMs' });
+  }
+  const input: FaultRuleInput = { id, service: raw['service'], expiresAt: nowMs + ttlS * 1000 };
   if (raw['method'] !== undefined) input.method = raw['method'] as string;
   if (raw['delayMs'] !== undefined) input.delayMs = raw['delayMs'] as number;
   if (raw['abortPercent'] !== undefined) input.abortPercent = raw['abortPercent'] as number;

@@ -1,7 +1,7 @@
 import { Injectable, type BeforeApplicationShutdown, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import { Sidecar, type Disposable } from '@failsoft/sidecar';
 import { ApiError } from '../errors/api-error';
-import { CONSOLE_HEARTBEAT_MS, CONSOLE_MAX_STREAMS, CONSOLE_TICK_MS } from './console.constants';
+import { CONSOLE_HEARTBEAT_MS, CONSOLE_MAX_STREAMS, CONSOLE_MAX_STREAMS_PER_CLIENT, CONSOLE_TICK_MS } from './console.constants';
 import { ConsoleSnapshotService } from './console-snapshot.service';
 
 /** The parts of a raw (Node) response a stream writes. */
@@ -13,15 +13,24 @@ export interface StreamResponse {
   readonly writableEnded: boolean;
 }
 
+/** Who opens a stream: the signed-in user and the client's address (each has its own cap). */
+export interface StreamClient {
+  readonly user: string;
+  readonly ip: string;
+}
+
 /** Options of {@link ConsoleStreamsService} (tests shorten the periods). */
 export interface ConsoleStreamsSettings {
   readonly maxStreams: number;
+  /** Streams one user, and one client address, may hold at once. */
+  readonly maxStreamsPerClient: number;
   readonly tickMs: number;
   readonly heartbeatMs: number;
 }
 
 interface Stream {
   readonly response: StreamResponse;
+  readonly client: StreamClient;
   /** Waiting for `drain`: ticks are skipped for this slow reader. */
   blocked: boolean;
 }
@@ -35,7 +44,7 @@ interface Stream {
 @Injectable()
 export class ConsoleStreamsService implements OnModuleInit, OnModuleDestroy, BeforeApplicationShutdown {
   /** Periods and bound (defaults from console.constants.ts). */
-  readonly settings: ConsoleStreamsSettings = { maxStreams: CONSOLE_MAX_STREAMS, tickMs: CONSOLE_TICK_MS, heartbeatMs: CONSOLE_HEARTBEAT_MS };
+  readonly settings: ConsoleStreamsSettings = { maxStreams: CONSOLE_MAX_STREAMS, maxStreamsPerClient: CONSOLE_MAX_STREAMS_PER_CLIENT, tickMs: CONSOLE_TICK_MS, heartbeatMs: CONSOLE_HEARTBEAT_MS };
   private readonly streams = new Set<Stream>();
   private timer?: NodeJS.Timeout;
   private heartbeat?: NodeJS.Timeout;
@@ -71,12 +80,19 @@ export class ConsoleStreamsService implements OnModuleInit, OnModuleDestroy, Bef
   /**
    * Starts a stream on `response` (headers, a first snapshot at once, then one per tick) and
    * ends it when the client leaves.
-   * @throws ApiError 429 `TOO_MANY_STREAMS` when `maxStreams` are open, 503 when shutting down.
+   * @throws ApiError 429 `TOO_MANY_STREAMS` when `maxStreams` are open, or `maxStreamsPerClient`
+   *   for this user or this address; 503 when shutting down.
    */
-  open(response: StreamResponse): void {
+  open(response: StreamResponse, client: StreamClient): void {
     if (this.closed) throw new ApiError(503, 'SHUTTING_DOWN', 'this gateway is shutting down; reconnect (the front door sends you to another one)', { headers: { 'Retry-After': '1' } });
     if (this.streams.size >= this.settings.maxStreams) {
       throw new ApiError(429, 'TOO_MANY_STREAMS', `this gateway serves at most ${this.settings.maxStreams} console streams at once; close another console tab or retry later`, {
+        headers: { 'Retry-After': '5' },
+      });
+    }
+    const mine = [...this.streams].filter((s) => s.client.user === client.user || s.client.ip === client.ip).length;
+    if (mine >= this.settings.maxStreamsPerClient) {
+      throw new ApiError(429, 'TOO_MANY_STREAMS', `one user or address may hold at most ${this.settings.maxStreamsPerClient} console streams at once; close another console tab or retry later`, {
         headers: { 'Retry-After': '5' },
       });
     }
@@ -87,7 +103,7 @@ export class ConsoleStreamsService implements OnModuleInit, OnModuleDestroy, Bef
       'X-Accel-Buffering': 'no',
       'X-Content-Type-Options': 'nosniff',
     });
-    const stream: Stream = { response, blocked: false };
+    const stream: Stream = { response, client, blocked: false };
     this.streams.add(stream);
     response.once('close', () => this.remove(stream));
     response.write(`retry: 2000\n: console stream of ${this.settings.tickMs} ms ticks\n\n`);

@@ -4,6 +4,12 @@ export const CONSOLE_OPTIONS = Symbol('failsoft:console-options');
 /** Live streams (`GET /api/console/events`) one gateway serves at once; more get 429. */
 export const CONSOLE_MAX_STREAMS = 16;
 
+/**
+ * Live streams one signed-in user, and one client address, may hold at once on one gateway: the
+ * public demo users (whose password everyone knows) cannot take all CONSOLE_MAX_STREAMS.
+ */
+export const CONSOLE_MAX_STREAMS_PER_CLIENT = 4;
+
 /** Period of the `snapshot` events of a live stream, ms. */
 export const CONSOLE_TICK_MS = 1000;
 
@@ -36,6 +42,8 @@ export interface ConsoleOptions {
   readonly sentinels: ReadonlyArray<{ readonly host: string; readonly port: number }>;
   /** Master name the sentinels monitor. */
   readonly masterName: string;
+  /** Password of the sentinels (REDIS_SENTINEL_PASSWORD), when they require one. */
+  readonly sentinelPassword?: string;
   /** Base URL of `failsoft up`'s control channel, `''` when there is none. */
   readonly controlUrl: string;
   /** Bearer token of the control channel. */

@@ -2,14 +2,14 @@ import type { INestApplication } from '@nestjs/common';
 import { bootstrapService } from '@failsoft/sidecar/nest';
 import { startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import { Redis } from 'ioredis';
-import { createServer, request as httpRequest, type ClientRequest, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
 import { FakePlatform } from '../../../test/fake-platform';
 import { gatewaySpecEnv } from '../../../test/gateway-spec-support';
+import { action, auth, BOB_TOKEN, CONSOLE_SPEC, ControlDouble, json, MEMBER_TOKEN, signIn } from '../../../test/console-spec-support';
 import { readEnvConfig, Sidecar } from '@failsoft/sidecar';
 import { gatewayBootstrapOptions } from '../gateway.bootstrap';
 import { gatewayEnvSchema } from '../gateway.config';
-import { CONSOLE_MAX_STREAMS, NO_CONTROL_REASON } from './console.constants';
+import { CONSOLE_MAX_STREAMS_PER_CLIENT, NO_CONTROL_REASON } from './console.constants';
 import type { ConsoleSnapshot } from './console-snapshot.service';
 import { ConsoleStreamsService } from './console-streams.service';
 import { ConsoleTrafficService } from './console-traffic.service';
@@ -24,9 +24,9 @@ import { ConsoleTrafficService } from './console-traffic.service';
  */
 jest.setTimeout(60_000);
 
-const TOKEN = 'console-spec-token-0123456789';
-const SECRET = 'console-spec-secret-0123456789abcdef0123';
-const CONTROL_TOKEN = 'control-spec-token-0123456789';
+const { token: TOKEN, secret: SECRET, controlToken: CONTROL_TOKEN, operatorPassword: OPERATOR_PASSWORD } = CONSOLE_SPEC;
+const MEMBER = MEMBER_TOKEN;
+const BOB = BOB_TOKEN;
 /** A 1×1 PNG. */
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=', 'base64');
 
@@ -35,83 +35,22 @@ let redis: Redis;
 let fakes: FakePlatform;
 const apps: INestApplication[] = [];
 
-/** A stand-in for the control channel: answers its contract, records what it was asked. */
-class ControlDouble {
-  readonly calls: Array<{ method: string; path: string; body: unknown }> = [];
-  private server?: Server;
-  url = '';
-
-  async start(): Promise<void> {
-    this.server = createServer((req, res) => {
-      let text = '';
-      req.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      req.on('end', () => {
-        const send = (status: number, body: unknown) => {
-          res.writeHead(status, { 'content-type': 'application/json' });
-          res.end(JSON.stringify(body));
-        };
-        if (req.headers.authorization !== `Bearer ${CONTROL_TOKEN}`) return send(401, { error: { code: 'UNAUTHENTICATED', message: 'wrong token' } });
-        const path = req.url ?? '';
-        this.calls.push({ method: req.method ?? '', path, body: text === '' ? undefined : JSON.parse(text) });
-        if (req.method === 'GET' && path === '/v1/status') {
-          return send(200, {
-            kind: 'local',
-            url: 'http://127.0.0.1:8080',
-            instances: [
-              { id: 'likes-1', service: 'likes', state: 'running', pid: 101, zone: 'zone-a', url: 'http://127.0.0.1:5001', restarts: 0, ready: true },
-              { id: 'likes-2', service: 'likes', state: 'held', pid: null, zone: 'zone-b', url: 'http://127.0.0.1:5002', restarts: 1, ready: false },
-            ],
-            redis: { master: '127.0.0.1:7000', nodes: [{ host: '127.0.0.1', port: 7000, pid: 200, role: 'master', state: 'running' }] },
-            trendingLeader: 'feed-1',
-            breakers: {},
-            faults: [],
-          });
-        }
-        if (req.method === 'POST' && path === '/v1/instances/likes-9/kill') return send(404, { error: { code: 'UNKNOWN_INSTANCE', message: 'no instance likes-9 (instances: likes-1, likes-2)' } });
-        if (req.method === 'POST' && path === '/v1/redis/failover') return send(200, { ok: true, master: '127.0.0.1:7001' });
-        return send(200, { ok: true });
-      });
-    });
-    await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', resolve));
-    this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
-
-  async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-}
 
 async function startGateway(instance: string, env: NodeJS.ProcessEnv = {}): Promise<{ app: INestApplication; url: string }> {
   const app = await bootstrapService(
-    gatewayBootstrapOptions(gatewaySpecEnv(topology, { token: TOKEN, authSecret: SECRET }, instance, env)),
+    gatewayBootstrapOptions(gatewaySpecEnv(topology, { token: TOKEN, authSecret: SECRET }, instance, { OPERATOR_PASSWORD, ...env })),
   );
   apps.push(app);
   return { app, url: (await app.getUrl()).replace('[::1]', '127.0.0.1') };
 }
 
-async function json<T = Record<string, unknown>>(url: string, init: RequestInit = {}): Promise<{ status: number; headers: Headers; body: T }> {
-  const res = await fetch(url, init);
-  const text = await res.text();
-  try {
-    return { status: res.status, headers: res.headers, body: JSON.parse(text) as T };
-  } catch {
-    throw new Error(`${init.method ?? 'GET'} ${url} answered ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
-  }
+
+
+/** The console snapshot as a signed-in member. */
+function snapshotOf(url: string): Promise<{ status: number; headers: Headers; body: ConsoleSnapshot }> {
+  return json<ConsoleSnapshot>(`${url}/api/console/snapshot`, auth());
 }
 
-async function signIn(url: string): Promise<string> {
-  const res = await json<{ token: string }>(`${url}/api/auth/sign-in`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ user: 'alice', password: 'failsoft' }) });
-  expect(res.status).toBe(200);
-  return res.body.token;
-}
-
-function action(url: string, body: unknown, token?: string): Promise<{ status: number; headers: Headers; body: { error?: { code: string; message: string } } & Record<string, unknown> }> {
-  return json(`${url}/api/console/actions`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...(token === undefined ? {} : { authorization: `Bearer ${token}` }) },
-    body: typeof body === 'string' ? body : JSON.stringify(body),
-  });
-}
 
 /** An open event stream: the raw request, the response, and the text received so far. */
 interface OpenStream {
@@ -120,9 +59,9 @@ interface OpenStream {
   text: string;
 }
 
-function openStream(url: string): Promise<OpenStream> {
+function openStream(url: string, token: string = MEMBER, localAddress = '127.0.0.1'): Promise<OpenStream> {
   return new Promise((resolve, reject) => {
-    const request = httpRequest(`${url}/api/console/events`, { headers: { accept: 'text/event-stream' } }, (response) => {
+    const request = httpRequest(`${url}/api/console/events`, { localAddress, headers: { accept: 'text/event-stream', authorization: `Bearer ${token}` } }, (response) => {
       const stream: OpenStream = { request, response, text: '' };
       response.setEncoding('utf8');
       response.on('data', (chunk: string) => (stream.text += chunk));
@@ -165,11 +104,11 @@ describe('console on a gateway without a control channel (docker compose, Kubern
   it('snapshots the gateway, its downstreams, Redis from the sentinels and the trending leader; control is unavailable with the reason', async () => {
     const master = await topology.currentMaster();
     await redis.set('failsoft:lease:{feed-trending}', '7:feed-2', 'PX', 60_000);
-    await waitUntil(async () => (await json<ConsoleSnapshot>(`${url}/api/console/snapshot`)).body.services.find((s) => s.service === 'upload')?.instances.length === 1, {
+    await waitUntil(async () => (await snapshotOf(url)).body.services.find((s) => s.service === 'upload')?.instances.length === 1, {
       timeoutMs: 15_000,
       message: 'the gateway to discover the upload instance',
     });
-    const { status, body } = await json<ConsoleSnapshot>(`${url}/api/console/snapshot`);
+    const { status, body } = await snapshotOf(url);
     expect(status).toBe(200);
     expect(body.gateway).toMatchObject({ id: 'gateway-c1', zone: 'zone-a', pid: process.pid });
     expect(body.services.map((s) => s.service).sort()).toEqual(['feed', 'likes', 'upload']);
@@ -184,7 +123,7 @@ describe('console on a gateway without a control channel (docker compose, Kubern
     expect(body.control).toEqual({ available: false, reason: NO_CONTROL_REASON });
     expect(body.platform).toBeNull();
     await redis.del('failsoft:lease:{feed-trending}');
-    await waitUntil(async () => (await json<ConsoleSnapshot>(`${url}/api/console/snapshot`)).body.trending.leader === null, { timeoutMs: 5000, message: 'the leader to clear' });
+    await waitUntil(async () => (await snapshotOf(url)).body.trending.leader === null, { timeoutMs: 5000, message: 'the leader to clear' });
   });
 
   it("counts the public API's responses by class (degraded = 2xx served without a part), not the console's own", async () => {
@@ -202,7 +141,7 @@ describe('console on a gateway without a control channel (docker compose, Kubern
     expect(post.body.degraded).toEqual(['likes']);
     expect((await json(`${url}/api/nope`)).status).toBe(404);
     expect((await json(`${url}/api/health`)).status).toBe(200);
-    for (let i = 0; i < 3; i++) await json(`${url}/api/console/snapshot`);
+    for (let i = 0; i < 3; i++) await snapshotOf(url);
     await waitUntil(
       async () => {
         const after = traffic.series();
@@ -216,17 +155,28 @@ describe('console on a gateway without a control channel (docker compose, Kubern
     expect(sum(after.counts.requests) - sum(before.counts.requests)).toBe(3);
     expect(sum(after.counts.success) - sum(before.counts.success)).toBe(1);
     expect(sum(after.counts.error) - sum(before.counts.error)).toBe(0);
-    await waitUntil(async () => sum((await json<ConsoleSnapshot>(`${url}/api/console/snapshot`)).body.traffic.counts.degraded) >= 1, {
+    await waitUntil(async () => sum((await snapshotOf(url)).body.traffic.counts.degraded) >= 1, {
       timeoutMs: 5000,
       message: 'the snapshot to carry the traffic window',
     });
   });
 
-  it('refuses actions: 401 without sign-in, 400 for bad bodies, 503 CONTROL_UNAVAILABLE with the reason', async () => {
+  it('shows the console only to signed-in users: snapshot and stream answer 401 JSON anonymously', async () => {
+    for (const path of ['/api/console/snapshot', '/api/console/events']) {
+      const anonymous = await json(`${url}${path}`);
+      expect({ path, status: anonymous.status, code: (anonymous.body as { error?: { code?: string } }).error?.code }).toEqual({ path, status: 401, code: 'UNAUTHENTICATED' });
+    }
+    expect((await snapshotOf(url)).status).toBe(200);
+  });
+
+  it('refuses actions: 401 without sign-in, 403 for a member, 400 for bad bodies, 503 CONTROL_UNAVAILABLE with the reason', async () => {
     const anonymous = await action(url, { action: 'kill', target: 'likes-1' });
     expect(anonymous.status).toBe(401);
     expect(anonymous.body.error?.code).toBe('UNAUTHENTICATED');
-    const token = await signIn(url);
+    const member = await action(url, { action: 'kill', target: 'likes-1' }, await signIn(url));
+    expect(member.status).toBe(403);
+    expect(member.body.error).toMatchObject({ code: 'FORBIDDEN', message: expect.stringMatching(/need the "operator" user/) });
+    const token = await signIn(url, 'operator', OPERATOR_PASSWORD);
     const bad = await action(url, { action: 'kill', target: 'likes-1; reboot' }, token);
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'INVALID_FIELD', message: expect.stringMatching(/instance id like "likes-1"/) });
@@ -257,24 +207,30 @@ describe('console on a gateway without a control channel (docker compose, Kubern
     stream.request.destroy();
     await waitUntil(() => streams.size === 0, { timeoutMs: 5000, message: 'the gateway to forget the closed stream' });
     // HEAD answers the stream's headers and ends (no stream is kept open for it)
-    const head = await fetch(`${url}/api/console/events`, { method: 'HEAD' });
+    const head = await fetch(`${url}/api/console/events`, { method: 'HEAD', ...auth() });
     expect(head.status).toBe(200);
     expect(head.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
     expect(streams.size).toBe(0);
   });
 
-  it(`serves at most ${CONSOLE_MAX_STREAMS} streams at once (429 JSON beyond), and a slot frees when one closes`, async () => {
+  it(`serves one user, and one address, at most ${CONSOLE_MAX_STREAMS_PER_CLIENT} streams at once (429 JSON beyond); a slot frees when one closes`, async () => {
     const streams = app.get(ConsoleStreamsService);
     const open: OpenStream[] = [];
     try {
-      for (let i = 0; i < CONSOLE_MAX_STREAMS; i++) open.push(await openStream(url));
+      for (let i = 0; i < CONSOLE_MAX_STREAMS_PER_CLIENT; i++) open.push(await openStream(url));
       expect(open.every((s) => s.response.statusCode === 200)).toBe(true);
-      const refused = await json(`${url}/api/console/events`);
+      const refused = await json(`${url}/api/console/events`, auth());
       expect(refused.status).toBe(429);
-      expect(refused.body).toMatchObject({ error: { code: 'TOO_MANY_STREAMS', message: expect.stringMatching(/at most 16 console streams/) } });
+      expect(refused.body).toMatchObject({ error: { code: 'TOO_MANY_STREAMS', message: expect.stringMatching(`at most ${CONSOLE_MAX_STREAMS_PER_CLIENT} console streams`) } });
       expect(refused.headers.get('retry-after')).toBe('5');
-      open.pop()?.request.destroy();
-      await waitUntil(() => streams.size === CONSOLE_MAX_STREAMS - 1, { timeoutMs: 5000, message: 'a slot to free' });
+      // the same address as another user: refused too; another user from another address: served
+      const sameAddress = await openStream(url, BOB);
+      expect(sameAddress.response.statusCode).toBe(429);
+      const elsewhere = await openStream(url, BOB, '127.0.0.2');
+      open.push(elsewhere);
+      expect(elsewhere.response.statusCode).toBe(200);
+      open.shift()?.request.destroy();
+      await waitUntil(() => streams.size === CONSOLE_MAX_STREAMS_PER_CLIENT, { timeoutMs: 5000, message: 'a slot to free' });
       const again = await openStream(url);
       open.push(again);
       expect(again.response.statusCode).toBe(200);
@@ -293,15 +249,15 @@ describe('console with the control channel of `failsoft up`', () => {
   beforeAll(async () => {
     await control.start();
     ({ url } = await startGateway('gateway-c2', { FAILSOFT_CONTROL_URL: control.url, FAILSOFT_CONTROL_TOKEN: CONTROL_TOKEN }));
-    token = await signIn(url);
+    token = await signIn(url, 'operator', OPERATOR_PASSWORD);
   });
 
   afterAll(() => control.stop());
 
   it('merges the platform status (every process, Redis pids, faults) into the snapshot', async () => {
-    const { body } = await json<ConsoleSnapshot>(`${url}/api/console/snapshot`);
+    const { body } = await snapshotOf(url);
     expect(body.control).toEqual({ available: true });
-    expect(body.platform?.instances.map((i) => `${i.id}:${i.state}`)).toEqual(['likes-1:running', 'likes-2:held']);
+    expect(body.platform?.instances.map((i) => `${i.id}:${i.state}`)).toEqual(['likes-1:running', 'likes-2:held', 'gateway-1:running', 'gateway-2:held']);
     expect(body.platform?.redis.nodes[0]).toMatchObject({ pid: 200, role: 'master' });
     expect(control.calls.some((c) => c.method === 'GET' && c.path === '/v1/status')).toBe(true);
   });
@@ -310,7 +266,7 @@ describe('console with the control channel of `failsoft up`', () => {
     control.calls.length = 0;
     const killed = await action(url, { action: 'kill-service', target: 'likes' }, token);
     expect(killed.status).toBe(200);
-    expect(killed.body).toEqual({ ok: true, action: 'kill-service', by: 'alice', result: { ok: true } });
+    expect(killed.body).toEqual({ ok: true, action: 'kill-service', by: 'operator', result: { ok: true } });
     const failover = await action(url, { action: 'redis-failover' }, token);
     expect(failover.body).toMatchObject({ ok: true, result: { ok: true, master: '127.0.0.1:7001' } });
     await action(url, { action: 'kill', target: 'likes-1', signal: 'STOP' }, token);
@@ -327,7 +283,9 @@ describe('console with the control channel of `failsoft up`', () => {
       'DELETE /v1/faults',
     ]);
     expect(posts[2].body).toEqual({ signal: 'STOP' });
-    expect(posts[4].body).toEqual({ id: expect.stringMatching(/^console-[0-9a-f]{8}$/), service: 'likes', method: 'Counts', delayMs: 250 });
+    expect(posts[4].body).toEqual({ id: expect.stringMatching(/^console-[0-9a-f]{8}$/), service: 'likes', method: 'Counts', delayMs: 250, expiresAt: expect.any(Number) });
+    // the rule expires by itself: 10 minutes from now by default
+    expect(Math.abs((posts[4].body as { expiresAt: number }).expiresAt - (Date.now() + 600_000))).toBeLessThan(60_000);
     const unknown = await action(url, { action: 'kill', target: 'likes-9' }, token);
     expect(unknown.status).toBe(404);
     expect(unknown.body.error).toEqual({ code: 'UNKNOWN_INSTANCE', message: 'no instance likes-9 (instances: likes-1, likes-2)' });
@@ -335,8 +293,8 @@ describe('console with the control channel of `failsoft up`', () => {
 
   it('says so when the control channel is gone: unavailable with the reason, actions 503', async () => {
     await control.stop();
-    await waitUntil(async () => (await json<ConsoleSnapshot>(`${url}/api/console/snapshot`)).body.control.available === false, { timeoutMs: 5000, message: 'the snapshot to notice' });
-    const { body } = await json<ConsoleSnapshot>(`${url}/api/console/snapshot`);
+    await waitUntil(async () => (await snapshotOf(url)).body.control.available === false, { timeoutMs: 5000, message: 'the snapshot to notice' });
+    const { body } = await snapshotOf(url);
     expect(body.control.reason).toMatch(/control channel of `failsoft up` at http:\/\/127\.0\.0\.1:\d+ cannot be reached .*is the platform still running\?/);
     expect(body.platform).toBeNull();
     const refused = await action(url, { action: 'revive-service', target: 'likes' }, token);
@@ -357,7 +315,7 @@ describe('console on a gateway with a wrong control configuration', () => {
 
   it('starts with a URL but no token, and says why the buttons are off', async () => {
     const { url } = await startGateway('gateway-c4', { FAILSOFT_CONTROL_URL: 'http://127.0.0.1:9' });
-    const { body } = await json<ConsoleSnapshot>(`${url}/api/console/snapshot`);
+    const { body } = await snapshotOf(url);
     expect(body.control).toEqual({ available: false, reason: expect.stringMatching(/FAILSOFT_CONTROL_TOKEN is not/) });
   });
 });

@@ -1,7 +1,11 @@
 import { Module, RequestMethod, type DynamicModule, type MiddlewareConsumer, type NestModule } from '@nestjs/common';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 import { SessionTokenService } from '../auth/session-token.service';
+import { OperatorGuard } from '../auth/operator.guard';
 import { SignedInGuard } from '../auth/signed-in.guard';
+import { TokenRevocationService } from '../auth/token-revocation.service';
+import { RateLimiterService } from '../rate-limit/rate-limiter.service';
+import { ConsoleActionPolicy } from './console-action-policy.service';
 import type { GatewayConfig } from '../gateway.config';
 import { GATEWAY_CONFIG } from '../gateway.constants';
 import { CONSOLE_OPTIONS, type ConsoleOptions } from './console.constants';
@@ -21,6 +25,7 @@ export function consoleOptionsOf(config: GatewayConfig): ConsoleOptions {
     zone: config.ZONE,
     sentinels: config.REDIS_SENTINELS,
     masterName: config.REDIS_MASTER_NAME,
+    sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
     controlUrl: config.FAILSOFT_CONTROL_URL,
     controlToken: config.FAILSOFT_CONTROL_TOKEN,
   };
@@ -43,7 +48,11 @@ export class ConsoleModule implements NestModule {
         { provide: CONSOLE_OPTIONS, useValue: consoleOptionsOf(config) },
         { provide: GATEWAY_CONFIG, useValue: config },
         SessionTokenService,
+        TokenRevocationService,
         SignedInGuard,
+        OperatorGuard,
+        RateLimiterService,
+        ConsoleActionPolicy,
         ConsoleTrafficService,
         ConsoleTrafficMiddleware,
         { provide: APP_INTERCEPTOR, useClass: DegradedResponseInterceptor },

@@ -1,40 +1,11 @@
+import { CONTROL_API_PREFIX, CONTROL_PATHS, type ControlStatus } from '@failsoft/contracts';
 import { Inject, Injectable } from '@nestjs/common';
 import { ApiError } from '../errors/api-error';
 import type { ConsoleAction } from './console-action';
 import { CONSOLE_OPTIONS, CONTROL_ACTION_TIMEOUT_MS, CONTROL_TIMEOUT_MS, NO_CONTROL_REASON, type ConsoleOptions } from './console.constants';
 
-/** One process of the platform as the control channel reports it (`ChaosInstance` of apps/cli). */
-export interface ControlInstance {
-  readonly id: string;
-  readonly service: string;
-  /** running | paused | held | backoff | failed | stopping | stopped | pending */
-  readonly state: string;
-  readonly pid: number | null;
-  readonly zone: string | null;
-  readonly url: string | null;
-  readonly restarts: number;
-  readonly ready: boolean | null;
-}
-
-/** A Redis data node or sentinel as the control channel reports it. */
-export interface ControlRedisNode {
-  readonly host: string;
-  readonly port: number;
-  readonly pid: number | null;
-  readonly role: 'master' | 'replica' | 'sentinel';
-  readonly state: string;
-}
-
-/** `GET /v1/status` of the control channel (`ChaosStatus` of apps/cli/src/app/chaos/chaos-target.ts). */
-export interface ControlStatus {
-  readonly kind: 'local' | 'compose';
-  readonly url: string;
-  readonly instances: readonly ControlInstance[];
-  readonly redis: { readonly master: string | null; readonly nodes: readonly ControlRedisNode[] };
-  readonly trendingLeader: string | null;
-  readonly breakers: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  readonly faults: ReadonlyArray<Readonly<Record<string, unknown>>>;
-}
+/** The platform's status, its instances and Redis nodes as the control channel reports them (`GET /v1/status`). */
+export type { ControlInstance, ControlRedisNode, ControlStatus } from '@failsoft/contracts';
 
 /** Whether the console can control processes, and when it cannot, why. */
 export type ControlAvailability = { readonly available: true; readonly status: ControlStatus } | { readonly available: false; readonly reason: string };
@@ -78,7 +49,7 @@ export class ControlClientService {
     if (this.baseUrl === '') return { available: false, reason: NO_CONTROL_REASON };
     if (this.misconfigured !== undefined) return { available: false, reason: this.misconfigured };
     try {
-      const status = (await this.request('GET', '/v1/status', undefined, CONTROL_TIMEOUT_MS)) as ControlStatus;
+      const status = (await this.request('GET', CONTROL_PATHS.status(), undefined, CONTROL_TIMEOUT_MS)) as ControlStatus;
       if (typeof status !== 'object' || status === null || !Array.isArray(status.instances)) {
         return { available: false, reason: `the control channel at ${this.baseUrl} answered GET /v1/status with something that is not a platform status` };
       }
@@ -98,23 +69,24 @@ export class ControlClientService {
     const t = CONTROL_ACTION_TIMEOUT_MS;
     switch (action.action) {
       case 'kill':
-        return this.request('POST', `/v1/instances/${encodeURIComponent(action.target)}/kill`, { signal: action.signal }, t);
+        return this.request('POST', CONTROL_PATHS.killInstance(action.target), { signal: action.signal }, t);
       case 'revive':
-        return this.request('POST', `/v1/instances/${encodeURIComponent(action.target)}/revive`, {}, t);
+        return this.request('POST', CONTROL_PATHS.reviveInstance(action.target), {}, t);
       case 'kill-service':
-        return this.request('POST', `/v1/services/${encodeURIComponent(action.target)}/kill`, {}, t);
+        return this.request('POST', CONTROL_PATHS.killService(action.target), {}, t);
       case 'revive-service':
-        return this.request('POST', `/v1/services/${encodeURIComponent(action.target)}/revive`, {}, t);
+        return this.request('POST', CONTROL_PATHS.reviveService(action.target), {}, t);
       case 'redis-failover':
-        return this.request('POST', '/v1/redis/failover', {}, t);
+        return this.request('POST', CONTROL_PATHS.redisFailover(), {}, t);
       case 'add-fault':
-        return this.request('POST', '/v1/faults', action.fault, t);
+        return this.request('POST', CONTROL_PATHS.faults(), action.fault, t);
       case 'clear-faults':
-        return this.request('DELETE', '/v1/faults', undefined, t);
+        return this.request('DELETE', CONTROL_PATHS.faults(), undefined, t);
     }
   }
 
-  private async request(method: string, path: string, body: unknown, timeoutMs: number): Promise<unknown> {
+  private async request(method: string, route: string, body: unknown, timeoutMs: number): Promise<unknown> {
+    const path = `${CONTROL_API_PREFIX}${route}`;
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {

@@ -140,6 +140,7 @@ export class RedisTopologyService implements OnModuleDestroy {
     const connection = new Redis({
       host,
       port,
+      password: this.options.sentinelPassword,
       connectTimeout: QUERY_TIMEOUT_MS,
       commandTimeout: QUERY_TIMEOUT_MS,
       maxRetriesPerRequest: 0,

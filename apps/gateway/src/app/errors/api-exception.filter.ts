@@ -3,6 +3,7 @@ import { Sidecar } from '@failsoft/sidecar';
 import { RouteCatalogService } from '../common/route-catalog.service';
 import type { GatewayRequest, GatewayResponse } from '../common/gateway-request';
 import { ApiError } from './api-error';
+import { limitDrain } from '../common/drain-budget';
 
 /** Codes of common HTTP statuses (used for errors raised by the framework, not by our code). */
 const STATUS_CODES: Readonly<Record<number, string>> = {
@@ -82,6 +83,7 @@ export class ApiExceptionFilter implements ExceptionFilter {
     response.setHeader('X-Content-Type-Options', 'nosniff');
     for (const [name, value] of Object.entries(error.headers)) response.setHeader(name, value);
     response.send(JSON.stringify(error.toBody()));
+    limitDrain(request);
   }
 
   private toApiError(exception: unknown, request: GatewayRequest): ApiError {

@@ -59,6 +59,9 @@ describe('mapUpstreamError', () => {
   it('maps NOT_FOUND to 404 (with the caller message), conflicts to 409 and upstream bugs to 502', () => {
     expect([mapped(withCode('NOT_FOUND', status.NOT_FOUND), upload).status, mapped(withCode('NOT_FOUND', status.NOT_FOUND), upload).message]).toEqual([404, 'post p1 does not exist']);
     expect(mapped(new GrpcError(status.ALREADY_EXISTS, 'dup')).status).toBe(409);
+    expect([mapped(withCode('NOT_AUTHOR', status.PERMISSION_DENIED), upload).status, mapped(withCode('NOT_AUTHOR', status.PERMISSION_DENIED), upload).code]).toEqual([403, 'NOT_AUTHOR']);
+    // the sidecar refusing the gateway itself is not the user's fault
+    expect([mapped(withCode('PERMISSION_DENIED', status.PERMISSION_DENIED), upload).status, mapped(new GrpcError(status.PERMISSION_DENIED, 'no')).code]).toEqual([502, 'UPSTREAM_ERROR']);
     for (const error of [new GrpcError(status.INTERNAL, 'boom'), new GrpcError(status.UNIMPLEMENTED, 'no'), new GrpcError(status.UNAUTHENTICATED, 'token'), new InvalidOptionsError('bad')]) {
       const api = mapped(error);
       expect([api.status, api.code]).toEqual([502, 'UPSTREAM_ERROR']);

@@ -1,8 +1,6 @@
+import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
 import { GrpcStatus, isBrokenCircuitError, isGrpcError, isSidecarError } from '@failsoft/sidecar';
 import { ApiError, notFound, unavailable } from './api-error';
-
-/** Trailing-metadata key in which upstreams put a machine error code (see docs/platform.md). */
-export const ERROR_CODE_METADATA_KEY = 'x-failsoft-error-code';
 
 /** A downstream part of the platform, as named in `degraded: [...]` lists and error codes. */
 export type Part = 'upload' | 'likes' | 'feed';
@@ -62,6 +60,8 @@ const MAX_RELAYED_MESSAGE = 500;
  * - INVALID_ARGUMENT / OUT_OF_RANGE → 400, 413, 415 or 422 by `x-failsoft-error-code`, with the
  *   upstream's code and message (they say what was wrong and what is accepted);
  * - NOT_FOUND → 404; ALREADY_EXISTS / FAILED_PRECONDITION → 409;
+ * - PERMISSION_DENIED with `NOT_AUTHOR` (a user acting on another user's post) → 403 `NOT_AUTHOR`;
+ *   any other PERMISSION_DENIED is the platform refusing the gateway itself (a misconfiguration) → 502;
  * - anything else from the upstream (INTERNAL, UNKNOWN, UNIMPLEMENTED, UNAUTHENTICATED between
  *   services ...) → 502 `UPSTREAM_ERROR`: not the client's fault, and retrying will not help.
  * Errors that are not from a call (bugs) are returned unchanged, to end as a 500.
@@ -82,6 +82,9 @@ export function mapUpstreamError(error: unknown, context: UpstreamErrorContext):
     }
     case GrpcStatus.NOT_FOUND:
       return notFound(context.notFoundMessage ?? (details || 'not found'));
+    case GrpcStatus.PERMISSION_DENIED:
+      if (upstreamCode === 'NOT_AUTHOR') return new ApiError(403, 'NOT_AUTHOR', details || 'only the author of a post may do this');
+      return upstreamFailure(context, error);
     case GrpcStatus.ALREADY_EXISTS:
     case GrpcStatus.FAILED_PRECONDITION:
       return new ApiError(409, upstreamCode ?? 'CONFLICT', details || 'the request conflicts with the current state');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { CONTRACT_LIMITS, int64ToNumber, type GetFeedRequest, type GetFeedResponseOutput, type GetTrendingRequest, type GetTrendingResponseOutput, type PostOutput } from '@failsoft/contracts';
-import { Sidecar, type ServiceClient } from '@failsoft/sidecar';
+import { CONTRACT_LIMITS, int64ToNumber, type FeedMethods, type GetFeedResponseOutput, type GetTrendingResponseOutput, type PostOutput } from '@failsoft/contracts';
+import { Sidecar, type ServiceClient, type TypedClient } from '@failsoft/sidecar';
 import { InjectSidecarClient } from '@failsoft/sidecar/nest';
 import { LruCache } from '../common/lru.cache';
 import { DEFAULT_RETRY_AFTER_MS, mapUpstreamError, partUnavailable, unavailabilityOf } from '../errors/upstream-error.mapper';
@@ -46,6 +46,8 @@ const PART_NAME = /^[a-z][a-z0-9-]{0,31}$/;
  */
 @Injectable()
 export class FeedService {
+  private readonly feed: TypedClient<FeedMethods>;
+
   private readonly trending = new LruCache<number, { page: Omit<TrendingPage, 'degraded' | 'lastGoodAt'>; savedAtMs: number }>(CONTRACT_LIMITS.trendingMax);
 
   /**
@@ -55,19 +57,20 @@ export class FeedService {
    * @param sidecar for its logger.
    */
   constructor(
-    @InjectSidecarClient('feed') private readonly client: ServiceClient,
+    @InjectSidecarClient('feed') client: ServiceClient,
     private readonly lastGood: LastGoodFeedCache,
     private readonly likes: LikesService,
     private readonly sidecar: Sidecar,
-  ) {}
+  ) {
+    this.feed = client.typed<FeedMethods>();
+  }
 
   /** One page of the feed for `viewer` (anonymous when undefined). @throws ApiError (400 bad cursor, 503 with no copy). */
   async page(cursor: string, limit: number, viewer: string | undefined): Promise<FeedPage> {
     let failure: unknown;
     let response: GetFeedResponseOutput | null;
     try {
-      response = await this.client.call<GetFeedRequest, GetFeedResponseOutput | null>(
-        'GetFeed',
+      response = await this.feed.GetFeed(
         { cursor, limit, viewerId: viewer ?? '' },
         {
           timeoutMs: FEED_TIMEOUT_MS,
@@ -98,8 +101,7 @@ export class FeedService {
     let failure: unknown;
     let response: GetTrendingResponseOutput | null;
     try {
-      response = await this.client.call<GetTrendingRequest, GetTrendingResponseOutput | null>(
-        'GetTrending',
+      response = await this.feed.GetTrending(
         { limit },
         {
           timeoutMs: FEED_TIMEOUT_MS,

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { Sidecar } from '@failsoft/sidecar';
 import { STATE_REDIS } from '@failsoft/state/nest';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@failsoft/state';
 import { LruCache } from '../common/lru.cache';
 import type { PostView } from '../posts/post-view';
 
@@ -47,7 +47,7 @@ export class LastGoodFeedCache {
 
   /** @param redis the state client (may be disconnected: then only memory is used); @param sidecar logger. */
   constructor(
-    @Inject(STATE_REDIS) private readonly redis: Redis,
+    @Inject(STATE_REDIS) private readonly redis: RedisConnection,
     private readonly sidecar: Sidecar,
   ) {}
 

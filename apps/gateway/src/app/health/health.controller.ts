@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import { Sidecar } from '@failsoft/sidecar';
 import { STATE_REDIS } from '@failsoft/state/nest';
-import type { Redis } from 'ioredis';
+import type { RedisConnection } from '@failsoft/state';
 
 /** What `GET /api/health` reports about one downstream part. */
 export interface PartHealth {
@@ -42,7 +42,7 @@ export class HealthController {
   /** @param sidecar the process's sidecar (live view); @param redis the state client. */
   constructor(
     private readonly sidecar: Sidecar,
-    @Inject(STATE_REDIS) private readonly redis: Redis,
+    @Inject(STATE_REDIS) private readonly redis: RedisConnection,
   ) {}
 
   /** The health report. */

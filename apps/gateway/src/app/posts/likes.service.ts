@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
-import { int64ToNumber, type CountsRequest, type CountsResponseOutput, type LikeRequest, type LikeResponseOutput, type PostCountOutput, type UnlikeRequest } from '@failsoft/contracts';
-import { Sidecar, type ServiceClient } from '@failsoft/sidecar';
+import { int64ToNumber, type LikeRequest, type LikesMethods, type PostCountOutput } from '@failsoft/contracts';
+import { Sidecar, type ServiceClient, type TypedClient } from '@failsoft/sidecar';
 import { InjectSidecarClient } from '@failsoft/sidecar/nest';
 import { mapUpstreamError } from '../errors/upstream-error.mapper';
 
@@ -23,11 +23,15 @@ const LIKES_CONTEXT = { part: 'likes', what: 'likes are' } as const;
  */
 @Injectable()
 export class LikesService {
+  private readonly likes: TypedClient<LikesMethods>;
+
   /** @param client the sidecar client of `likes`; @param sidecar for its logger. */
   constructor(
-    @InjectSidecarClient('likes') private readonly client: ServiceClient,
+    @InjectSidecarClient('likes') client: ServiceClient,
     private readonly sidecar: Sidecar,
-  ) {}
+  ) {
+    this.likes = client.typed<LikesMethods>();
+  }
 
   /** Makes `user` like `postId` (idempotent). @throws ApiError (503 while likes is down). */
   like(user: string, postId: string): Promise<LikeState> {
@@ -46,8 +50,7 @@ export class LikesService {
   async counts(postIds: readonly string[], viewer?: string): Promise<Map<string, PostCountOutput> | undefined> {
     if (postIds.length === 0) return new Map();
     try {
-      const response = await this.client.call<CountsRequest, CountsResponseOutput | null>(
-        'Counts',
+      const response = await this.likes.Counts(
         { postIds: [...new Set(postIds)], viewerId: viewer ?? '' },
         { timeoutMs: COUNTS_TIMEOUT_MS, fallback: () => null },
       );
@@ -59,9 +62,9 @@ export class LikesService {
     }
   }
 
-  private async write(method: 'Like' | 'Unlike', request: LikeRequest | UnlikeRequest): Promise<LikeState> {
+  private async write(method: 'Like' | 'Unlike', request: LikeRequest): Promise<LikeState> {
     try {
-      const response = await this.client.call<LikeRequest, LikeResponseOutput>(method, request);
+      const response = await this.likes[method](request);
       return { postId: response.postId || String(request.postId), likeCount: int64ToNumber(response.count, 'count'), liked: response.liked };
     } catch (error) {
       throw mapUpstreamError(error, LIKES_CONTEXT);

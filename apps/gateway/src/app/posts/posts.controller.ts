@@ -1,8 +1,9 @@
-import { Controller, Get, HttpCode, Param, Post, Query, Req, Res, StreamableFile, UseGuards, UseInterceptors } from '@nestjs/common';
+import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
 import { CONTRACT_LIMITS } from '@failsoft/contracts';
 import { randomUUID } from 'node:crypto';
 import { SignedInGuard } from '../auth/signed-in.guard';
 import { ViewerGuard } from '../auth/viewer.guard';
+import { clientIp } from '../common/client-ip';
 import type { GatewayRequest, GatewayResponse } from '../common/gateway-request';
 import { postIdParam, queryParam } from '../common/json-input';
 import { badRequest } from '../errors/api-error';
@@ -11,6 +12,8 @@ import { LikesService } from './likes.service';
 import { MultipartImageInterceptor } from './multipart-image.interceptor';
 import { likeInfoOf, postView, UNKNOWN_LIKES, type PostView } from './post-view';
 import { PostsService } from './posts.service';
+import { ImageResponsesLimiter } from './image-responses.limiter';
+import { sendImageStream, type ImageResponse } from './image-stream.sender';
 
 /** Idempotency keys: 1-200 characters from a safe set (letters, digits and `-_.:~+/=`). */
 export const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^[A-Za-z0-9_.:~+/=-]{1,${CONTRACT_LIMITS.idempotencyKeyMaxLength}}$`);
@@ -30,7 +33,7 @@ export interface GetPostBody {
   readonly degraded: readonly string[];
 }
 
-/** Posts: create (multipart), read, and serve images. */
+/** Posts: create (multipart), read, delete, and serve images. */
 @Controller('api/posts')
 export class PostsController {
   /** @param posts the upload facade; @param likes the likes facade; @param writeLimit the per-user write limit. */
@@ -38,6 +41,7 @@ export class PostsController {
     private readonly posts: PostsService,
     private readonly likes: LikesService,
     private readonly writeLimit: WriteRateLimit,
+    private readonly imageResponses: ImageResponsesLimiter,
   ) {}
 
   /**
@@ -81,25 +85,72 @@ export class PostsController {
   }
 
   /**
+   * Deletes a post of the signed-in user: 204 (no body); 403 `NOT_AUTHOR` for someone else's post,
+   * 404 for an unknown or already deleted one. The write is charged to the user's limit once the id
+   * is valid (a malformed id is 400 `INVALID_POST_ID` and spends nothing).
+   */
+  @Delete(':id')
+  @HttpCode(204)
+  @UseGuards(SignedInGuard)
+  async delete(@Param('id') id: string | undefined, @Req() request: GatewayRequest, @Res({ passthrough: true }) response: GatewayResponse): Promise<void> {
+    const postId = postIdParam(id);
+    await this.writeLimit.charge(request, response);
+    await this.posts.delete(postId, request.user as string);
+  }
+
+  /**
    * The image bytes of a post (`variant=original`, the default, or `thumbnail`), with their
-   * content type, `X-Content-Type-Options: nosniff`, a sandboxing CSP, and a long immutable cache
-   * lifetime (a post's images never change).
+   * content type and length, `X-Content-Type-Options: nosniff`, a sandboxing CSP, and a long
+   * immutable cache lifetime (a post's images never change). Originals are streamed from upload
+   * chunk by chunk as the client reads (see sendImageStream), bounded per gateway and per client
+   * address (ImageResponsesLimiter; the slot is held until the response ends), and every image
+   * response that stops progressing for IMAGE_SEND_TIMEOUT_MS (a client that does not read) is cut.
+   * Errors before the first byte are the usual JSON errors.
    */
   @Get(':id/image')
-  async image(@Param('id') id: string | undefined, @Query() query: Record<string, unknown>, @Res({ passthrough: true }) response: GatewayResponse): Promise<StreamableFile> {
+  async image(
+    @Param('id') id: string | undefined,
+    @Query() query: Record<string, unknown>,
+    @Req() request: GatewayRequest,
+    @Res() response: GatewayResponse & ImageResponse & ImageResponseEvents,
+  ): Promise<void> {
     const postId = postIdParam(id);
     const variant = queryParam(query, 'variant') ?? 'original';
     if (variant !== 'original' && variant !== 'thumbnail') {
       throw badRequest('query parameter "variant" must be "original" or "thumbnail"', 'INVALID_QUERY', { field: 'variant' });
     }
-    const image = await this.posts.image(postId, variant === 'thumbnail' ? 'THUMBNAIL' : 'ORIGINAL');
-    const type = IMAGE_TYPES.has(image.contentType) ? image.contentType : 'application/octet-stream';
-    response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
-    response.setHeader('X-Content-Type-Options', 'nosniff');
-    response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
-    response.setHeader('Content-Disposition', 'inline');
-    return new StreamableFile(image.data, { type, length: image.data.length });
+    response.setTimeout(this.imageResponses.sendTimeoutMs, () => response.destroy());
+    if (variant === 'thumbnail') {
+      const image = await this.posts.image(postId, 'THUMBNAIL');
+      setImageHeaders(response, image.contentType, image.data.length);
+      response.end(image.data);
+      return;
+    }
+    const release = this.imageResponses.acquire(clientIp(request));
+    const gone = new AbortController();
+    response.once('close', () => {
+      release();
+      gone.abort();
+    });
+    const image = await this.posts.originalStream(postId, gone.signal);
+    setImageHeaders(response, image.header.contentType, image.size);
+    await sendImageStream(image, response);
   }
+}
+
+/** The headers of an image response. */
+function setImageHeaders(response: GatewayResponse, contentType: string, length: number): void {
+  response.setHeader('Content-Type', IMAGE_TYPES.has(contentType) ? contentType : 'application/octet-stream');
+  response.setHeader('Content-Length', length);
+  response.setHeader('Cache-Control', 'public, max-age=31536000, immutable');
+  response.setHeader('X-Content-Type-Options', 'nosniff');
+  response.setHeader('Content-Security-Policy', "default-src 'none'; sandbox");
+  response.setHeader('Content-Disposition', 'inline');
+}
+
+/** What the image route uses of the raw (Node) response besides GatewayResponse and ImageResponse. */
+interface ImageResponseEvents {
+  setTimeout(ms: number, onTimeout: () => void): unknown;
 }
 
 /** The request's Idempotency-Key header, validated. @throws 400 `INVALID_IDEMPOTENCY_KEY`. */

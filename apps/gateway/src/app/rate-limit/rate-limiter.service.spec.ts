@@ -1,7 +1,8 @@
 import { Sidecar, type Logger } from '@failsoft/sidecar';
 import { createRedisClient, type StateRedis } from '@failsoft/state';
 import { getFreePort, startRedisServer, waitUntil, type RedisServerHandle } from '@failsoft/testing';
-import { RateLimiterService, RATE_LIMIT_KEY_PREFIX } from './rate-limiter.service';
+import { FRONT_DOOR_ATTEMPTS, RateLimiterService, RATE_LIMIT_ATTEMPTS_PREFIX, RATE_LIMIT_KEY_PREFIX } from './rate-limiter.service';
+import { frontDoorRequestId } from './write-rate-limit';
 
 jest.setTimeout(30_000);
 
@@ -60,6 +61,40 @@ describe('RateLimiterService', () => {
     expect((await gatewayB.consume('bob')).allowed).toBe(true); // per user
     const ttl = await a.pttl(`${RATE_LIMIT_KEY_PREFIX}alice`);
     expect(ttl).toBeGreaterThan(0); // the window expires by itself
+  });
+
+  it('counts the attempts of one front-door request once, on any gateway, with the first attempt\'s decision', async () => {
+    const a = client(server.port);
+    const b = client(server.port);
+    await Promise.all([a.ping(), b.ping()]);
+    const gatewayA = limiter(a, [], 2);
+    const gatewayB = limiter(b, [], 2);
+    const first = await gatewayA.consume('dave', undefined, 'req-0001');
+    const retry = await gatewayB.consume('dave', undefined, 'req-0001'); // the front door's retry on the other gateway
+    expect([first.allowed, first.remaining, first.repeat]).toEqual([true, 1, false]);
+    expect([retry.allowed, retry.remaining, retry.repeat]).toEqual([true, 1, true]);
+    expect(await a.get(`${RATE_LIMIT_KEY_PREFIX}dave`)).toBe('1');
+    expect(await a.hget(`${RATE_LIMIT_ATTEMPTS_PREFIX}dave:req-0001`, 'n')).toBe('2');
+    // another request fills the window: a late retry of the first still gets the first decision (no 429 for it)
+    expect((await gatewayA.consume('dave', undefined, 'req-0002')).remaining).toBe(0);
+    const late = await gatewayB.consume('dave', undefined, 'req-0001');
+    expect([late.allowed, late.repeat]).toEqual([true, true]);
+    expect(await a.get(`${RATE_LIMIT_KEY_PREFIX}dave`)).toBe('2');
+    // beyond the front door's attempts, the same id counts again (a reused id buys at most 3 writes per unit)
+    expect(FRONT_DOOR_ATTEMPTS).toBe(3);
+    const fourth = await gatewayA.consume('dave', undefined, 'req-0001');
+    expect([fourth.allowed, fourth.repeat]).toEqual([false, false]);
+    // an id is per user: the same id of another user is a new request
+    expect((await gatewayA.consume('erin', undefined, 'req-0001')).repeat).toBe(false);
+  });
+
+  it('believes the request id only from a proxy of the platform, and only a well-formed one', () => {
+    const headers = { 'x-request-id': '7F000001:C3A4_7F000001:1F90_6753A1B2_0001:2A3B' };
+    expect(frontDoorRequestId({ headers, socket: { remoteAddress: '127.0.0.1' } })).toBe(headers['x-request-id']);
+    expect(frontDoorRequestId({ headers, socket: { remoteAddress: '::ffff:172.18.0.5' } })).toBe(headers['x-request-id']);
+    expect(frontDoorRequestId({ headers, socket: { remoteAddress: '203.0.113.9' } })).toBeUndefined();
+    expect(frontDoorRequestId({ headers: { 'x-request-id': 'a b' }, socket: { remoteAddress: '127.0.0.1' } })).toBeUndefined();
+    expect(frontDoorRequestId({ headers: {}, socket: { remoteAddress: '127.0.0.1' } })).toBeUndefined();
   });
 
   it('fails open (allows, logs once) when Redis is unreachable, without waiting for it', async () => {

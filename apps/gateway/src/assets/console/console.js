@@ -1,6 +1,7 @@
 // The mesh console: the topology as this gateway sees it, live over server-sent events
-// (/api/console/events), traffic sparklines, and buttons that go through the local platform's
-// control channel (POST /api/console/actions). Plain ES modules, no framework, no CDN; the
+// (/api/console/events, read with fetch so that the session token goes along: signed-in users
+// only), traffic sparklines, and buttons that go through the local platform's control channel
+// (POST /api/console/actions, the operator only). Plain ES modules, no framework, no CDN; the
 // session (token in sessionStorage) is the web app's own (/app/session.js).
 
 // URLs served by the gateway (the web app's modules, shared so both pages use one session), not workspace paths:
@@ -18,7 +19,7 @@ const state = {
   session: currentSession(),
   /** Actions in flight (their buttons stay disabled). */
   pending: 0,
-  /** @type {EventSource | null} */ source: null,
+  /** Aborts the live stream in progress. @type {AbortController | null} */ source: null,
   reconnectTimer: 0,
 };
 
@@ -59,8 +60,8 @@ function log(text, kind = 'ok') {
 /** Sends an action to the gateway; the result (or the server's message) goes to the live region. */
 async function act(body) {
   const what = describe(body);
-  if (!state.session) {
-    log(`${what}: sign in first`, 'error');
+  if (!state.session || state.session.user !== 'operator') {
+    log(`${what}: sign in as operator first`, 'error');
     $('password').focus();
     return;
   }
@@ -78,6 +79,7 @@ async function act(body) {
       signOut();
       state.session = null;
       renderSession();
+      connect();
     }
   } finally {
     state.pending--;
@@ -92,11 +94,13 @@ function updateButtons() {
   const reason = $('control-reason');
   reason.hidden = !control || available;
   reason.textContent = control && !available ? `Buttons disabled: ${control.reason}` : '';
-  const needSignIn = available && !state.session;
+  const needSignIn = !state.session;
+  const needOperator = available && !needSignIn && state.session.user !== 'operator';
   $('sign-in-needed').hidden = !needSignIn;
-  const describedBy = !available ? 'control-reason' : needSignIn ? 'sign-in-needed' : '';
+  $('operator-needed').hidden = !needOperator;
+  const describedBy = needSignIn ? 'sign-in-needed' : !available ? 'control-reason' : needOperator ? 'operator-needed' : '';
   for (const button of document.querySelectorAll('button[data-action]')) {
-    button.disabled = !available || needSignIn;
+    button.disabled = !available || needSignIn || needOperator;
     // while an action runs, the others wait; aria-disabled (not disabled) keeps the keyboard focus where it is
     if (state.pending > 0 && !button.disabled) button.setAttribute('aria-disabled', 'true');
     else button.removeAttribute('aria-disabled');
@@ -166,30 +170,71 @@ function setStreamState(kind, text) {
   node.textContent = text;
 }
 
-/** Opens the live stream; reconnects (after a pause) when the server refuses or goes away. */
+/** Handles one server-sent event (`event:` and `data:` lines). */
+function onEvent(block) {
+  let type = 'message';
+  const data = [];
+  for (const line of block.split('\n')) {
+    if (line.startsWith('event:')) type = line.slice(6).trim();
+    else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+  }
+  if (type !== 'snapshot' || data.length === 0) return;
+  try {
+    render(JSON.parse(data.join('\n')));
+    setStreamState('live', 'live');
+  } catch (error) {
+    setStreamState('error', `cannot show the update: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** Reads the event stream of `response` until it ends or is aborted. */
+async function readStream(response) {
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value.replace(/\r\n?/g, '\n');
+    let end;
+    while ((end = buffer.indexOf('\n\n')) !== -1) {
+      onEvent(buffer.slice(0, end));
+      buffer = buffer.slice(end + 2);
+    }
+  }
+}
+
+/** Opens the live stream (signed-in users only); reconnects (after a pause) when the server refuses or goes away. */
 function connect() {
   clearTimeout(state.reconnectTimer);
-  state.source?.close();
-  const source = new EventSource('/api/console/events');
-  state.source = source;
-  source.addEventListener('open', () => setStreamState('live', 'live'));
-  source.addEventListener('snapshot', (event) => {
-    try {
-      render(JSON.parse(event.data));
+  state.source?.abort();
+  state.source = null;
+  if (!state.session) {
+    setStreamState('offline', 'sign in to see the live topology');
+    return;
+  }
+  const controller = new AbortController();
+  state.source = controller;
+  setStreamState('connecting', 'connecting…');
+  const retry = (text) => {
+    if (controller.signal.aborted) return;
+    setStreamState('offline', `${text} — retrying in 5 s`);
+    state.reconnectTimer = window.setTimeout(connect, 5000);
+  };
+  fetch('/api/console/events', { headers: { Accept: 'text/event-stream', Authorization: `Bearer ${state.session.token}` }, signal: controller.signal })
+    .then(async (response) => {
+      if (response.status === 401) {
+        signOut();
+        state.session = null;
+        renderSession();
+        setStreamState('offline', 'the session ended: sign in again');
+        return;
+      }
+      if (!response.ok || !response.body) return retry(`refused (HTTP ${response.status})`);
       setStreamState('live', 'live');
-    } catch (error) {
-      setStreamState('error', `cannot show the update: ${error instanceof Error ? error.message : String(error)}`);
-    }
-  });
-  source.addEventListener('error', () => {
-    if (source.readyState === EventSource.CLOSED) {
-      // refused (e.g. 429 too many streams) or the gateway went away: try again in a while
-      setStreamState('offline', 'disconnected — retrying in 5 s');
-      state.reconnectTimer = window.setTimeout(connect, 5000);
-    } else {
-      setStreamState('connecting', 'reconnecting…');
-    }
-  });
+      await readStream(response);
+      retry('disconnected');
+    })
+    .catch(() => retry('disconnected'));
 }
 
 $('sign-in-form').addEventListener('submit', async (event) => {
@@ -199,15 +244,17 @@ $('sign-in-form').addEventListener('submit', async (event) => {
     state.session = await signIn(/** @type {HTMLSelectElement} */ ($('user')).value, /** @type {HTMLInputElement} */ ($('password')).value);
     /** @type {HTMLInputElement} */ ($('password')).value = '';
     renderSession();
+    connect();
   } catch (error) {
     $('sign-in-error').textContent = `Sign-in failed: ${error instanceof Error ? error.message : String(error)}`;
   }
 });
 
 $('sign-out').addEventListener('click', () => {
-  signOut();
+  signOut({ revoke: true });
   state.session = null;
   renderSession();
+  connect();
 });
 
 // every action button, present and future (chips are created as instances appear)

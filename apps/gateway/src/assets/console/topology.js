@@ -2,8 +2,17 @@
 // this gateway's sidecar view) and its rendering as service cards with instance chips. Elements
 // are keyed and updated in place every second, so focus and keyboard use survive the updates.
 
-/** Services in display order. */
-export const SERVICES = ['upload', 'likes', 'feed', 'gateway'];
+/** Services in display order (`haproxy`: the front doors, shown as "front door"). */
+export const SERVICES = ['upload', 'likes', 'feed', 'gateway', 'haproxy'];
+
+/** What a front door's role means, for its badge. */
+const ROLE_TEXT = {
+  active: 'active (shares the port)',
+  MASTER: 'MASTER (holds the virtual IP)',
+  BACKUP: 'BACKUP (takes the IP over)',
+  FAULT: 'FAULT (gave the IP up)',
+  unknown: 'role unknown',
+};
 
 /** Process states of the control channel → the chip's colour class. */
 const STATE_CLASS = {
@@ -20,7 +29,7 @@ const STATE_CLASS = {
 /**
  * @typedef {{ id: string, service: string, zone: string, address: string, state: 'up'|'starting'|'paused'|'down',
  *   stateText: string, breaker: string, ejected: boolean, inDiscovery: boolean, pid: number|null, restarts: number|null,
- *   leader: boolean, self: boolean }} InstanceModel
+ *   leader: boolean, self: boolean, role: string|null }} InstanceModel
  * @typedef {{ service: string, breaker: string, instances: InstanceModel[] }} ServiceModel
  */
 
@@ -59,10 +68,13 @@ export function serviceModels(snapshot) {
             restarts: p.restarts,
             leader: p.id === leader,
             self: p.id === snapshot.gateway.id,
+            role: p.role ?? null,
           };
         });
+    } else if (service === 'haproxy') {
+      instances = []; // the front doors are known only through the control channel
     } else if (service === 'gateway') {
-      instances = [{ id: snapshot.gateway.id, service, zone: snapshot.gateway.zone, address: location.host, state: 'up', stateText: 'serving this console', breaker: 'none', ejected: false, inDiscovery: false, pid: snapshot.gateway.pid, restarts: null, leader: false, self: true }];
+      instances = [{ id: snapshot.gateway.id, service, zone: snapshot.gateway.zone, address: location.host, state: 'up', stateText: 'serving this console', breaker: 'none', ejected: false, inDiscovery: false, pid: snapshot.gateway.pid, restarts: null, leader: false, self: true, role: null }];
     } else {
       instances = (view?.instances ?? []).map((i) => ({
         id: i.id,
@@ -78,6 +90,7 @@ export function serviceModels(snapshot) {
         restarts: null,
         leader: i.id === leader,
         self: false,
+        role: null,
       }));
     }
     instances.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
@@ -167,13 +180,15 @@ function updateChip(li, instance) {
   li.dataset.state = instance.state;
   li.dataset.breaker = instance.breaker;
   li.dataset.leader = String(instance.leader);
+  if (instance.role) li.dataset.frontDoorRole = instance.role;
   li.querySelector('[data-role="leader"]').hidden = !instance.leader;
   li.querySelector('[data-role="leader-text"]').hidden = !instance.leader;
   li.querySelector('[data-role="zone"]').textContent = instance.zone || 'no zone';
   li.querySelector('[data-role="state"]').textContent = instance.stateText + (instance.self ? ' (this gateway)' : '');
   const badge = li.querySelector('[data-role="breaker"]');
   badge.className = `badge breaker-${instance.breaker}`;
-  badge.textContent = instance.service === 'gateway' ? 'public edge' : instance.inDiscovery || instance.breaker !== 'none' ? breakerText(instance.breaker) + (instance.ejected ? ', ejected' : '') : 'not in discovery';
+  if (instance.service === 'haproxy') badge.className = `badge role-${instance.role ?? 'unknown'}`;
+  badge.textContent = instance.service === 'haproxy' ? (ROLE_TEXT[instance.role ?? 'unknown'] ?? instance.role) : instance.service === 'gateway' ? 'public edge' : instance.inDiscovery || instance.breaker !== 'none' ? breakerText(instance.breaker) + (instance.ejected ? ', ejected' : '') : 'not in discovery';
   const meta = [instance.address, instance.pid ? `pid ${instance.pid}` : '', instance.restarts ? `${instance.restarts} restart${instance.restarts === 1 ? '' : 's'}` : ''].filter(Boolean);
   li.querySelector('[data-role="meta"]').textContent = meta.join(' · ');
 }
@@ -183,7 +198,7 @@ function createService(model) {
   section.dataset.service = model.service;
   section.setAttribute('aria-labelledby', `service-${model.service}`);
   const head = el('div', 'service-head');
-  const title = el('h3', '', model.service);
+  const title = el('h3', '', model.service === 'haproxy' ? 'front door' : model.service);
   title.id = `service-${model.service}`;
   const badge = el('span', 'badge');
   badge.dataset.role = 'service-breaker';
@@ -192,8 +207,9 @@ function createService(model) {
   chips.dataset.role = 'chips';
   chips.setAttribute('aria-label', `Instances of ${model.service}`);
   const buttons = el('div', 'buttons');
-  if (model.service !== 'gateway') buttons.append(actionButton(`Kill all ${model.service}`, 'kill-service', model.service, undefined, 'danger'));
-  buttons.append(actionButton(`Revive all ${model.service}`, 'revive-service', model.service, undefined, 'secondary'));
+  // the front doors are killed one by one (never both: that would cut this console off too)
+  if (model.service !== 'gateway' && model.service !== 'haproxy') buttons.append(actionButton(`Kill all ${model.service}`, 'kill-service', model.service, undefined, 'danger'));
+  if (model.service !== 'haproxy') buttons.append(actionButton(`Revive all ${model.service}`, 'revive-service', model.service, undefined, 'secondary'));
   section.append(head, chips, buttons);
   return section;
 }
@@ -214,16 +230,23 @@ export function renderServices(container, models, gatewayId) {
       section.dataset.breaker = model.breaker;
       const badge = section.querySelector('[data-role="service-breaker"]');
       badge.className = `badge breaker-${model.breaker}`;
-      badge.textContent = model.service === 'gateway' ? 'behind the front door' : `${breakerText(model.breaker)} at ${gatewayId}`;
+      badge.textContent = model.service === 'haproxy' ? frontDoorText(model.instances) : model.service === 'gateway' ? 'behind the front door' : `${breakerText(model.breaker)} at ${gatewayId}`;
       const chips = section.querySelector('[data-role="chips"]');
       keyed(chips, model.instances, (i) => i.id, createChip, updateChip);
       if (model.instances.length === 0 && !chips.querySelector('.empty')) {
-        const empty = el('li', 'empty hint', 'no instance in discovery');
+        const empty = el('li', 'empty hint', model.service === 'haproxy' ? 'known only with the control channel' : 'no instance in discovery');
         empty.dataset.key = '__empty';
         chips.append(empty);
       }
     },
   );
+}
+
+/** The front door card's badge: how the pair shares the traffic. */
+function frontDoorText(instances) {
+  if (instances.some((i) => i.role === 'MASTER' || i.role === 'BACKUP' || i.role === 'FAULT')) return 'VRRP pair: the MASTER holds the virtual IP';
+  if (instances.some((i) => i.role === 'active')) return 'active-active on one port';
+  return 'the public entrance';
 }
 
 /**

@@ -17,7 +17,11 @@ const $ = (id) => document.getElementById(id);
 
 const notices = new Notices($('notices'));
 const feedList = $('feed');
-const feed = new FeedView(feedList, (postId, like, button) => void toggleLike(postId, like, button));
+const feed = new FeedView(
+  feedList,
+  (postId, like, button) => void toggleLike(postId, like, button),
+  (postId, button) => void deletePost(postId, button),
+);
 
 let session = currentSession();
 /** Cursor of the next older page; undefined before the first page, null after the last. */
@@ -61,7 +65,7 @@ function applySession() {
   $('session-user').textContent = signedIn ? session.user : '';
   $('sign-in-panel').hidden = signedIn;
   $('compose-panel').hidden = !signedIn;
-  feed.setSignedIn(signedIn);
+  feed.setSignedIn(signedIn, signedIn ? session.user : null);
 }
 
 /** Reads the newest page and merges it into the list. */
@@ -165,6 +169,36 @@ async function toggleLike(postId, like, button) {
   }
 }
 
+/** Deletes one of the user's posts (after a confirmation); a post already gone is taken off the list too. */
+async function deletePost(postId, button) {
+  // before the dialog and before disabling the button: Chromium moves the focus of a disabled
+  // button to the body, and the post (if deleted) should hand it to a neighbour instead
+  const hadFocus = document.activeElement === button;
+  if (!session || !window.confirm('Delete this post? This cannot be undone.')) return;
+  button.disabled = true;
+  button.setAttribute('aria-busy', 'true');
+  feed.postError(postId, '');
+  try {
+    await api(`/api/posts/${encodeURIComponent(postId)}`, { method: 'DELETE', token: session.token, timeoutMs: 10_000 });
+    feed.remove(postId, hadFocus);
+    if (actionParts.delete('upload')) refreshNotices();
+  } catch (error) {
+    const failure = error instanceof ApiError ? error : new ApiError(0, 'UNKNOWN', String(error));
+    if (failure.status === 401) return expireSession();
+    if (failure.status === 404) return feed.remove(postId, hadFocus);
+    if (failure.status === 503) {
+      const wait = failure.retryAfterS ? `try again in ${failure.retryAfterS} s` : 'try again shortly';
+      partFailed('upload', `Upload disabled for now — the upload service is unavailable; ${wait}.`);
+    }
+    feed.postError(postId, `Could not delete this post: ${failure.message}`);
+  } finally {
+    button.removeAttribute('aria-busy');
+    button.disabled = false;
+    // still on the page (refused, or failed): give the focus back if disabling took it away
+    if (hadFocus && button.isConnected && (document.activeElement === null || document.activeElement === document.body)) button.focus();
+  }
+}
+
 // --- wiring -------------------------------------------------------------------------------------
 
 $('sign-in-form').addEventListener('submit', async (event) => {
@@ -189,7 +223,7 @@ $('sign-in-form').addEventListener('submit', async (event) => {
 });
 
 $('sign-out').addEventListener('click', () => {
-  signOut();
+  signOut({ revoke: true });
   session = null;
   applySession();
   reloadFeed();

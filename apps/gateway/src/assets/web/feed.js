@@ -17,11 +17,15 @@ export class FeedView {
   /**
    * @param {HTMLOListElement} list
    * @param {(postId: string, like: boolean, button: HTMLButtonElement) => void} onLike called on a like/unlike click
+   * @param {(postId: string, button: HTMLButtonElement) => void} onDelete called on a Delete click (own posts only)
    */
-  constructor(list, onLike) {
+  constructor(list, onLike, onDelete) {
     this.list = list;
     this.onLike = onLike;
+    this.onDelete = onDelete;
     this.signedIn = false;
+    /** @type {string | null} the signed-in user: their own posts get a Delete button */
+    this.user = null;
     /** @type {Map<string, HTMLLIElement>} */
     this.items = new Map();
   }
@@ -99,10 +103,36 @@ export class FeedView {
     for (const element of this.items.values()) element.querySelector('.post-error').textContent = '';
   }
 
-  /** Like buttons work only when signed in. @param {boolean} signedIn */
-  setSignedIn(signedIn) {
+  /**
+   * Like buttons work only when signed in; Delete buttons show on the user's own posts.
+   * @param {boolean} signedIn @param {string | null} [user]
+   */
+  setSignedIn(signedIn, user = null) {
     this.signedIn = signedIn;
-    for (const element of this.items.values()) this.applySignedIn(element.querySelector('button.like'));
+    this.user = signedIn ? user : null;
+    for (const element of this.items.values()) {
+      this.applySignedIn(element.querySelector('button.like'));
+      const remove = element.querySelector('button.delete');
+      remove.hidden = this.user === null || remove.dataset.author !== this.user;
+    }
+  }
+
+  /**
+   * Takes a post off the list (deleted), moving focus to the next post's first control, or the
+   * previous one's, so keyboard users are not left on nothing.
+   * @param {string} postId
+   * @param {boolean} [hadFocusBefore] the post held the focus when the delete began: Chromium takes
+   *   the focus off a button that becomes disabled (to the body), so the caller says so from before
+   */
+  remove(postId, hadFocusBefore = false) {
+    const element = this.items.get(postId);
+    if (!element) return;
+    const neighbour = element.nextElementSibling ?? element.previousElementSibling;
+    const focusLost = document.activeElement === null || document.activeElement === document.body;
+    const hadFocus = element.contains(document.activeElement) || (hadFocusBefore && focusLost);
+    element.remove();
+    this.items.delete(postId);
+    if (hadFocus) neighbour?.querySelector('a, button:not([hidden])')?.focus();
   }
 
   /** Forgets every post (e.g. after signing in as someone else). */
@@ -173,7 +203,16 @@ export class FeedView {
     const count = document.createElement('span');
     count.className = 'count';
     count.id = `post-count-${n}`;
-    likes.append(button, count);
+    const remove = document.createElement('button');
+    remove.type = 'button';
+    remove.className = 'delete';
+    remove.dataset.author = post.author;
+    remove.textContent = 'Delete';
+    // the name stays "Delete" (no caption text in it, which could match other buttons' names); the caption describes it
+    remove.setAttribute('aria-describedby', `post-caption-${n}`);
+    remove.hidden = this.user === null || post.author !== this.user;
+    remove.addEventListener('click', () => this.onDelete(post.id, remove));
+    likes.append(button, count, remove);
 
     const error = document.createElement('p');
     error.className = 'post-error error';

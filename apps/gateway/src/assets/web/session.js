@@ -36,7 +36,13 @@ export async function signIn(user, password) {
   return session;
 }
 
-/** Forgets the session. */
-export function signOut() {
+/**
+ * Forgets the session; with `revoke` (the user clicked "Sign out") also asks the server to revoke
+ * the token on every gateway (best effort: the token is forgotten here either way).
+ * @param {{ revoke?: boolean }} [options]
+ */
+export function signOut(options = {}) {
+  const session = currentSession();
   sessionStorage.removeItem(KEY);
+  if (options.revoke && session) void api('/api/auth/sign-out', { method: 'POST', token: session.token, timeoutMs: 5000 }).catch(() => undefined);
 }

@@ -6,3 +6,4 @@ export * from './image-rejected.error';
 export * from './image-limits';
 export * from './inspect-image.validator';
 export * from './make-thumbnail';
+export * from './sanitize-original';

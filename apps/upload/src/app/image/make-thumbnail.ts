@@ -2,6 +2,7 @@ import sharp from 'sharp';
 import { ImageRejectedError } from './image-rejected.error';
 import { acceptedImagesText, formatPixels, resolveImageLimits, type ImageLimits } from './image-limits';
 import { IMAGE_FORMAT_NAMES, type ImageInfo } from './inspect-image.validator';
+import { checkJobTimeout, IMAGE_JOB_TIMEOUT_S } from './sanitize-original';
 
 /** Formats a thumbnail can be written in. */
 export type ThumbnailFormat = 'webp' | 'jpeg';
@@ -19,6 +20,8 @@ export interface ThumbnailOptions {
    * decoder's `limitInputPixels`.
    */
   readonly limits?: Partial<ImageLimits>;
+  /** Longest the job may take, whole seconds (default IMAGE_JOB_TIMEOUT_S, 10); libvips stops it beyond (`CORRUPT`). */
+  readonly timeoutS?: number;
 }
 
 /** A thumbnail ready to store. */
@@ -51,6 +54,8 @@ export async function makeThumbnail(buffer: Uint8Array, info: ImageInfo, options
   const maxEdge = options.maxEdge ?? DEFAULT_THUMBNAIL_EDGE;
   const quality = options.quality ?? 80;
   const format = options.format ?? 'webp';
+  const timeoutS = options.timeoutS ?? IMAGE_JOB_TIMEOUT_S;
+  checkJobTimeout(timeoutS);
   const limits = resolveImageLimits(options.limits);
   const accepted = acceptedImagesText(limits);
   if (!Number.isInteger(maxEdge) || maxEdge < 1 || maxEdge > 4096) throw new RangeError(`makeThumbnail: maxEdge must be an integer from 1 to 4096, got ${maxEdge}`);
@@ -65,7 +70,8 @@ export async function makeThumbnail(buffer: Uint8Array, info: ImageInfo, options
 
   let pipeline = sharp(buffer, { limitInputPixels: limits.maxPixels, failOn: 'error', animated: false })
     .rotate() // apply EXIF orientation
-    .resize({ width: maxEdge, height: maxEdge, fit: 'inside', withoutEnlargement: true });
+    .resize({ width: maxEdge, height: maxEdge, fit: 'inside', withoutEnlargement: true })
+    .timeout({ seconds: timeoutS });
   pipeline = format === 'webp' ? pipeline.webp({ quality }) : pipeline.flatten({ background: '#ffffff' }).jpeg({ quality });
   try {
     const { data, info: out } = await pipeline.toBuffer({ resolveWithObject: true });
@@ -75,9 +81,10 @@ export async function makeThumbnail(buffer: Uint8Array, info: ImageInfo, options
     if (/pixel limit/i.test(reason)) {
       throw new ImageRejectedError('TOO_MANY_PIXELS', `The image is over the ${formatPixels(limits.maxPixels)} limit. ${accepted}`, { cause: error });
     }
+    const what = /timeout/i.test(reason) ? `took longer than ${timeoutS} s to process` : `could not be decoded (${reason}); it may be damaged`;
     throw new ImageRejectedError(
       'CORRUPT',
-      `The ${IMAGE_FORMAT_NAMES[info.format] ?? 'uploaded'} image could not be decoded (${reason}); it may be damaged. Re-export it and upload again. ${accepted}`,
+      `The ${IMAGE_FORMAT_NAMES[info.format] ?? 'uploaded'} image ${what}. Re-export it and upload again. ${accepted}`,
       { cause: error },
     );
   }

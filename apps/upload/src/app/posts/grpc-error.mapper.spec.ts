@@ -18,6 +18,7 @@ describe('toGrpcError', () => {
     expect(mapped(new UploadRequestError('BAD_CAPTION', 'caption too long'))).toEqual({ code: status.INVALID_ARGUMENT, machine: 'BAD_CAPTION', details: 'caption too long' });
     expect(mapped(new UploadRequestError('BAD_POST_ID', 'bad id'))).toMatchObject({ code: status.INVALID_ARGUMENT, machine: 'BAD_POST_ID' });
     expect(mapped(new UploadRequestError('NOT_FOUND', 'post p_x not found'))).toMatchObject({ code: status.NOT_FOUND, machine: 'NOT_FOUND' });
+    expect(mapped(new UploadRequestError('NOT_AUTHOR', 'not yours'))).toEqual({ code: status.PERMISSION_DENIED, machine: 'NOT_AUTHOR', details: 'not yours' });
     for (const code of ['EMPTY', 'UNSUPPORTED_TYPE', 'TOO_LARGE', 'TOO_MANY_PIXELS', 'TRUNCATED', 'CORRUPT'] as const) {
       expect(mapped(new ImageRejectedError(code, `image ${code}`))).toEqual({ code: status.INVALID_ARGUMENT, machine: code, details: `image ${code}` });
     }

@@ -1,3 +1,4 @@
+import { POST_ID_PATTERN } from '@failsoft/contracts';
 import { randomBytes } from 'node:crypto';
 
 /**
@@ -5,7 +6,7 @@ import { randomBytes } from 'node:crypto';
  * Nothing else is ever accepted, so no key is ever built from a caller's text (`../`, `%2e`,
  * slashes, `*`, overlong ids...).
  */
-export const POST_ID_PATTERN = /^p_[a-z2-7]{16}$/;
+export { POST_ID_PATTERN };
 
 /** Key of the post event stream read by the feed (`XADD failsoft:posts * type created ...`). */
 export const POSTS_STREAM_KEY = 'failsoft:posts';
@@ -52,6 +53,12 @@ export function postKey(id: string): string {
 /** `failsoft:image:{id}:original` / `:thumbnail`: the image bytes. */
 export function imageKey(id: string, variant: StoredVariant): string {
   return `failsoft:image:${checked(id)}:${variant}`;
+}
+
+/** `failsoft:upload:quota:{author}`: hash with `posts` and `bytes` (original + thumbnail) stored by one author. */
+export function quotaKey(author: string): string {
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(author)) throw new RangeError(`quotaKey: not a validated author id: ${JSON.stringify(author.slice(0, 70))}`);
+  return `failsoft:upload:quota:${author}`;
 }
 
 /** `failsoft:image:{id}:meta`: hash with contentType, width, height (original) and thumbnailContentType, thumbnailWidth, thumbnailHeight. */

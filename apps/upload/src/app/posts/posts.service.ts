@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { IdempotencyError, IdempotencyStore, isDurabilityError, isIdempotencyError, isInvalidArgumentError } from '@failsoft/state';
-import { inspectImage, isImageRejectedError, makeThumbnail } from '../image';
+import { inspectImage, isImageRejectedError, makeThumbnail, sanitizeOriginal } from '../image';
 import { UPLOAD_OPTIONS, type UploadOptions } from '../upload.options';
 import { ConcurrencyLimiter } from './concurrency.limiter';
 import { normalizeCaption, validateAuthor, validateIdempotencyKey } from './post-request.validator';
 import { newPostId, type StoredVariant } from './posts.keys';
-import { PostsRepository, type StoredImage, type StoredPost } from './posts.repository';
+import { PostsRepository, type StoredImage, type StoredImageInfo, type StoredPost } from './posts.repository';
 import { StorageUnavailableError, UploadRequestError, isStorageUnavailableError, isUploadRequestError } from './upload.errors';
 
 /** How long an idempotency key of CreatePost is remembered (24 h). */
@@ -22,6 +22,8 @@ export interface CreatePostInput {
   readonly image: Uint8Array | undefined;
   /** Idempotency key (`''` or undefined: none). */
   readonly idempotencyKey?: unknown;
+  /** Aborts when the call ends (deadline, cancel): an image still waiting to be decoded is dropped. */
+  readonly signal?: AbortSignal;
 }
 
 /** What CreatePost answers. */
@@ -49,7 +51,7 @@ export class PostsService {
     private readonly idempotency: IdempotencyStore,
     @Inject(UPLOAD_OPTIONS) private readonly options: UploadOptions,
   ) {
-    this.imageJobs = new ConcurrencyLimiter(options.maxConcurrentImageJobs);
+    this.imageJobs = new ConcurrencyLimiter(options.maxConcurrentImageJobs, options.maxQueuedImageJobs);
   }
 
   /**
@@ -71,10 +73,15 @@ export class PostsService {
     const image = input.image ?? new Uint8Array(0);
     const limits = this.options.imageLimits;
     const info = inspectImage(image, limits);
-    const thumbnail = await this.imageJobs.run(() =>
-      makeThumbnail(image, info, { limits, maxEdge: this.options.thumbnailEdge, format: this.options.thumbnailFormat }),
+    // one job: the thumbnail, and the original re-encoded without its metadata (what is stored and served)
+    const [thumbnail, original] = await this.imageJobs.run(
+      async () => {
+        const timeoutS = this.options.imageJobTimeoutS;
+        const thumb = await makeThumbnail(image, info, { limits, maxEdge: this.options.thumbnailEdge, format: this.options.thumbnailFormat, timeoutS });
+        return [thumb, (await sanitizeOriginal(image, info, limits, timeoutS)) as StoredImage] as const;
+      },
+      input.signal,
     );
-    const original: StoredImage = { data: Buffer.from(image.buffer, image.byteOffset, image.byteLength), contentType: info.contentType, width: info.width, height: info.height };
     const scope = key === undefined ? undefined : `create-post:${author}:${key}`;
     const fingerprint = scope === undefined ? '' : createHash('sha256').update(caption).update('\0').update(image).digest('hex');
     let reused = false;
@@ -84,14 +91,16 @@ export class PostsService {
         author,
         caption,
         createdAtMs: Date.now(),
-        width: info.width,
-        height: info.height,
+        width: original.width,
+        height: original.height,
         contentType: info.contentType,
         thumbnailWidth: thumbnail.width,
         thumbnailHeight: thumbnail.height,
       };
-      const outcome = await this.repository.create({ post, original, thumbnail }, scope === undefined ? undefined : { key: scope, fingerprint, ttlMs: CREATE_POST_IDEMPOTENCY_TTL_MS });
+      const quota = { maxPosts: this.options.maxPostsPerUser, maxBytes: this.options.maxBytesPerUser };
+      const outcome = await this.repository.create({ post, original, thumbnail }, scope === undefined ? undefined : { key: scope, fingerprint, ttlMs: CREATE_POST_IDEMPOTENCY_TTL_MS }, quota);
       if (outcome.created) return post;
+      if ('quota' in outcome) throw quotaExceeded(author, outcome.quota, quota);
       // An earlier attempt with this key stored its post, but its idempotency record does not say so:
       // its write was not confirmed (NOT_DURABLE), or the record was lost or taken over.
       if (outcome.fingerprint !== fingerprint) throw new IdempotencyError('IDEMPOTENCY_KEY_REUSED', scope ?? '', `idempotency key already created post ${outcome.postId} from another request`);
@@ -129,6 +138,21 @@ export class PostsService {
   }
 
   /**
+   * Deletes a post for its author (id validated by the caller): the post, its images and the
+   * author's quota use, with a `deleted` event for the feed. Not idempotent in its answer on
+   * purpose: a second delete finds nothing (NOT_FOUND).
+   * @throws UploadRequestError `BAD_AUTHOR`, `NOT_FOUND`, `NOT_AUTHOR` (nothing changed);
+   *   StorageUnavailableError; DurabilityError (`NOT_DURABLE`).
+   */
+  async deletePost(id: string, caller: unknown): Promise<void> {
+    const author = validateAuthor(caller);
+    const outcome = await this.repository.delete(id, author);
+    if (outcome.deleted) return;
+    if (outcome.reason === 'not-found') throw notFound(id);
+    throw new UploadRequestError('NOT_AUTHOR', `post ${id} was posted by another user; only its author may delete it`);
+  }
+
+  /**
    * One rendition of a post's image (id validated by the caller).
    * @throws UploadRequestError `NOT_FOUND`; StorageUnavailableError.
    */
@@ -137,6 +161,36 @@ export class PostsService {
     if (image === undefined) throw notFound(id);
     return image;
   }
+
+  /**
+   * What a rendition is (type, pixel size, byte size) before its bytes are read: the start of a
+   * chunked read (imageChunks). @throws UploadRequestError `NOT_FOUND`; StorageUnavailableError.
+   */
+  async imageInfo(id: string, variant: StoredVariant): Promise<StoredImageInfo> {
+    const info = await this.repository.imageInfo(id, variant);
+    if (info === undefined) throw notFound(id);
+    return info;
+  }
+
+  /**
+   * The bytes of a rendition whose `info` was read, in chunks of at most `chunkBytes`: one GETRANGE
+   * per chunk, made only when the consumer pulls it, so a slow or gone consumer stops the reads.
+   * @throws UploadRequestError `NOT_FOUND` when the image vanishes or changes mid-way; StorageUnavailableError.
+   */
+  async *imageChunks(id: string, variant: StoredVariant, info: StoredImageInfo, chunkBytes: number): AsyncGenerator<Buffer> {
+    for (let start = 0; start < info.size; start += chunkBytes) {
+      const end = Math.min(start + chunkBytes, info.size) - 1;
+      const chunk = await this.repository.imageRange(id, variant, start, end);
+      if (chunk.length !== end - start + 1) throw new UploadRequestError('NOT_FOUND', `post ${id}'s image changed or was deleted while it was being sent`);
+      yield chunk;
+    }
+  }
+}
+
+/** The QUOTA_EXCEEDED error of an author at a quota. */
+function quotaExceeded(author: string, which: 'posts' | 'bytes', quota: { maxPosts: number; maxBytes: number }): UploadRequestError {
+  const limit = which === 'posts' ? `${quota.maxPosts} posts` : `${Math.round(quota.maxBytes / 1024 / 1024)} MiB of images`;
+  return new UploadRequestError('QUOTA_EXCEEDED', `${author} has stored ${limit}, the most one user may; nothing was stored`);
 }
 
 /** The NOT_FOUND error of an unknown post id. */

@@ -8,25 +8,19 @@
  * - `BAD_POST_ID`: a post id that cannot be one of ours (empty, too long, path tricks...).
  * - `BAD_VARIANT`: an unknown image variant.
  * - `NOT_FOUND`: no post with that id.
+ * - `QUOTA_EXCEEDED`: the author has as many posts, or as many stored bytes, as one user may.
+ * - `NOT_AUTHOR`: DeletePost by someone other than the post's author.
  * Image rejections use the image codes (`EMPTY`, `UNSUPPORTED_TYPE`, `TOO_LARGE`, `TOO_MANY_PIXELS`,
  * `TRUNCATED`, `CORRUPT`), and storage trouble `STORAGE_UNAVAILABLE` / `NOT_DURABLE` (UNAVAILABLE,
  * retryable with the same idempotency key).
  */
-export type UploadRequestErrorCode =
-  | 'BAD_AUTHOR'
-  | 'BAD_CAPTION'
-  | 'BAD_IDEMPOTENCY_KEY'
-  | 'IDEMPOTENCY_KEY_REUSED'
-  | 'BAD_POST_ID'
-  | 'BAD_VARIANT'
-  | 'NOT_FOUND';
+import type { UploadRequestErrorCode } from '@failsoft/contracts';
 
-/** Trailing metadata key carrying the machine code of an error. */
-export const ERROR_CODE_METADATA_KEY = 'x-failsoft-error-code';
+export type { UploadRequestErrorCode };
 
 /**
  * A request the upload service refuses because of its content (answered INVALID_ARGUMENT, or
- * NOT_FOUND for `NOT_FOUND`). The message is for the caller: what was wrong and what is accepted.
+ * NOT_FOUND for `NOT_FOUND`, PERMISSION_DENIED for `NOT_AUTHOR`). The message is for the caller: what was wrong and what is accepted.
  */
 export class UploadRequestError extends Error {
   /** @param code stable code (see {@link UploadRequestErrorCode}); @param message what was wrong and what is accepted. */
@@ -50,15 +44,23 @@ export function isUploadRequestError(error: unknown, code?: UploadRequestErrorCo
  * same idempotency key).
  */
 export class StorageUnavailableError extends Error {
-  /** Stable code sent to the caller. */
-  readonly code = 'STORAGE_UNAVAILABLE' as const;
+  /** Stable code sent to the caller: `STORAGE_FULL` when Redis refused the write at its `maxmemory` (noeviction). */
+  readonly code: 'STORAGE_UNAVAILABLE' | 'STORAGE_FULL';
 
   /** @param operation what was being done (e.g. `read post`); @param cause the Redis error. */
   constructor(
     readonly operation: string,
     cause: unknown,
   ) {
-    super(`storage is unavailable (${operation}: ${cause instanceof Error ? cause.message : String(cause)}); retry shortly`, { cause });
+    const reason = cause instanceof Error ? cause.message : String(cause);
+    const full = /^OOM\b/.test(reason);
+    super(
+      full
+        ? `storage is full (${operation}: Redis is at its maxmemory and refuses writes; nothing was stored, nothing stored before was dropped); an operator must free or add memory`
+        : `storage is unavailable (${operation}: ${reason}); retry shortly`,
+      { cause },
+    );
+    this.code = full ? 'STORAGE_FULL' : 'STORAGE_UNAVAILABLE';
     this.name = new.target.name;
   }
 }

@@ -36,6 +36,14 @@
 #                        container's memory limit (deploy/k8s passes the limit from the pod spec)
 #   Sentinels, applied on EVERY start (the template's demo values stay when unset):
 #   SENTINEL_DOWN_AFTER_MS, SENTINEL_FAILOVER_TIMEOUT_MS
+#   Authentication, applied on EVERY start (so a rotated password reaches a node with data); on
+#   when REDIS_ADMIN_PASSWORD is set, and then every password below is required (16+ characters):
+#   REDIS_ADMIN_PASSWORD        the data nodes' `default` user (operator tooling, healthchecks)
+#   REDIS_REPLICATION_PASSWORD  user `replication` (masteruser/masterauth of the replicas)
+#   REDIS_MONITOR_PASSWORD      user `sentinel` (the sentinels' auth-user/auth-pass)
+#   REDIS_SENTINEL_PASSWORD     the sentinels' requirepass (apps and sentinels among themselves)
+#   REDIS_UPLOAD_PASSWORD, REDIS_LIKES_PASSWORD, REDIS_FEED_PASSWORD, REDIS_GATEWAY_PASSWORD
+#                               the services' users (users.acl beside this script lists their rights)
 set -eu
 
 mode=${1:-}
@@ -59,12 +67,47 @@ log() { echo "failsoft-redis[$mode $ANNOUNCE_HOST]: $*" >&2; }
 fail() { log "$*"; exit 64; }
 is_int() { case "$1" in '' | *[!0-9]*) return 1 ;; *) return 0 ;; esac; }
 
+auth_on() { [ -n "${REDIS_ADMIN_PASSWORD:-}" ]; }
+if auth_on; then
+  for name in REDIS_ADMIN_PASSWORD REDIS_REPLICATION_PASSWORD REDIS_MONITOR_PASSWORD REDIS_SENTINEL_PASSWORD \
+    REDIS_UPLOAD_PASSWORD REDIS_LIKES_PASSWORD REDIS_FEED_PASSWORD REDIS_GATEWAY_PASSWORD; do
+    eval "value=\${$name:-}"
+    # shellcheck disable=SC2154 # set by eval
+    [ "${#value}" -ge 16 ] || fail "$name must be set to 16+ characters when REDIS_ADMIN_PASSWORD is set (got ${#value}); generate them: deploy/docker/secrets.sh"
+    case "$value" in *[!A-Za-z0-9_.-]*) fail "$name may only hold letters, digits, '_', '.' and '-'" ;; esac
+  done
+fi
+# redis-cli (3 s at most) to a data node / a sentinel, with the admin / sentinel password when auth is on.
+data_cli() { timeout 3 env ${REDIS_ADMIN_PASSWORD:+REDISCLI_AUTH=$REDIS_ADMIN_PASSWORD} redis-cli "$@"; }
+sentinel_cli() { timeout 3 env ${REDIS_SENTINEL_PASSWORD:+REDISCLI_AUTH=$REDIS_SENTINEL_PASSWORD} redis-cli "$@"; }
+sha256() { printf '%s' "$1" | sha256sum | cut -d ' ' -f 1; }
+
+# Writes DATA_DIR/users.acl from the template (comments dropped: Redis reads `user` lines only).
+write_acl() {
+  tmp="$DATA_DIR/users.acl.tmp"
+  grep -v '^#' "$TEMPLATE_DIR/users.acl" | grep -v '^$' >"$tmp"
+  for pair in "ADMIN=$REDIS_ADMIN_PASSWORD" "REPLICATION=$REDIS_REPLICATION_PASSWORD" "MONITOR=$REDIS_MONITOR_PASSWORD" \
+    "UPLOAD=$REDIS_UPLOAD_PASSWORD" "LIKES=$REDIS_LIKES_PASSWORD" "FEED=$REDIS_FEED_PASSWORD" "GATEWAY=$REDIS_GATEWAY_PASSWORD"; do
+    sed -i "s|@${pair%%=*}_HASH@|$(sha256 "${pair#*=}")|g" "$tmp"
+  done
+  chmod 600 "$tmp"
+  mv "$tmp" "$DATA_DIR/users.acl"
+}
+
+# Sets `<option> <value>` in $conf (every earlier line of that option removed first).
+set_option() {
+  option=$1
+  shift
+  sed -i "/^$option /d" "$conf"
+  echo "$option $*" >>"$conf"
+}
+
 # This data node itself (never asked about its own role: it is not running yet).
 is_self() { [ "$mode" = redis ] && [ "$1" = "$ANNOUNCE_HOST" ] && [ "$2" = "$REDIS_PORT" ]; }
 
 # ROLE of the data node at $1:$2: prints "master <replicas> <offset>" or "slave <host> <port>".
 role_of() {
-  reply=$(timeout 3 redis-cli -h "$1" -p "$2" --raw role 2>/dev/null) || return 1
+  reply=$(data_cli -h "$1" -p "$2" --raw role 2>/dev/null) || return 1
   # shellcheck disable=SC2086 # word splitting wanted
   set -- $reply
   case "${1:-}" in
@@ -81,7 +124,7 @@ master_from_sentinels() {
     host=${entry%:*}
     port=${entry##*:}
     if [ "$mode" = sentinel ] && [ "$host" = "$ANNOUNCE_HOST" ] && [ "$port" = "$SENTINEL_PORT" ]; then continue; fi
-    reply=$(timeout 3 redis-cli -h "$host" -p "$port" --raw sentinel get-master-addr-by-name "$MASTER_NAME" 2>/dev/null | tr '\n' ' ') || continue
+    reply=$(sentinel_cli -h "$host" -p "$port" --raw sentinel get-master-addr-by-name "$MASTER_NAME" 2>/dev/null | tr '\n' ' ') || continue
     # shellcheck disable=SC2086
     set -- $reply
     [ $# -eq 2 ] || continue
@@ -208,6 +251,17 @@ if [ "$mode" = redis ]; then
   else
     log "reusing $conf (no sentinel or data node answered: keeping its role)"
   fi
+  if auth_on; then
+    write_acl
+    set_option aclfile "$DATA_DIR/users.acl"
+    set_option masteruser replication
+    set_option masterauth "$REDIS_REPLICATION_PASSWORD"
+    sed -i '/^requirepass /d; /^user /d' "$conf"
+    log "ACL users from $TEMPLATE_DIR/users.acl; replicas authenticate as 'replication'"
+  else
+    sed -i '/^aclfile /d; /^masteruser /d; /^masterauth /d' "$conf"
+    log "WARNING: no REDIS_ADMIN_PASSWORD: this node accepts anyone (no ACL users)"
+  fi
   if [ -n "$limit" ]; then
     log "maxmemory $limit"
     exec "$@" "$conf" --maxmemory "$limit"
@@ -251,4 +305,14 @@ else
 fi
 if [ -n "${SENTINEL_DOWN_AFTER_MS:-}" ]; then set_sentinel_option down-after-milliseconds "$SENTINEL_DOWN_AFTER_MS"; fi
 if [ -n "${SENTINEL_FAILOVER_TIMEOUT_MS:-}" ]; then set_sentinel_option failover-timeout "$SENTINEL_FAILOVER_TIMEOUT_MS"; fi
+# Sentinel rewrites `requirepass` as a `user default ...` line: both go, then the current password.
+sed -i "/^requirepass /d; /^user /d; /^sentinel auth-user $MASTER_NAME /d; /^sentinel auth-pass $MASTER_NAME /d" "$conf"
+if auth_on; then
+  echo "requirepass $REDIS_SENTINEL_PASSWORD" >>"$conf"
+  echo "sentinel auth-user $MASTER_NAME sentinel" >>"$conf"
+  echo "sentinel auth-pass $MASTER_NAME $REDIS_MONITOR_PASSWORD" >>"$conf"
+  log "requirepass set; the data nodes are monitored as user 'sentinel'"
+else
+  log "WARNING: no REDIS_ADMIN_PASSWORD: this sentinel accepts anyone"
+fi
 exec "$@" "$conf" --sentinel

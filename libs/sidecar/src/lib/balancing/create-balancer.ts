@@ -8,11 +8,21 @@ import { RoundRobinBalancer } from './round-robin.balancer';
 import { WeightedRoundRobinBalancer } from './weighted-round-robin.balancer';
 import { ZoneAwareBalancer } from './zone-aware.balancer';
 
-/** The built-in balancing algorithms. */
-export const BALANCER_KINDS = ['p2c', 'round-robin', 'weighted'] as const;
+/**
+ * The built-in balancing algorithms by name: the registry `createBalancer` reads (a new algorithm
+ * is one `*.balancer.ts` file and one entry here; see docs/extending.md).
+ */
+const BALANCERS = {
+  p2c: (options: CreateBalancerOptions): Balancer => new P2cBalancer(options),
+  'round-robin': (options: CreateBalancerOptions): Balancer => new RoundRobinBalancer(options),
+  weighted: (options: CreateBalancerOptions): Balancer => new WeightedRoundRobinBalancer(options),
+} as const;
 
 /** Name of a built-in balancing algorithm. */
-export type BalancerKind = (typeof BALANCER_KINDS)[number];
+export type BalancerKind = keyof typeof BALANCERS;
+
+/** The built-in balancing algorithms. */
+export const BALANCER_KINDS = Object.freeze(Object.keys(BALANCERS)) as readonly BalancerKind[];
 
 /** Options of `createBalancer`. */
 export interface CreateBalancerOptions {
@@ -57,18 +67,7 @@ export function createBalancer(options: CreateBalancerOptions | Balancer = {}): 
   if (options.zone !== undefined && typeof options.zone !== 'string') {
     throw new InvalidOptionsError(`balancer.zone must be a string; got ${show(options.zone)}`);
   }
-  let balancer: Balancer;
-  switch (kind) {
-    case 'p2c':
-      balancer = new P2cBalancer(options);
-      break;
-    case 'round-robin':
-      balancer = new RoundRobinBalancer(options);
-      break;
-    case 'weighted':
-      balancer = new WeightedRoundRobinBalancer(options);
-      break;
-  }
+  let balancer = BALANCERS[kind](options);
   if (options.zone) {
     balancer = new ZoneAwareBalancer(balancer, {
       zone: options.zone,

@@ -191,7 +191,8 @@ describe('ServiceClient', () => {
 
     // recovery: the instances heal; after resetTimeout a half-open probe closes the breaker
     for (const i of instances) i.failing.on = false;
-    await new Promise((r) => setTimeout(r, 2100));
+    // wait for the state (the breaker half-opens once its reset timeout passed), not for the time
+    await until(() => echo.snapshot().breaker === 'halfOpen', 'the service breaker to half-open (reset timeout 2000 ms)');
     const reply = await echo.call<unknown, EchoReply>('Echo', { message: 'probe' });
     expect(reply.message).toBe('probe');
     expect(echo.snapshot().breaker).toBe('closed');

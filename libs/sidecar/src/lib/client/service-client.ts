@@ -6,12 +6,12 @@ import { wrap, type CallInfo, type IPolicy, type PolicyContext } from '../core/p
 import { InvalidOptionsError } from '../core/sidecar.error';
 import { assertNumber, assertObject, assertString, show } from '../core/validate';
 import type { Disposable } from '../core/event';
-import { createBalancer, type Balancer, type CreateBalancerOptions } from '../balancing/create-balancer';
+import { createBalancer, type Balancer } from '../balancing/create-balancer';
 import { LoadTracker } from '../balancing/balancer';
 import { selectCandidates } from '../balancing/select-candidates';
 import type { Resolver } from '../discovery/resolver';
 import { BulkheadPolicy } from '../policies/bulkhead.policy';
-import { CircuitBreakerPolicy, type CircuitBreakerOptions } from '../policies/circuit-breaker.policy';
+import { CircuitBreakerPolicy } from '../policies/circuit-breaker.policy';
 import { DeadlinePolicy } from '../policies/deadline.policy';
 import { isDegradation, isRetryableError, isServerFault } from '../policies/fault';
 import { GrpcStatus } from '../policies/grpc-status';
@@ -19,130 +19,40 @@ import { InstanceBreakers } from '../policies/instance-breakers';
 import { RetryBudget } from '../policies/retry-budget';
 import { RetryPolicy } from '../policies/retry.policy';
 import { RollingWindow } from '../policies/rolling-window';
-import { authMetadata, createChannelCredentials, type AuthOptions } from '../auth/index';
+import { authMetadata, createChannelCredentials } from '../auth/index';
 import type { Logger } from '../telemetry/logger';
 import type { SidecarMetrics } from '../telemetry/metrics';
 import { childSpan, formatTraceparent } from '../telemetry/trace-context';
+import { startCallTrace, type CallTrace } from '../telemetry/otel/client-call.trace';
+import type { TraceContext } from '../core/call-scope';
 import { ChannelPool } from './channel-pool';
 import { NoHealthyInstanceError } from './no-healthy-instance.error';
+import { codeName, idempotencyOf } from './call-labels';
+import { startUnaryCall } from './unary-call';
+import { openServerStream, type OpenedServerStream } from './open-server-stream';
+import type { CallOptions, DownstreamSnapshot, ServiceClientOptions, StreamOptions, TypedClient, UnaryMethod } from './service-client.types';
 
-/** Retry settings of a client (`false` disables retries). */
-export interface ClientRetryOptions {
-  /** Attempts in all, first one included (default 3). */
-  readonly maxAttempts?: number;
-  /** First backoff delay in ms before jitter (default 25). */
-  readonly initialDelayMs?: number;
-  /** Backoff cap in ms (default 250). */
-  readonly maxDelayMs?: number;
-  /** Retries allowed as a fraction of live traffic (retry budget, default 0.2). */
-  readonly budgetRatio?: number;
-  /** Retries always allowed per second regardless of traffic (default 10). */
-  readonly minRetriesPerSecond?: number;
-}
-
-/** Concurrency limit of a client towards its downstream (`false` disables it). */
-export interface ClientBulkheadOptions {
-  /** Calls in flight at most (default 512). */
-  readonly maxConcurrent?: number;
-  /** Calls waiting for a slot at most (default 0: overflow fails fast). */
-  readonly maxQueue?: number;
-}
-
-/** Options of a ServiceClient (one per downstream service). */
-export interface ServiceClientOptions {
-  /** Logical name of the downstream service, e.g. `likes`. */
-  readonly service: string;
-  /** The gRPC service definition (from @grpc/proto-loader or generated code). */
-  readonly definition: grpc.ServiceDefinition;
-  /** Where the downstream's instances come from (redis registry, dns, static). */
-  readonly resolver: Resolver;
-  /** Who is calling: sent as identity metadata; `zone` enables zone-aware balancing. */
-  readonly caller: { readonly service: string; readonly instance: string; readonly zone?: string };
-  /** Identity of internal calls: shared token, or mTLS certificates. */
-  readonly auth: AuthOptions;
-  /** Balancing algorithm (default p2c least-outstanding, zone-aware when `caller.zone` is set). */
-  readonly balancer?: CreateBalancerOptions | Balancer;
-  /** Deadline of a call in ms when the caller gives none (default 2000); capped by an incoming call's deadline. */
-  readonly timeoutMs?: number;
-  /** Deadline of one attempt in ms (default: `timeoutMs`); shorter lets a retry escape a hung instance. */
-  readonly attemptTimeoutMs?: number;
-  /** Methods that are safe to run twice (retried without an idempotency key); `'*'` for all. */
-  readonly idempotentMethods?: readonly string[] | '*';
-  /** Retry settings, or `false` for none. */
-  readonly retry?: ClientRetryOptions | false;
-  /** Concurrency limit towards the downstream, or `false` for none. */
-  readonly bulkhead?: ClientBulkheadOptions | false;
-  /** Breaker over the whole service (fast fallbacks), or `false` for none. */
-  readonly serviceBreaker?: Partial<CircuitBreakerOptions> | false;
-  /** Breaker per instance (outlier ejection). */
-  readonly instanceBreaker?: Partial<CircuitBreakerOptions>;
-  /** Metrics sink (calls, latency, retries, budget, breaker states, ejections). */
-  readonly metrics?: SidecarMetrics;
-  /** Logger for state changes (ejections, breaker transitions). */
-  readonly logger?: Logger;
-  /** Extra gRPC channel options. */
-  readonly channelOptions?: grpc.ChannelOptions;
-}
-
-/** Options of one call. */
-export interface CallOptions<T> {
-  /** Deadline of this call in ms (default: the client's `timeoutMs`); capped by an incoming call's deadline. */
-  readonly timeoutMs?: number;
-  /** Idempotency key: makes a non-idempotent call retryable (the server dedupes by it). */
-  readonly idempotencyKey?: string;
-  /** Overrides whether this call is idempotent. */
-  readonly idempotent?: boolean;
-  /** Degraded answer served when the downstream fails or a policy refuses the call. */
-  readonly fallback?: (error: unknown) => T | Promise<T>;
-  /** Cancels the call (default: the incoming call's signal when serving a call). */
-  readonly signal?: AbortSignal;
-  /** Extra metadata sent with the call. */
-  readonly metadata?: Readonly<Record<string, string>>;
-}
-
-/** What the live snapshot shows of one instance of a downstream. */
-export interface InstanceSnapshot {
-  readonly id: string;
-  readonly address: string;
-  readonly zone: string;
-  /** Per-instance breaker state (`closed`, `open`, `halfOpen`). */
-  readonly breaker: string;
-  /** True while outlier detection keeps the instance out of rotation. */
-  readonly ejected: boolean;
-  /** Requests in flight from this client. */
-  readonly outstanding: number;
-  /** Peak-EWMA latency estimate in ms. */
-  readonly latencyMs: number;
-}
-
-/** What the live snapshot shows of one downstream service. */
-export interface DownstreamSnapshot {
-  readonly service: string;
-  /** True while discovery is unreachable and the last view is used (fail-static). */
-  readonly discoveryStale: boolean;
-  /** Service breaker state, or `none` when disabled. */
-  readonly breaker: string;
-  /** Retries left in the budget right now (Infinity when retries are off). */
-  readonly retryBudgetRemaining: number;
-  /** Rates over the rolling window, per second. */
-  readonly rates: { readonly requests: number; readonly successes: number; readonly failures: number; readonly fallbacks: number; readonly retries: number };
-  readonly instances: readonly InstanceSnapshot[];
-}
+export type {
+  CallOptions,
+  ClientBulkheadOptions,
+  ClientRetryOptions,
+  DownstreamSnapshot,
+  InstanceSnapshot,
+  ServiceClientOptions,
+  StreamOptions,
+  TypedClient,
+  UnaryMethod,
+} from './service-client.types';
 
 const DEFAULT_TIMEOUT_MS = 2000;
 
-/** A callable for one method of a typed client. */
-export type UnaryMethod<Req, Res> = (request: Req, options?: CallOptions<Res>) => Promise<Res>;
-
-/** A typed client: one promise-returning function per method (`{ Like: [LikeRequest, LikeResponse] }`). */
-export type TypedClient<M extends Record<string, [unknown, unknown]>> = { readonly [K in keyof M]: UnaryMethod<M[K][0], M[K][1]> };
-
 /**
  * A resilient client for one downstream gRPC service. Every call runs, outermost first:
- * fallback (per call) → service breaker → deadline → retry (budgeted, another instance) →
- * bulkhead → balancer pick (discovery view, ejected and tried instances excluded) →
- * instance breaker (outlier ejection) → the gRPC call with the remaining deadline, identity,
- * trace context and idempotency key in its metadata.
+ * service breaker → deadline → retry (budgeted, another instance) → bulkhead → balancer pick
+ * (discovery view, ejected and tried instances excluded) → instance breaker (outlier ejection) →
+ * the gRPC call with the remaining deadline, identity, trace context and idempotency key in its
+ * metadata. A call's `fallback` option is applied around all of it (as a FallbackPolicy would be,
+ * without building one per call): it answers degradations only (see `isDegradation`).
  */
 export class ServiceClient {
   /** Downstream service name. */
@@ -158,10 +68,11 @@ export class ServiceClient {
   private readonly attemptTimeoutMs: number;
   private readonly idempotent: (method: string) => boolean;
   private readonly stack: IPolicy;
-  private readonly serviceBreaker?: CircuitBreakerPolicy;
+  /** Set once, while the layers are built. */
+  private serviceBreaker?: CircuitBreakerPolicy;
   private readonly instanceBreakers: InstanceBreakers;
-  private readonly budget?: RetryBudget;
-  private readonly retryPolicy?: RetryPolicy;
+  private budget?: RetryBudget;
+  private retryPolicy?: RetryPolicy;
   private readonly window = new RollingWindow();
   private readonly metrics?: SidecarMetrics;
   private readonly logger?: Logger;
@@ -200,6 +111,21 @@ export class ServiceClient {
 
     this.instanceBreakers = new InstanceBreakers({ name: `${this.service}/instance`, ...options.instanceBreaker });
     this.isEjected = (id) => this.instanceBreakers.isEjected(id);
+    this.watchInstanceBreakers();
+    this.stack = wrap(...this.buildLayers(options));
+
+    const onView = (view: readonly ServiceInstance[]) => {
+      this.pool.retain(view);
+      this.tracker.retain(view);
+      this.instanceBreakers.retain(view.map((i) => i.id));
+      for (const instance of view) this.metrics?.breakerState(this.service, instance.id, this.instanceBreakers.stateOf(instance.id));
+    };
+    this.subscriptions.push(this.resolver.onChange(onView));
+    onView(this.resolver.instances());
+  }
+
+  /** Ejections and restorations of instances: metrics and logs. */
+  private watchInstanceBreakers(): void {
     this.subscriptions.push(
       this.instanceBreakers.onEject(({ instanceId }) => {
         this.metrics?.ejection(this.service, instanceId);
@@ -211,7 +137,10 @@ export class ServiceClient {
         this.logger?.info('instance restored', { downstream: this.service, instanceId });
       }),
     );
+  }
 
+  /** The policy layers of every call, outermost first: service breaker, deadline, retry, bulkhead. */
+  private buildLayers(options: ServiceClientOptions): IPolicy[] {
     const layers: IPolicy[] = [];
     if (options.serviceBreaker !== false) {
       this.serviceBreaker = new CircuitBreakerPolicy({ name: this.service, ...options.serviceBreaker });
@@ -221,6 +150,7 @@ export class ServiceClient {
           this.logger?.warn('service breaker changed state', { downstream: this.service, state: to });
         }),
       );
+      this.metrics?.breakerState(this.service, '*', this.serviceBreaker.state);
       layers.push(this.serviceBreaker);
     }
     layers.push(new DeadlinePolicy({ timeoutMs: this.timeoutMs, inherit: true }));
@@ -235,6 +165,8 @@ export class ServiceClient {
         isRetryable: (error) => isRetryableError(error) || (error as { attemptTimedOut?: boolean }).attemptTimedOut === true,
       });
       this.retryPolicy = policy;
+      const budget = this.budget;
+      this.metrics?.watchRetryBudget(this.service, () => budget.remaining);
       this.subscriptions.push(
         policy.onRetry(() => {
           this.window.record('retry');
@@ -248,15 +180,7 @@ export class ServiceClient {
       assertObject('client.bulkhead', bulkhead);
       layers.push(new BulkheadPolicy({ maxConcurrent: bulkhead.maxConcurrent ?? 512, maxQueue: bulkhead.maxQueue ?? 0 }));
     }
-    this.stack = wrap(...layers);
-
-    const onView = (view: readonly ServiceInstance[]) => {
-      this.pool.retain(view);
-      this.tracker.retain(view);
-      this.instanceBreakers.retain(view.map((i) => i.id));
-    };
-    this.subscriptions.push(this.resolver.onChange(onView));
-    onView(this.resolver.instances());
+    return layers;
   }
 
   /** Fires when a call is retried (no-op subscription when retries are off). */
@@ -301,20 +225,88 @@ export class ServiceClient {
     };
     this.window.recordRequest();
     const started = performance.now();
+    const span = startCallTrace(this.service, method, scope?.trace, this.serviceBreaker?.state ?? 'none');
     try {
-      const response = (await this.stack.execute((ctx) => this.attempt(definition, request, ctx, options, context.signal), context)) as Res;
+      const response = (await this.stack.execute(
+        (ctx) => this.attempt(definition, ctx, span, (instance, inner, attemptTrace) => this.invoke(instance, definition, request, inner, options, context.signal, attemptTrace)),
+        context,
+      )) as Res;
       const ms = performance.now() - started;
       this.window.recordSuccess(ms);
       this.metrics?.clientCall(this.service, method, 'OK', ms / 1000);
+      span.end('OK', undefined, false, this.serviceBreaker?.state ?? 'none');
       return response;
     } catch (error) {
       const seconds = (performance.now() - started) / 1000;
       this.window.record('failure', seconds * 1000);
       this.metrics?.clientCall(this.service, method, codeName(error), seconds);
-      if (options.fallback !== undefined && isDegradation(error)) {
+      const fallback = options.fallback !== undefined && isDegradation(error);
+      span.end(codeName(error), error, fallback, this.serviceBreaker?.state ?? 'none');
+      if (fallback) {
         this.window.record('fallback');
-        return options.fallback(error);
+        this.metrics?.clientFallback(this.service, method);
+        return (options.fallback as NonNullable<typeof options.fallback>)(error);
       }
+      throw error;
+    }
+  }
+
+  /**
+   * Opens the server-streaming `method`; resolves once its first message arrived. Opening runs
+   * through the policy stack like call() (breakers, retry on another instance, bulkhead), the
+   * first message must come within `attemptTimeoutMs`; once one was received nothing is retried
+   * and the bulkhead slot is back (the balancer counts the stream until it ends). `timeoutMs` bounds
+   * the whole stream; `signal`, or leaving a `for await` over `rest` early, cancels it. Outcome and
+   * latency are recorded when it ends (see docs in open-server-stream.ts). @throws like call(), before the first message.
+   */
+  async stream<Req, Res>(method: string, request: Req, options: StreamOptions = {}): Promise<OpenedServerStream<Res>> {
+    const definition = this.definition[method];
+    if (definition === undefined) throw new InvalidOptionsError(`${this.service} has no method ${show(method)}; it has ${this.methods.join(', ')}`);
+    if (!definition.responseStream || definition.requestStream) throw new InvalidOptionsError(`${this.service}.${method} is not a server-streaming method; use call()`);
+    if (this.closed) throw new InvalidOptionsError(`client for ${this.service} is shut down`);
+    const call: CallInfo = { service: this.service, method, idempotent: options.idempotent ?? this.idempotent(method), tried: [] };
+    const scope = currentCallScope();
+    const streamDeadline = Math.min(Date.now() + (options.timeoutMs ?? this.timeoutMs), scope?.deadline ?? Infinity);
+    const signal = options.signal ?? scope?.signal;
+    this.window.recordRequest();
+    const started = performance.now();
+    const span = startCallTrace(this.service, method, scope?.trace, this.serviceBreaker?.state ?? 'none');
+    const ended = (error: unknown): void => {
+      const ms = performance.now() - started;
+      const code = error === null ? 'OK' : codeName(error);
+      if (error === null) this.window.recordSuccess(ms);
+      else this.window.record('failure', ms);
+      this.metrics?.clientCall(this.service, method, code, ms / 1000);
+      span.end(code, error ?? undefined, false, this.serviceBreaker?.state ?? 'none');
+    };
+    const open = (instance: ServiceInstance, ctx: PolicyContext, attemptTrace: TraceContext | undefined): Promise<unknown> => {
+      const metadata = this.attemptMetadata(ctx, options, attemptTrace, streamDeadline);
+      const opened = performance.now();
+      this.balancer.onStart?.(instance);
+      if (this.trackLoad) this.tracker.start(instance.id);
+      const finish = (error: unknown, ok = error === null || !isServerFault(error), latencyMs = performance.now() - opened): void => {
+        this.balancer.onEnd?.(instance, { ok, latencyMs });
+        if (this.trackLoad) this.tracker.end(instance.id, ok, latencyMs);
+      };
+      const firstMessageBy = Math.min(ctx.deadline, Date.now() + this.attemptTimeoutMs);
+      return openServerStream<Res>({ client: this.pool.get(instance), definition, request, metadata, streamDeadline, firstMessageBy, callerSignal: signal, openSignal: ctx.signal }).then(
+        (stream) => (stream.rest.onEnd((error) => finish(error)), stream),
+        (error: unknown) => {
+          finish(error);
+          throw Object.assign(error as object, { instanceId: instance.id });
+        },
+      );
+    };
+    try {
+      const stream = (await this.stack.execute((ctx) => this.attempt(definition, ctx, span, (instance, inner, attemptTrace) => open(instance, inner, attemptTrace)), {
+        call,
+        signal,
+        deadline: streamDeadline,
+      })) as OpenedServerStream<Res>;
+      stream.rest.onEnd(ended);
+      return stream;
+    } catch (error) {
+      ended(error);
       throw error;
     }
   }
@@ -324,7 +316,7 @@ export class ServiceClient {
     if (this.definition[method] === undefined) {
       throw new InvalidOptionsError(`${this.service} has no method ${show(method)}; it has ${this.methods.join(', ')}`);
     }
-    return (request, options) => this.call<Req, Res>(method, request, options);
+    return ((request: Req, options?: CallOptions<Res>) => this.call<Req, Res>(method, request, options)) as UnaryMethod<Req, Res>;
   }
 
   /** A typed client with one function per method of the definition. */
@@ -372,10 +364,9 @@ export class ServiceClient {
   /** One attempt: pick an instance and call it under its breaker. */
   private attempt(
     definition: grpc.MethodDefinition<unknown, unknown>,
-    request: unknown,
     ctx: PolicyContext,
-    options: CallOptions<unknown>,
-    cancel: AbortSignal | undefined,
+    span: CallTrace,
+    run: (instance: ServiceInstance, inner: PolicyContext, attemptTrace: TraceContext | undefined) => Promise<unknown>,
   ): Promise<unknown> {
     const view = this.resolver.instances();
     const candidates = selectCandidates(view, this.isEjected, ctx.call.tried);
@@ -383,7 +374,29 @@ export class ServiceClient {
     if (instance === undefined) throw new NoHealthyInstanceError(this.service, view.length);
     ctx.call.tried.push(instance.id);
     ctx.call.instance = instance;
-    return this.instanceBreakers.policyFor(instance.id).execute((inner) => this.invoke(instance, definition, request, inner, options, cancel), ctx);
+    if (ctx.attempt > 0) this.metrics?.clientFailover(this.service);
+    const attempt = span.attempt(instance, ctx.attempt, this.instanceBreakers.stateOf(instance.id), ctx.deadline);
+    const pending = this.instanceBreakers.policyFor(instance.id).execute((inner) => run(instance, inner, attempt.context), ctx);
+    pending.then(
+      () => attempt.end('OK', undefined, this.instanceBreakers.stateOf(instance.id)),
+      (error: unknown) => attempt.end(codeName(error), error, this.instanceBreakers.stateOf(instance.id)),
+    );
+    return pending;
+  }
+
+  /** The metadata of one attempt: identity, trace, attempt number, deadline, idempotency key, the caller's extras. */
+  private attemptMetadata(ctx: PolicyContext, options: { readonly metadata?: Readonly<Record<string, string>> }, attemptTrace: TraceContext | undefined, deadline: number): grpc.Metadata {
+    const metadata = this.baseMetadata.clone();
+    // Propagate the trace of the call being served; a call outside any trace sends none and the
+    // server starts the trace (a fresh random header per call defeats HPACK and costs ~20 µs on the wire).
+    const parent = attemptTrace === undefined ? currentCallScope()?.trace : undefined;
+    if (attemptTrace !== undefined) metadata.set(MetadataKeys.traceparent, formatTraceparent(attemptTrace));
+    else if (parent !== undefined) metadata.set(MetadataKeys.traceparent, formatTraceparent(childSpan(parent)));
+    if (ctx.attempt > 0) metadata.set(MetadataKeys.attempt, String(ctx.attempt));
+    if (deadline !== Infinity) metadata.set(MetadataKeys.deadline, String(Math.ceil(deadline)));
+    if (ctx.call.idempotencyKey !== undefined) metadata.set(MetadataKeys.idempotencyKey, ctx.call.idempotencyKey);
+    if (options.metadata !== undefined) for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+    return metadata;
   }
 
   /** The raw gRPC call to one instance. */
@@ -394,58 +407,34 @@ export class ServiceClient {
     ctx: PolicyContext,
     options: CallOptions<unknown>,
     cancel: AbortSignal | undefined,
+    attemptTrace: TraceContext | undefined,
   ): Promise<unknown> {
     // The gRPC deadline bounds the attempt, so only the caller's own signal is watched here
     // (reading ctx.signal would materialise the deadline policy's lazy AbortController).
     return new Promise((resolve, reject) => {
       const client = this.pool.get(instance);
       const attemptDeadline = Math.min(ctx.deadline, Date.now() + this.attemptTimeoutMs);
-      const metadata = this.baseMetadata.clone();
-      // Propagate the trace of the call being served; a call outside any trace sends none and the
-      // server starts the trace (a fresh random header per call defeats HPACK and costs ~20 µs on the wire).
-      const parent = currentCallScope()?.trace;
-      if (parent !== undefined) metadata.set(MetadataKeys.traceparent, formatTraceparent(childSpan(parent)));
-      if (ctx.attempt > 0) metadata.set(MetadataKeys.attempt, String(ctx.attempt));
-      if (attemptDeadline !== Infinity) metadata.set(MetadataKeys.deadline, String(Math.ceil(attemptDeadline)));
-      if (ctx.call.idempotencyKey !== undefined) metadata.set(MetadataKeys.idempotencyKey, ctx.call.idempotencyKey);
-      if (options.metadata !== undefined) for (const [key, value] of Object.entries(options.metadata)) metadata.set(key, value);
+      const metadata = this.attemptMetadata(ctx, options, attemptTrace, attemptDeadline);
       const started = performance.now();
       this.balancer.onStart?.(instance);
       if (this.trackLoad) this.tracker.start(instance.id);
       let onAbort: (() => void) | undefined;
-      // grpc-js captures a caller stack per call (`new Error()`); under the policy layers that stack
-      // is deep and the capture is the largest single cost of a call. Errors are tagged with the
-      // instance instead, so the capture is switched off for this call only.
-      const stackTraceLimit = Error.stackTraceLimit;
-      Error.stackTraceLimit = 0;
-      let grpcCall: grpc.ClientUnaryCall;
-      try {
-        grpcCall = client.makeUnaryRequest(
-          definition.path,
-          definition.requestSerialize,
-          definition.responseDeserialize,
-          request,
-          metadata,
-          attemptDeadline === Infinity ? {} : { deadline: attemptDeadline },
-          (error, response) => {
-            if (onAbort !== undefined) cancel?.removeEventListener('abort', onAbort);
-            const latencyMs = performance.now() - started;
-            const ok = error === null || !isServerFault(error);
-            this.balancer.onEnd?.(instance, { ok, latencyMs });
-            if (this.trackLoad) this.tracker.end(instance.id, ok, latencyMs);
-            if (error) {
-              const tagged = error as grpc.ServiceError & { instanceId?: string; attemptTimedOut?: boolean };
-              tagged.instanceId = instance.id;
-              if (error.code === GrpcStatus.DEADLINE_EXCEEDED && attemptDeadline < ctx.deadline - 1) tagged.attemptTimedOut = true;
-              reject(tagged);
-            } else {
-              resolve(response);
-            }
-          },
-        );
-      } finally {
-        Error.stackTraceLimit = stackTraceLimit;
-      }
+      // not makeUnaryRequest: it captures a (deep, here) caller stack on every call; see unary-call.ts
+      const grpcCall = startUnaryCall(client, definition, request, metadata, attemptDeadline, (error, response) => {
+        if (onAbort !== undefined) cancel?.removeEventListener('abort', onAbort);
+        const latencyMs = performance.now() - started;
+        const ok = error === null || !isServerFault(error);
+        this.balancer.onEnd?.(instance, { ok, latencyMs });
+        if (this.trackLoad) this.tracker.end(instance.id, ok, latencyMs);
+        if (error) {
+          const tagged = error as grpc.ServiceError & { instanceId?: string; attemptTimedOut?: boolean };
+          tagged.instanceId = instance.id;
+          if (error.code === GrpcStatus.DEADLINE_EXCEEDED && attemptDeadline < ctx.deadline - 1) tagged.attemptTimedOut = true;
+          reject(tagged);
+        } else {
+          resolve(response);
+        }
+      });
       if (cancel !== undefined) {
         if (cancel.aborted) {
           grpcCall.cancel();
@@ -456,23 +445,4 @@ export class ServiceClient {
       }
     });
   }
-}
-
-function idempotencyOf(methods: readonly string[] | '*'): (method: string) => boolean {
-  if (methods === '*') return () => true;
-  if (!Array.isArray(methods) || methods.some((m) => typeof m !== 'string')) {
-    throw new InvalidOptionsError(`client.idempotentMethods must be '*' or an array of method names; got ${show(methods)}`);
-  }
-  const set = new Set(methods);
-  return (method) => set.has(method);
-}
-
-const statusNames = Object.fromEntries(Object.entries(GrpcStatus).map(([name, code]) => [code, name])) as Record<number, string>;
-
-/** A stable label for an error: the gRPC status name, the sidecar code, or `ERROR`. */
-function codeName(error: unknown): string {
-  const code = (error as { code?: unknown })?.code;
-  if (typeof code === 'number') return statusNames[code] ?? String(code);
-  if (typeof code === 'string') return code;
-  return 'ERROR';
 }

@@ -1,6 +1,7 @@
 /** Stable machine-readable codes of every error the sidecar raises. */
 export type SidecarErrorCode =
   | 'INVALID_OPTIONS'
+  | 'INVALID_ARGUMENT'
   | 'BROKEN_CIRCUIT'
   | 'BULKHEAD_REJECTED'
   | 'DEADLINE_EXCEEDED'
@@ -8,6 +9,7 @@ export type SidecarErrorCode =
   | 'NO_HEALTHY_INSTANCE'
   | 'ABORTED'
   | 'UNAUTHENTICATED'
+  | 'PERMISSION_DENIED'
   | 'DRAINING'
   | 'INJECTED_FAULT'
   | 'DISCOVERY_UNAVAILABLE'

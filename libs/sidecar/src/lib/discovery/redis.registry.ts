@@ -4,6 +4,7 @@ import type { ServiceInstance } from '../core/instance';
 import { InvalidOptionsError, SidecarError } from '../core/sidecar.error';
 import { assertNumber, assertObject, assertString, show } from '../core/validate';
 import { DiscoveryError, toDiscoveryError, withTimeout } from './discovery.error';
+import type { RegistrySigner } from './registry-signature';
 import { toServiceInstance } from './service-instance';
 
 /** Default key prefix of the registry. */
@@ -42,6 +43,11 @@ export interface RedisRegistryOptions {
   readonly heartbeatMs?: number;
   /** Bound of the waits of `register()` / `deregister()` in ms (default 2000). */
   readonly timeoutMs?: number;
+  /**
+   * Signs every entry and join/leave event (HMAC under the services' shared discovery key) so that
+   * resolvers holding the same key accept them; without it entries are written unsigned.
+   */
+  readonly signer?: RegistrySigner;
 }
 
 /** Reported on `onError`: a registry operation failed (it is retried by the next heartbeat). */
@@ -102,6 +108,8 @@ export class RedisRegistry {
   /** @internal */
   readonly redis: Redis;
   /** @internal */
+  readonly signer: RegistrySigner | undefined;
+  /** @internal */
   readonly registrations = new Map<string, RedisRegistration>();
   private closed = false;
   private readonly errors = new EventEmitter<RegistryErrorEvent>();
@@ -134,6 +142,10 @@ export class RedisRegistry {
     }
     this.heartbeatMs = heartbeatMs;
     this.timeoutMs = assertNumber('registry.timeoutMs', options.timeoutMs ?? 2_000, 1, 600_000, true);
+    if (options.signer !== undefined && typeof (options.signer as { signInstance?: unknown }).signInstance !== 'function') {
+      throw new InvalidOptionsError(`registry.signer must be a RegistrySigner; got ${show(options.signer)}`);
+    }
+    this.signer = options.signer;
     this.redis.on('error', this.onClientError);
   }
 
@@ -189,6 +201,7 @@ class RedisRegistration implements Registration {
   private readonly keys: RegistryKeys;
   private readonly key: string;
   private readonly json: string;
+  private readonly signed: ServiceInstance;
 
   constructor(
     private readonly registry: RedisRegistry,
@@ -196,7 +209,8 @@ class RedisRegistration implements Registration {
   ) {
     this.keys = registryKeys(registry.prefix, instance.service);
     this.key = this.keys.instance(instance.id);
-    this.json = JSON.stringify(instance);
+    this.signed = registry.signer?.signInstance(instance) ?? instance;
+    this.json = JSON.stringify(this.signed);
   }
 
   get registered(): boolean {
@@ -241,7 +255,7 @@ class RedisRegistration implements Registration {
         .set(this.key, this.json, 'PX', this.registry.ttlMs)
         .zadd(this.keys.index, now + this.registry.ttlMs, this.instance.id)
         .zremrangebyscore(this.keys.index, '-inf', now - this.registry.ttlMs)
-        .publish(this.keys.events, JSON.stringify({ type: 'join', instance: this.instance }))
+        .publish(this.keys.events, JSON.stringify({ type: 'join', instance: this.signed }))
         .exec();
       throwIfFailed(results);
       if (!this.active) return;
@@ -254,7 +268,7 @@ class RedisRegistration implements Registration {
     }
   }
 
-  /** Extends the TTL; writes the entry again when it is gone. */
+  /** Extends the TTL; writes the entry again when it is gone or no longer the one this instance wrote. */
   private async heartbeat(): Promise<void> {
     if (!this.everWritten) return this.write();
     let present: boolean;
@@ -265,9 +279,12 @@ class RedisRegistration implements Registration {
         .pexpire(this.key, this.registry.ttlMs)
         .zadd(this.keys.index, now + this.registry.ttlMs, this.instance.id)
         .zremrangebyscore(this.keys.index, '-inf', now - this.registry.ttlMs)
+        .get(this.key)
         .exec();
       throwIfFailed(results);
-      present = (results as Array<[Error | null, unknown]>)[0][1] === 1;
+      const replies = results as Array<[Error | null, unknown]>;
+      // present AND still ours: an entry overwritten by someone else (resolvers would refuse it) is written again
+      present = replies[0][1] === 1 && replies[3][1] === this.json;
     } catch (error) {
       this.confirmed = false;
       if (this.active) this.registry.reportError(this.instance.id, 'heartbeat', error);
@@ -288,7 +305,9 @@ class RedisRegistration implements Registration {
     const timeoutMs = this.registry.timeoutMs;
     try {
       if (this.inFlight !== undefined) await withTimeout(this.inFlight, timeoutMs, `registry heartbeat of ${this.instance.id}`);
-      const leave = JSON.stringify({ type: 'leave', id: this.instance.id, address: this.instance.address });
+      const { service, id, address } = this.instance;
+      const sig = this.registry.signer?.signLeave(service, id, address);
+      const leave = JSON.stringify({ type: 'leave', id, address, ...(sig === undefined ? {} : { sig }) });
       const results = await withTimeout(
         this.registry.redis.multi().del(this.key).zrem(this.keys.index, this.instance.id).publish(this.keys.events, leave).exec(),
         timeoutMs,

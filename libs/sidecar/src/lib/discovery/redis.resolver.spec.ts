@@ -17,7 +17,16 @@ const instance = (id: string, port = 5000, service = 'likes'): ServiceInstance =
   metadata: {},
 });
 const ids = (view: readonly ServiceInstance[]) => view.map((i) => i.id);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Counts the registry loads a resolver makes on `redis` (each refresh lists the index with ZRANGE). */
+function countLoads(redis: Redis): () => number {
+  const spy = jest.spyOn(redis, 'zrange');
+  return () => spy.mock.calls.length;
+}
+/** Waits until `loads()` has grown by `n`: n more refreshes ran (a condition, not a fixed sleep). */
+async function moreLoads(loads: () => number, n: number, message: string): Promise<void> {
+  const from = loads();
+  await waitUntil(() => loads() >= from + n, { timeoutMs: 10_000, message });
+}
 
 /** An ioredis client for tests (quick reconnects, an error listener as required). */
 function connect(port: number): Redis {
@@ -129,13 +138,15 @@ describe('RedisResolver (real redis-server)', () => {
   it('drops the last instance of a service once its TTL and the empty-view grace have passed', async () => {
     const dying = registry();
     await dying.register(instance('likes-1'));
-    const r = resolver({ refreshMs: 100, emptyGraceMs: 3_000 });
+    const reader = client();
+    const loads = countLoads(reader);
+    const r = resolver({ redis: reader, refreshMs: 100, emptyGraceMs: 3_000 });
     await r.start();
     await dying.shutdown();
     const admin = client();
     const key = registryKeys('failsoft:registry', 'likes').instance('likes-1');
     await waitUntil(async () => (await admin.exists(key)) === 0, { timeoutMs: 5_000, message: 'entry never expired' });
-    await sleep(300); // a few reloads list nothing: the grace holds the view
+    await moreLoads(loads, 3, 'three reloads after the entry expired'); // they list nothing: the grace holds the view
     expect(ids(r.instances())).toEqual(['likes-1']);
     expect(r.stale).toBe(true);
     await waitUntil(() => r.instances().length === 0, { timeoutMs: 10_000, message: 'dead instance never dropped' });
@@ -144,12 +155,14 @@ describe('RedisResolver (real redis-server)', () => {
 
   it('emits onChange only when the set really changes and keeps the same array otherwise', async () => {
     await registry().register(instance('likes-1'));
-    const r = resolver({ refreshMs: 100 });
+    const reader = client();
+    const loads = countLoads(reader);
+    const r = resolver({ redis: reader, refreshMs: 100 });
     await r.start();
     const view = r.instances();
     let changes = 0;
     r.onChange(() => changes++);
-    await sleep(600); // several refreshes and heartbeats, nothing changes
+    await moreLoads(loads, 5, 'five refreshes'); // several refreshes and heartbeats (every 200 ms), nothing changes
     expect(changes).toBe(0);
     expect(r.instances()).toBe(view);
     expect(Object.isFrozen(view)).toBe(true);
@@ -176,7 +189,8 @@ describe('RedisResolver (real redis-server)', () => {
 
       await server.stop(); // SIGKILL
       await waitUntil(() => r.stale, { timeoutMs: 5_000, message: 'never marked stale' });
-      await sleep(800); // several failed refreshes
+      const failedBefore = errors.length;
+      await waitUntil(() => errors.length >= failedBefore + 3, { timeoutMs: 10_000, message: 'three more failed refreshes' });
       expect(r.instances()).toBe(before);
       expect(errors.length).toBeGreaterThan(0);
       expect(isSidecarError(errors[0], 'DISCOVERY_UNAVAILABLE')).toBe(true);
@@ -216,9 +230,12 @@ describe('RedisResolver (real redis-server)', () => {
     await server.stop();
     const reader = client();
     const r = resolver({ redis: reader, refreshMs: 60_000, timeoutMs: 300 });
+    const errors: DiscoveryError[] = [];
+    r.onError((e) => errors.push(e));
     await r.start();
     expect(r.stale).toBe(true);
-    await sleep(1_000); // the subscribe attempt fails meanwhile (maxRetriesPerRequest)
+    // the first subscribe attempt fails while Redis is down (maxRetriesPerRequest): the resolver must retry it later
+    await waitUntil(() => errors.some((e) => e.message.includes('subscribe failed')), { timeoutMs: 10_000, message: 'the subscribe attempt never failed' });
     server = await startRedisServer({ port });
     const admin = client();
     const channel = registryKeys('failsoft:registry', 'likes').events;
@@ -226,8 +243,7 @@ describe('RedisResolver (real redis-server)', () => {
       timeoutMs: 10_000,
       message: 'resolver never subscribed after Redis came up',
     });
-    await waitUntil(() => !r.stale, { timeoutMs: 5_000, message: 'still stale' });
-    await sleep(100);
+    await waitUntil(() => !r.stale, { timeoutMs: 5_000, message: 'still stale' }); // the recovery load is done
     const loads = jest.spyOn(reader, 'zrange');
     await registry().register(instance('likes-1'));
     await waitUntil(() => r.instances().length === 1, { timeoutMs: 5_000, message: 'join event not applied' });
@@ -250,19 +266,28 @@ describe('RedisResolver (real redis-server)', () => {
   });
 
   it('stops its timer and subscriber on shutdown', async () => {
-    const r = resolver({ refreshMs: 100 });
+    const reader = client();
+    const loads = countLoads(reader);
+    const r = resolver({ redis: reader, refreshMs: 100 });
     await r.start();
+    const witnessReader = client();
+    const witnessLoads = countLoads(witnessReader);
+    const witness = resolver({ redis: witnessReader, refreshMs: 100 }); // still running: proves time and events passed
+    await witness.start();
     const keys = registryKeys('failsoft:registry', 'likes');
     const admin = client();
-    await waitUntil(async () => ((await admin.pubsub('NUMSUB', keys.events)) as [string, number])[1] === 1, { timeoutMs: 5_000 });
+    await waitUntil(async () => ((await admin.pubsub('NUMSUB', keys.events)) as [string, number])[1] === 2, { timeoutMs: 5_000, message: 'both subscribed' });
     await r.shutdown();
-    await waitUntil(async () => ((await admin.pubsub('NUMSUB', keys.events)) as [string, number])[1] === 0, {
+    await waitUntil(async () => ((await admin.pubsub('NUMSUB', keys.events)) as [string, number])[1] === 1, {
       timeoutMs: 5_000,
-      message: 'subscriber still connected',
+      message: 'the shut-down resolver\'s subscriber still connected',
     });
+    const loadsAtShutdown = loads();
     await registry().register(instance('likes-1'));
-    await sleep(300);
+    await waitUntil(() => witness.instances().length === 1, { timeoutMs: 5_000, message: 'the witness never saw the join' });
+    await moreLoads(witnessLoads, 3, 'three refreshes of the witness');
     expect(r.instances()).toEqual([]);
+    expect(loads()).toBe(loadsAtShutdown); // no refresh after shutdown
   });
 
   it('rejects bad options naming the value', () => {

@@ -1,9 +1,11 @@
 import type { Redis } from 'ioredis';
+import { EventEmitter, type Event } from '../core/event';
 import type { ServiceInstance } from '../core/instance';
 import { InvalidOptionsError } from '../core/sidecar.error';
 import { assertNumber, assertObject, assertString, show } from '../core/validate';
 import { DEFAULT_REGISTRY_PREFIX, registryKeys, type RegistryKeys } from './redis.registry';
 import { RefreshingResolver } from './refreshing.resolver';
+import { SIGNATURE_FIELD, type RegistrySigner } from './registry-signature';
 import { assertServiceName, toServiceInstance } from './service-instance';
 
 /** Options of a RedisResolver. */
@@ -28,6 +30,12 @@ export interface RedisResolverOptions {
    * expire one by one are removed at once; only a sudden empty listing is held.
    */
   readonly emptyGraceMs?: number;
+  /**
+   * Accept only entries and join/leave events signed under the services' shared discovery key
+   * (the registry's `signer`); unsigned or badly signed ones are ignored, counted in
+   * `rejectedEntries` and reported once per instance id. Without it every well-formed entry is used.
+   */
+  readonly signer?: RegistrySigner;
 }
 
 /**
@@ -47,6 +55,13 @@ export class RedisResolver extends RefreshingResolver {
   private readonly subscribe: boolean;
   private subscriber: Redis | undefined;
   private subscribed = false;
+  private readonly signer: RegistrySigner | undefined;
+  private rejected = 0;
+  private readonly reportedRejections = new Set<string>();
+  private readonly rejections = new EventEmitter<string>();
+
+  /** Fires once per instance id whose entry or event was refused for its signature (the message says which and where). */
+  readonly onRejectedEntry: Event<string> = this.rejections.event;
   private readonly onClientError = (): void => {
     // the client reconnects by itself; failures surface as failed reloads (onError, stale)
   };
@@ -68,6 +83,15 @@ export class RedisResolver extends RefreshingResolver {
     this.subscribe = options.subscribe ?? true;
     if (typeof this.subscribe !== 'boolean') throw new InvalidOptionsError(`redisResolver.subscribe must be a boolean; got ${show(options.subscribe)}`);
     this.keys = registryKeys(this.prefix, service);
+    if (options.signer !== undefined && typeof (options.signer as { verifyInstance?: unknown }).verifyInstance !== 'function') {
+      throw new InvalidOptionsError(`redisResolver.signer must be a RegistrySigner; got ${show(options.signer)}`);
+    }
+    this.signer = options.signer;
+  }
+
+  /** Entries and events ignored so far because they were unsigned or badly signed (with a signer). */
+  get rejectedEntries(): number {
+    return this.rejected;
   }
 
   /** Subscribes to join/leave events (own connection, own error listener). */
@@ -148,17 +172,36 @@ export class RedisResolver extends RefreshingResolver {
       this.applyChange((view) => [...view.filter((i) => i.id !== instance.id), instance]);
     } else if (event.type === 'leave' && typeof event.id === 'string') {
       const id = event.id;
+      const signed = event as { address?: unknown; [SIGNATURE_FIELD]?: unknown };
+      if (this.signer && !this.signer.verifyLeave(this.service, id, String(signed.address), signed[SIGNATURE_FIELD])) {
+        this.reject(`leave:${id}`, `ignored an unsigned or badly signed leave event for ${show(id)}`);
+        return;
+      }
       this.applyChange((view) => (view.some((i) => i.id === id) ? view.filter((i) => i.id !== id) : view));
     } else {
       this.reportProblem(undefined, `unknown registry event ${show(message)}`);
     }
   }
 
+  /** Counts an entry refused for its signature; reports it once per id (a fake entry is read every refresh). */
+  private reject(id: string, message: string): void {
+    this.rejected += 1;
+    if (this.reportedRejections.has(id)) return;
+    if (this.reportedRejections.size < 1000) this.reportedRejections.add(id);
+    this.reportProblem(undefined, message);
+    if (!this.closed) this.rejections.emit(`redis resolver for "${this.service}": ${message}`);
+  }
+
   /** Parses and validates one entry; bad entries are skipped and reported. */
   private parse(value: unknown, expectedId?: string): ServiceInstance | undefined {
     try {
-      const instance = toServiceInstance('registry entry', typeof value === 'string' ? JSON.parse(value) : value);
+      const raw: unknown = typeof value === 'string' ? JSON.parse(value) : value;
+      const instance = toServiceInstance('registry entry', raw);
       if (instance.service !== this.service || (expectedId !== undefined && instance.id !== expectedId)) return undefined;
+      if (this.signer && !this.signer.verifyInstance(instance, (raw as Record<string, unknown>)[SIGNATURE_FIELD])) {
+        this.reject(instance.id, `ignored the unsigned or badly signed entry ${show(instance.id)} at ${instance.address} (not written by a holder of the discovery key)`);
+        return undefined;
+      }
       return instance;
     } catch (error) {
       this.reportProblem(error, `invalid registry entry ${show(value)}`);

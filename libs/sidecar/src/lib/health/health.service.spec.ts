@@ -1,11 +1,18 @@
 import * as grpc from '@grpc/grpc-js';
-import { existsSync } from 'node:fs';
-import { HEALTH_PROTO_PATH, HealthService, loadHealthClient, type HealthCheckResponse } from './health.service';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+import { HEALTH_LIST_MAX, HEALTH_PROTO_PATH, HealthService, healthProtoCandidates, loadHealthClient, resolveHealthProtoPath, type HealthCheckResponse, type HealthListResponse } from './health.service';
 
 type HealthClient = grpc.Client & {
   Check(request: { service: string }, callback: (error: grpc.ServiceError | null, response?: HealthCheckResponse) => void): grpc.ClientUnaryCall;
+  List(request: Record<string, never>, callback: (error: grpc.ServiceError | null, response?: HealthListResponse) => void): grpc.ClientUnaryCall;
   Watch(request: { service: string }): grpc.ClientReadableStream<HealthCheckResponse>;
 };
+
+function list(client: HealthClient): Promise<HealthListResponse> {
+  return new Promise((resolve, reject) => client.List({}, (error, response) => (error ? reject(error) : resolve(response as HealthListResponse))));
+}
 
 function check(client: HealthClient, service: string): Promise<HealthCheckResponse> {
   return new Promise((resolve, reject) => client.Check({ service }, (error, response) => (error ? reject(error) : resolve(response as HealthCheckResponse))));
@@ -52,8 +59,39 @@ describe('HealthService (real gRPC)', () => {
     server.forceShutdown();
   });
 
-  it('ships the proto next to the code', () => {
-    expect(existsSync(HEALTH_PROTO_PATH)).toBe(true);
+  it('loads upstream\'s proto kept by libs/contracts when running from sources', () => {
+    expect(relative(join(__dirname, '..', '..', '..', '..', '..'), HEALTH_PROTO_PATH)).toBe(join('libs', 'contracts', 'src', 'proto', 'grpc', 'health', 'v1', 'health.proto'));
+  });
+
+  it('prefers the copy a built package ships next to the module, and finds none in an empty folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'health-proto-'));
+    try {
+      const module = join(dir, 'a', 'b', 'c', 'health');
+      mkdirSync(module, { recursive: true });
+      expect(resolveHealthProtoPath(module)).toBeUndefined();
+      const [shipped, workspace] = healthProtoCandidates(module);
+      mkdirSync(join(workspace, '..'), { recursive: true });
+      writeFileSync(workspace, 'syntax = "proto3";');
+      expect(resolveHealthProtoPath(module)).toBe(workspace);
+      mkdirSync(join(shipped, '..'), { recursive: true });
+      writeFileSync(shipped, 'syntax = "proto3";');
+      expect(resolveHealthProtoPath(module)).toBe(shipped);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('answers List with every known service and its status', async () => {
+    expect(await list(client)).toEqual({ statuses: { '': { status: 'NOT_SERVING' }, 'failsoft.test.v1.Echo': { status: 'SERVING' } } });
+    health.setStatus('later.Service', 'SERVING');
+    expect((await list(client)).statuses['later.Service']).toEqual({ status: 'SERVING' });
+  });
+
+  it('answers List with RESOURCE_EXHAUSTED beyond HEALTH_LIST_MAX services (and lists exactly the maximum)', async () => {
+    for (let i = 0; Object.keys(health.statusesSnapshot()).length < HEALTH_LIST_MAX; i += 1) health.setStatus(`s${i}`, 'SERVING');
+    expect(Object.keys((await list(client)).statuses)).toHaveLength(HEALTH_LIST_MAX);
+    health.setStatus('one.too.many', 'SERVING');
+    await expect(list(client)).rejects.toMatchObject({ code: grpc.status.RESOURCE_EXHAUSTED, details: `${HEALTH_LIST_MAX + 1} health services known; List answers at most ${HEALTH_LIST_MAX}` });
   });
 
   it('answers Check with the current status', async () => {

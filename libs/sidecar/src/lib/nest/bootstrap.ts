@@ -7,6 +7,10 @@ import { InvalidOptionsError } from '../core/sidecar.error';
 import { assertNumber, show } from '../core/validate';
 import type { Sidecar } from '../sidecar';
 import { HttpDrain } from './http-drain';
+import { createPinoLogger } from '../telemetry/pino-logger';
+import { startTracing, type TracingHandle } from '../telemetry/otel/tracing-sdk';
+import type { Logger as PinoLogger } from 'pino';
+import { JsonNestLogger } from './json-nest.logger';
 import { SIDECAR } from './sidecar.constants';
 
 /** How a service drains on SIGTERM / SIGINT (see {@link bootstrapService}). */
@@ -76,13 +80,33 @@ export async function bootstrapService<S extends Record<string, EnvField<unknown
     }
     throw error;
   }
-  const app = await NestFactory.create(options.module(config), { logger: ['error', 'warn'] });
-  installGracefulDrain(app, options.service, drainOptions);
+  const source = options.env ?? process.env;
+  const instance = source['INSTANCE_ID'] || `${options.service}-${process.pid}`;
+  const zone = source['ZONE'] || undefined;
+  const logLevel = source['LOG_LEVEL'] as 'debug' | 'info' | 'warn' | 'error' | undefined;
+  const format = source['LOG_FORMAT'] === 'json' || source['LOG_FORMAT'] === 'pretty' ? source['LOG_FORMAT'] : 'auto';
+  const pino = createPinoLogger({ service: options.service, instance, zone, level: logLevel, format });
+  const tracing = startTracing({ service: options.service, instance, zone, env: source, logger: pinoAsLogger(pino) });
+  const app = await NestFactory.create(options.module(config), { logger: new JsonNestLogger(pino) });
+  installGracefulDrain(app, pino, drainOptions, tracing);
   const { port, host } = options.listen(config);
   await app.listen(port, host);
   const url = await app.getUrl();
-  log(options.service, 'info', 'listening', { url });
+  pino.info({ url, tracing: tracing !== undefined }, 'listening');
   return app;
+}
+
+/** The sidecar Logger interface over pino (for the OpenTelemetry SDK's own warnings). */
+function pinoAsLogger(pino: PinoLogger): import('../telemetry/logger').Logger {
+  const wrap = (p: PinoLogger): import('../telemetry/logger').Logger => ({
+    debug: (msg, fields) => p.debug(fields ?? {}, msg),
+    info: (msg, fields) => p.info(fields ?? {}, msg),
+    warn: (msg, fields) => p.warn(fields ?? {}, msg),
+    error: (msg, fields) => p.error(fields ?? {}, msg),
+    child: (fields) => wrap(p.child(fields)),
+    isLevelEnabled: (level) => p.isLevelEnabled(level),
+  });
+  return wrap(pino);
 }
 
 function checkDrainOptions(drain: BootstrapDrainOptions | undefined): Required<BootstrapDrainOptions> {
@@ -98,20 +122,23 @@ function checkDrainOptions(drain: BootstrapDrainOptions | undefined): Required<B
   };
 }
 
-function installGracefulDrain(app: INestApplication, service: string, options: Required<BootstrapDrainOptions>): void {
+function installGracefulDrain(app: INestApplication, pino: PinoLogger, options: Required<BootstrapDrainOptions>, tracing: TracingHandle | undefined): void {
+  const log: Log = (level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void => pino[level](fields, msg);
   const server = app.getHttpServer() as Server;
   const http = new HttpDrain(server);
   let received = 0;
   const onSignal = (signal: NodeJS.Signals): void => {
     received += 1;
     if (received > 1) {
-      log(service, 'warn', 'second signal while draining; exiting now', { signal, inFlight: http.inFlight });
+      log('warn', 'second signal while draining; exiting now', { signal, inFlight: http.inFlight });
       process.exit(SIGNAL_EXIT_CODES[signal] ?? 1);
     }
-    drainAndClose(app, service, http, options, signal).then(
+    drainAndClose(app, log, http, options, signal)
+      .then(() => tracing?.shutdown())
+      .then(
       () => process.exit(0),
       (error: unknown) => {
-        log(service, 'error', 'drain failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+        log('error', 'drain failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
         process.exit(1);
       },
     );
@@ -120,23 +147,27 @@ function installGracefulDrain(app: INestApplication, service: string, options: R
   // app.close() called by its owner (a test) closes the HTTP server: the handlers go with it;
   // after a signal they stay until the exit, so that a second signal exits at once
   server.once('close', () => {
-    if (received === 0) for (const signal of options.signals) process.off(signal, onSignal);
+    if (received === 0) {
+      for (const signal of options.signals) process.off(signal, onSignal);
+      void tracing?.shutdown();
+    }
   });
 }
 
-async function drainAndClose(app: INestApplication, service: string, http: HttpDrain, options: Required<BootstrapDrainOptions>, signal: NodeJS.Signals): Promise<void> {
+type Log = (level: 'info' | 'warn' | 'error', msg: string, fields?: Record<string, unknown>) => void;
+
+async function drainAndClose(app: INestApplication, log: Log, http: HttpDrain, options: Required<BootstrapDrainOptions>, signal: NodeJS.Signals): Promise<void> {
   const startedAt = Date.now();
   const sidecar = findSidecar(app);
-  const instance = sidecar === undefined ? {} : { instance: sidecar.instanceId };
-  log(service, 'info', 'signal received; draining', { ...instance, signal, inFlight: http.inFlight, graceMs: options.graceMs, timeoutMs: options.timeoutMs });
+  log('info', 'signal received; draining', { signal, inFlight: http.inFlight, graceMs: options.graceMs, timeoutMs: options.timeoutMs });
   http.beginDrain();
   await sidecar?.beginDrain(); // /readyz 503, out of discovery; everything still serves
   await new Promise<void>((resolve) => setTimeout(resolve, Math.max(0, options.graceMs - (Date.now() - startedAt))));
   const result = await http.close(options.timeoutMs);
   const level = result.graceful ? 'info' : 'warn';
-  log(service, level, result.graceful ? 'http drained' : 'http drain timeout: cut the requests left', { ...instance, ...result });
+  log(level, result.graceful ? 'http drained' : 'http drain timeout: cut the requests left', { ...result });
   await app.close(); // now the sidecar drains its gRPC server and closes clients, discovery, Redis
-  log(service, 'info', 'drained', { ...instance, ms: Date.now() - startedAt });
+  log('info', 'drained', { ms: Date.now() - startedAt });
 }
 
 function findSidecar(app: INestApplication): Sidecar | undefined {
@@ -145,8 +176,4 @@ function findSidecar(app: INestApplication): Sidecar | undefined {
   } catch {
     return undefined; // an app without SidecarModule: no readiness or discovery to update
   }
-}
-
-function log(service: string, level: 'info' | 'warn' | 'error', msg: string, fields: Record<string, unknown> = {}): void {
-  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level, service, msg, ...fields })}\n`);
 }

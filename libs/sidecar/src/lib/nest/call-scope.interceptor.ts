@@ -2,6 +2,7 @@ import { Inject, Injectable, Optional, type CallHandler, type ExecutionContext, 
 import { Observable } from 'rxjs';
 import { runInCallScope } from '../core/call-scope';
 import { childSpan, continueTrace, formatTraceparent } from '../telemetry/trace-context';
+import { HttpServerTrace } from '../telemetry/otel/http-server.trace';
 import { SIDECAR_MODULE_OPTIONS } from './sidecar.constants';
 import type { SidecarModuleOptions } from './sidecar.interfaces';
 
@@ -10,11 +11,19 @@ export const DEFAULT_HTTP_DEADLINE_MS = 10_000;
 
 interface HttpRequest {
   headers: Record<string, string | string[] | undefined>;
+  method?: string;
+  path?: string;
+  route?: { path?: string };
 }
-interface HttpResponse {
+/** Node's ServerResponse: Express' response is one; a Fastify reply holds it in `raw`. */
+interface RawResponse {
   setHeader?(name: string, value: string): unknown;
   once?(event: 'close', listener: () => void): unknown;
   writableFinished?: boolean;
+  statusCode?: number;
+}
+interface HttpResponse extends RawResponse {
+  raw?: RawResponse;
 }
 
 /**
@@ -37,12 +46,14 @@ export class CallScopeInterceptor implements NestInterceptor {
     if (context.getType() !== 'http') return next.handle();
     const http = context.switchToHttp();
     const req = http.getRequest<HttpRequest>();
-    const res = http.getResponse<HttpResponse>();
+    const reply = http.getResponse<HttpResponse>();
+    const res: RawResponse = reply.raw ?? reply;
     const header = (name: string) => {
       const value = req.headers[name];
       return Array.isArray(value) ? value[0] : value;
     };
-    const trace = childSpan(continueTrace(header('traceparent')));
+    const span = HttpServerTrace.start(req.method ?? 'GET', req.route?.path ?? req.path ?? '/', req.path ?? '/', header('traceparent'));
+    const trace = span?.context ?? childSpan(continueTrace(header('traceparent')));
     const asked = Number(header('x-request-timeout-ms'));
     const timeoutMs = Number.isFinite(asked) && asked > 0 ? Math.min(asked, this.deadlineMs) : this.deadlineMs;
     const abort = new AbortController();
@@ -50,6 +61,7 @@ export class CallScopeInterceptor implements NestInterceptor {
     // finished means the client went away: cancel the downstream work.
     res.once?.('close', () => {
       if (!res.writableFinished) abort.abort();
+      span?.end(res.writableFinished ? (res.statusCode ?? 200) : 0);
     });
     res.setHeader?.('traceparent', formatTraceparent(trace));
     const scope = { deadline: Date.now() + timeoutMs, trace, signal: abort.signal };

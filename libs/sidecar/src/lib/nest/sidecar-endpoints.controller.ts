@@ -3,16 +3,33 @@ import { AdminHandlers } from '../health/admin-handlers';
 import { Sidecar } from '../sidecar';
 import { SIDECAR } from './sidecar.constants';
 
-/** The minimal response surface used (Express and Fastify adapters both provide it via raw objects). */
-interface HttpResponse {
+/**
+ * The response surface used, common to the Express response and the Fastify reply: `status(code)`
+ * and `send(body)` exist on both; headers are set with `header(name, value)` (Fastify's reply, and
+ * Express' alias of `set`) or `setHeader` (Node's `ServerResponse`, which only Express extends).
+ */
+export interface HttpReply {
   status(code: number): unknown;
-  setHeader(name: string, value: string): unknown;
   send(body: string): unknown;
+  header?(name: string, value: string): unknown;
+  setHeader?(name: string, value: string): unknown;
+}
+
+/** Writes one answer on an Express response or a Fastify reply. */
+export function sendReply(res: HttpReply, status: number, headers: Readonly<Record<string, string>>, body: string): void {
+  res.status(status);
+  for (const [name, value] of Object.entries(headers)) {
+    if (typeof res.header === 'function') res.header(name, value);
+    else if (typeof res.setHeader === 'function') res.setHeader(name, value);
+    else throw new TypeError('SidecarEndpointsController: the HTTP adapter\'s response has neither header() nor setHeader()');
+  }
+  res.send(body);
 }
 
 /**
  * `GET /livez`, `/readyz` (503 with failing checks named while not ready or draining),
- * `/metrics` (Prometheus text) and `/snapshot` (the live state a console reads).
+ * `/metrics` (Prometheus text) and `/snapshot` (the live state a console reads), on the Express
+ * and the Fastify adapters alike.
  */
 @Controller()
 export class SidecarEndpointsController {
@@ -24,32 +41,30 @@ export class SidecarEndpointsController {
 
   /** Liveness. */
   @Get('livez')
-  livez(@Req() req: { method: string }, @Res() res: HttpResponse): Promise<void> {
+  livez(@Req() req: { method: string }, @Res() res: HttpReply): Promise<void> {
     return this.reply('/livez', req, res);
   }
 
   /** Readiness. */
   @Get('readyz')
-  readyz(@Req() req: { method: string }, @Res() res: HttpResponse): Promise<void> {
+  readyz(@Req() req: { method: string }, @Res() res: HttpReply): Promise<void> {
     return this.reply('/readyz', req, res);
   }
 
   /** Prometheus metrics. */
   @Get('metrics')
-  metrics(@Req() req: { method: string }, @Res() res: HttpResponse): Promise<void> {
+  metrics(@Req() req: { method: string }, @Res() res: HttpReply): Promise<void> {
     return this.reply('/metrics', req, res);
   }
 
   /** Live snapshot (instances, breakers, rates). */
   @Get('snapshot')
-  snapshot(@Req() req: { method: string }, @Res() res: HttpResponse): Promise<void> {
+  snapshot(@Req() req: { method: string }, @Res() res: HttpReply): Promise<void> {
     return this.reply('/snapshot', req, res);
   }
 
-  private async reply(path: string, req: { method: string }, res: HttpResponse): Promise<void> {
+  private async reply(path: string, req: { method: string }, res: HttpReply): Promise<void> {
     const response = await this.handlers.handle(req.method, path);
-    res.status(response.status);
-    for (const [name, value] of Object.entries(response.headers)) res.setHeader(name, value);
-    res.send(response.body);
+    sendReply(res, response.status, response.headers, response.body);
   }
 }

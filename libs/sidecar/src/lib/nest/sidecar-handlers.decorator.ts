@@ -1,6 +1,7 @@
 import { Inject, SetMetadata } from '@nestjs/common';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { SIDECAR, SIDECAR_HANDLERS_METADATA, getSidecarClientToken } from './sidecar.constants';
+import { isSidecarClientDefinition, type SidecarClientDefinition } from './sidecar-client.definition';
 
 /**
  * Marks a provider as the implementation of a gRPC service: its methods named like the
@@ -11,9 +12,13 @@ export function SidecarHandlers(definition: ServiceDefinition): ClassDecorator {
   return SetMetadata(SIDECAR_HANDLERS_METADATA, { definition });
 }
 
-/** Injects the ServiceClient of downstream `service` (declared in the module's `clients`). */
-export function InjectSidecarClient(service: string): ParameterDecorator & PropertyDecorator {
-  return Inject(getSidecarClientToken(service));
+/**
+ * Injects a downstream client: given a definition (`defineSidecarClient`, registered with
+ * `SidecarModule.forFeature`), its TypedClient; given a service name, the untyped ServiceClient
+ * declared in the root module's `clients`.
+ */
+export function InjectSidecarClient(client: SidecarClientDefinition | string): ParameterDecorator & PropertyDecorator {
+  return Inject(isSidecarClientDefinition(client) ? client.token : getSidecarClientToken(client));
 }
 
 /** Injects the process's Sidecar. */

@@ -1,4 +1,3 @@
-import type { ModuleMetadata, Type } from '@nestjs/common';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { SidecarClientOptions, SidecarOptions, SidecarServeOptions } from '../sidecar';
 
@@ -11,6 +10,12 @@ export interface SidecarModuleOptions extends SidecarOptions {
    * every provider decorated by `@SidecarHandlers(definition)` added to it; it drains on shutdown.
    */
   readonly server?: SidecarServeOptions;
+  /**
+   * Interop with @nestjs/microservices: the definitions of the services that controllers implement
+   * with `@GrpcMethod('Greeter')`, by that name. Their unary methods are served by the sidecar's
+   * server (behind its policies: auth, deadlines, shedding, drain) instead of Nest's gRPC transport.
+   */
+  readonly grpcServices?: Readonly<Record<string, ServiceDefinition>>;
   /** Serve `/readyz`, `/metrics` and `/snapshot` (and `/livez`) from the Nest HTTP app (default true). */
   readonly httpEndpoints?: boolean;
   /** Deadline of an HTTP request (and of the gRPC calls it makes) when the client sends none, ms (default 10000). */
@@ -21,28 +26,6 @@ export interface SidecarModuleOptions extends SidecarOptions {
 export interface SidecarOptionsFactory {
   /** Returns the module options (may be async). */
   createSidecarOptions(): SidecarModuleOptions | Promise<SidecarModuleOptions>;
-}
-
-/** Options of `SidecarModule.forRootAsync`. */
-export interface SidecarModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'> {
-  /** Builds the options from injected dependencies. */
-  readonly useFactory?: (...args: any[]) => SidecarModuleOptions | Promise<SidecarModuleOptions>;
-  /** Dependencies injected into `useFactory`. */
-  readonly inject?: any[];
-  /** A SidecarOptionsFactory class the module instantiates. */
-  readonly useClass?: Type<SidecarOptionsFactory>;
-  /** An existing SidecarOptionsFactory provider (from `imports`). */
-  readonly useExisting?: Type<SidecarOptionsFactory>;
-  /**
-   * Names of the downstream services whose clients will be injected. Injection tokens must be
-   * known when the module is declared, before the async options exist; every name listed here
-   * must have an entry in the resolved options' `clients`.
-   */
-  readonly clients?: readonly string[];
-  /** Serve the HTTP endpoints (default true). */
-  readonly httpEndpoints?: boolean;
-  /** Register the module globally (default true). */
-  readonly isGlobal?: boolean;
 }
 
 /** What `@SidecarHandlers` records on a provider class. */

@@ -2,11 +2,12 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { DiscoveryService } from '@nestjs/core';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { InvalidOptionsError } from '../core/sidecar.error';
-import type { ServiceHandlers } from '../server/sidecar.server';
+import type { ServiceHandlers } from '../server/handler.types';
 import type { SidecarServer } from '../server/sidecar.server';
 import { Sidecar } from '../sidecar';
 import { SIDECAR, SIDECAR_HANDLERS_METADATA, SIDECAR_MODULE_OPTIONS } from './sidecar.constants';
 import type { SidecarHandlersMetadata, SidecarModuleOptions } from './sidecar.interfaces';
+import { grpcMethodServices } from './grpc-method.adapter';
 
 /**
  * Starts the sidecar when the app boots (clients, and the gRPC server with every
@@ -42,7 +43,17 @@ export class SidecarLifecycle implements OnApplicationBootstrap, BeforeApplicati
         server.addService(metadata.definition, bindHandlers(metadata.definition, instance, wrapper.name));
         bound++;
       }
-      if (bound === 0) throw new InvalidOptionsError('SidecarModule: `server` is set but no provider is decorated with @SidecarHandlers(definition)');
+      const grpcServices = this.options.grpcServices;
+      if (grpcServices !== undefined) {
+        for (const wrapper of this.discovery.getControllers()) {
+          if (wrapper.instance === undefined || wrapper.instance === null) continue;
+          for (const { definition, handlers } of grpcMethodServices(wrapper.instance as object, wrapper.name, grpcServices)) {
+            server.addService(definition, handlers);
+            bound++;
+          }
+        }
+      }
+      if (bound === 0) throw new InvalidOptionsError('SidecarModule: `server` is set but no provider is decorated with @SidecarHandlers(definition) and no controller has @GrpcMethod handlers of `grpcServices`');
       this.server = server;
       await this.sidecar.start();
       await server.start();

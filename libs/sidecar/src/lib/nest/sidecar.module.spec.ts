@@ -203,6 +203,6 @@ describe('SidecarModule', () => {
   });
 
   it('refuses async options without a factory, naming what is missing', () => {
-    expect(() => SidecarModule.forRootAsync({ clients: ['echo'] })).toThrow('SidecarModule.forRootAsync needs one of useFactory, useClass or useExisting; got none');
+    expect(() => SidecarModule.forRootAsync({ clients: ['echo'] })).toThrow('SidecarModule.forRootAsync needs exactly one of useFactory, useClass, useExisting; got 0');
   });
 });

@@ -3,32 +3,8 @@ import { InvalidOptionsError } from '../core/sidecar.error';
 import { show } from '../core/validate';
 import { Sidecar } from '../sidecar';
 import { SIDECAR, SIDECAR_MODULE_OPTIONS, getSidecarClientToken } from './sidecar.constants';
-import type { SidecarModuleAsyncOptions, SidecarModuleOptions, SidecarOptionsFactory } from './sidecar.interfaces';
-
-/** The options provider of `forRoot`. */
-export function createOptionsProvider(options: SidecarModuleOptions): Provider {
-  return { provide: SIDECAR_MODULE_OPTIONS, useValue: options };
-}
-
-/** The options providers of `forRootAsync` (useFactory, useClass or useExisting). */
-export function createAsyncOptionsProviders(options: SidecarModuleAsyncOptions): Provider[] {
-  if (options.useFactory !== undefined) {
-    return [{ provide: SIDECAR_MODULE_OPTIONS, useFactory: options.useFactory, inject: options.inject ?? [] }];
-  }
-  const factoryClass = options.useClass ?? options.useExisting;
-  if (factoryClass === undefined) {
-    throw new InvalidOptionsError('SidecarModule.forRootAsync needs one of useFactory, useClass or useExisting; got none');
-  }
-  const providers: Provider[] = [
-    {
-      provide: SIDECAR_MODULE_OPTIONS,
-      useFactory: (factory: SidecarOptionsFactory) => factory.createSidecarOptions(),
-      inject: [factoryClass],
-    },
-  ];
-  if (options.useClass !== undefined) providers.push({ provide: options.useClass, useClass: options.useClass });
-  return providers;
-}
+import type { SidecarModuleOptions } from './sidecar.interfaces';
+import { isSidecarClientDefinition, type SidecarClientDefinition, type SidecarClientRegistration } from './sidecar-client.definition';
 
 /** The Sidecar itself (token SIDECAR and class Sidecar). */
 export const sidecarProviders: Provider[] = [
@@ -50,4 +26,28 @@ export function createClientProviders(services: readonly string[]): Provider[] {
     },
     inject: [SIDECAR, SIDECAR_MODULE_OPTIONS],
   }));
+}
+
+/**
+ * One provider per registered definition: the TypedClient of `sidecar.client()` built from the
+ * definition's settings, the registration's factory settings, then the root options' `clients`
+ * entry of the same service (deployment overrides), in that order.
+ */
+export function createTypedClientProviders(registrations: ReadonlyArray<SidecarClientDefinition | SidecarClientRegistration>): Provider[] {
+  return registrations.map((entry, index) => {
+    const registration: SidecarClientRegistration = isSidecarClientDefinition(entry) ? { client: entry, useFactory: () => ({}) } : entry;
+    if (!isSidecarClientDefinition(registration?.client) || typeof registration.useFactory !== 'function') {
+      throw new InvalidOptionsError(`SidecarModule.forFeature: entry ${index} must be a defineSidecarClient(...) result or { client, useFactory, inject? }; got ${show(entry)}`);
+    }
+    const def = registration.client;
+    return {
+      provide: def.token,
+      useFactory: async (sidecar: Sidecar, options: SidecarModuleOptions, ...deps: unknown[]) => {
+        const settings = await registration.useFactory(...deps);
+        const deployment = options.clients?.find((c) => c.service === def.service) ?? {};
+        return sidecar.client({ ...def.settings, ...settings, ...deployment, service: def.service, definition: def.definition }).typed();
+      },
+      inject: [SIDECAR, SIDECAR_MODULE_OPTIONS, ...(registration.inject ?? [])],
+    };
+  });
 }

@@ -39,14 +39,10 @@ export class GrpcError extends Error {
  * An error a handler throws for bad input; answered with INVALID_ARGUMENT and its message.
  * Errors named `ValidationError` or `ZodError` from other libraries are treated the same way.
  */
-export class ValidationError extends Error {
-  /** Stable code. */
-  readonly code = 'INVALID_ARGUMENT' as const;
-
+export class ValidationError extends SidecarError {
   /** @param message what is wrong with the input (sent to the client). */
   constructor(message: string) {
-    super(message);
-    this.name = 'ValidationError';
+    super('INVALID_ARGUMENT', message);
   }
 }
 

@@ -4,6 +4,7 @@ import { MetadataKeys } from '../core/metadata-keys';
 import { SidecarError } from '../core/sidecar.error';
 import type { Logger } from '../telemetry/logger';
 import { continueTrace } from '../telemetry/trace-context';
+import type { ServerCallTrace } from '../telemetry/otel/server-call.trace';
 
 /**
  * A cancellation this close to the deadline (ms) is taken as the deadline passing: clients enforce
@@ -51,6 +52,8 @@ export class ServerCallContext implements HandlerContext, CallScope {
   private traceValue: TraceContext | undefined;
   private loggerValue: Logger | undefined;
   private finished = false;
+  /** The call's OpenTelemetry server span (undefined when no tracer provider is registered). */
+  span: ServerCallTrace | undefined;
 
   /**
    * @param call the grpc-js call.
@@ -96,6 +99,13 @@ export class ServerCallContext implements HandlerContext, CallScope {
       this.traceValue = continueTrace(typeof header[0] === 'string' ? header[0] : undefined);
     }
     return this.traceValue;
+  }
+
+  /** Makes `span` this call's server span: its trace context becomes the call's (logs, downstream calls). */
+  adoptSpan(span: ServerCallTrace | undefined): void {
+    if (span === undefined) return;
+    this.span = span;
+    if (span.context !== undefined) this.traceValue = span.context;
   }
 
   /** The server's logger bound to method and caller (created on first use). */

@@ -13,7 +13,8 @@ import { formatTraceparent, newTrace, parseTraceparent } from '../telemetry/trac
 import { callUnary, createEchoClient, EchoService, loadEcho, type EchoReply, type RelayReply } from '../../../test/fixtures/load-echo';
 import { rawGrpcCall } from '../../../test/fixtures/raw-grpc';
 import { GrpcError, isBindError, ValidationError } from './grpc-error';
-import { SidecarServer, type SidecarServerOptions } from './sidecar.server';
+import { SidecarServer } from './sidecar.server';
+import type { SidecarServerOptions } from './server.types';
 
 // generous per-test timeout: some specs make 1000 real calls, and CI machines can be slow (no speed is asserted)
 jest.setTimeout(60_000);
@@ -504,6 +505,23 @@ describe('SidecarServer (real gRPC on loopback)', () => {
       expect(() => server.setRegistration({} as never)).toThrow('setRegistration(registration) must have a deregister(): Promise<void> method; got {}');
       await server.drain();
       expect(removed).toEqual([port]);
+    });
+
+    it('runs the listen hooks once listening, in order, before start() resolves; a failing hook fails start()', async () => {
+      const seen: string[] = [];
+      const server = new SidecarServer({ service: 'echo', instanceId: 'echo-1', auth: AUTH, logger, onListen: ({ port }) => void seen.push(`option:${port}`) });
+      servers.push(server);
+      server.onListen(async ({ host, port }) => {
+        expect(server.state).toBe('serving');
+        seen.push(`added:${host}:${port}`);
+      });
+      const { port } = await server.start();
+      expect(seen).toEqual([`option:${port}`, `added:127.0.0.1:${port}`]);
+      expect(() => server.onListen(() => undefined)).toThrow('onListen must be called before start(); the server is serving');
+
+      const failing = new SidecarServer({ service: 'echo', instanceId: 'echo-2', auth: AUTH, logger, onListen: () => Promise.reject(new Error('registry down')) });
+      servers.push(failing);
+      await expect(failing.start()).rejects.toThrow('registry down');
     });
 
     it('keeps draining when the deregister hook fails', async () => {

@@ -2,7 +2,6 @@ export {
   SidecarMetrics,
   type SidecarMetricsOptions,
   type MetricsSource,
-  type BreakerStateName,
   DEFAULT_LATENCY_BUCKETS,
   statusLabel,
 } from './metrics';

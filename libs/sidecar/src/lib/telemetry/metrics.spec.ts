@@ -15,6 +15,29 @@ describe('SidecarMetrics', () => {
     expect(metrics.contentType).toContain('text/plain');
   });
 
+  it('exports fallbacks, failovers and the retry budget read on every scrape; appends the default registry when it holds metrics', async () => {
+    const metrics = new SidecarMetrics({ service: 'feed', instance: 'feed-1' });
+    let budget = 12;
+    metrics.watchRetryBudget('likes', () => budget);
+    metrics.clientFallback('likes', 'Counts');
+    metrics.clientFailover('likes');
+    metrics.clientFailover('likes');
+    let text = await metrics.metrics();
+    expect(line(text, 'failsoft_client_fallbacks_total{service="likes",method="Counts"}')).toMatch(/ 1$/);
+    expect(line(text, 'failsoft_client_failovers_total{service="likes"}')).toMatch(/ 2$/);
+    expect(line(text, 'failsoft_retry_budget_remaining{service="likes"}')).toMatch(/ 12$/);
+    budget = 3;
+    const shared = new (await import('prom-client')).Counter({ name: 'spec_shared_total', help: 'a library metric in the default registry' });
+    shared.inc();
+    try {
+      text = await metrics.metrics();
+      expect(line(text, 'failsoft_retry_budget_remaining{service="likes"}')).toMatch(/ 3$/);
+      expect(line(text, 'spec_shared_total')).toBe('spec_shared_total 1');
+    } finally {
+      globalRegistry.removeSingleMetric('spec_shared_total');
+    }
+  });
+
   it('exports client series after calls', async () => {
     const metrics = new SidecarMetrics({ service: 'feed', instance: 'feed-1' });
     metrics.clientCall('likes', 'Counts', status.OK, 0.004);
@@ -26,7 +49,7 @@ describe('SidecarMetrics', () => {
     metrics.retryBudgetRemaining('likes', 7);
     metrics.breakerState('likes', '*', 'open');
     metrics.breakerState('likes', 'likes-2', 'halfOpen');
-    metrics.breakerState('likes', 'likes-3', 'half-open');
+    metrics.breakerState('likes', 'likes-3', 1);
     metrics.ejection('likes', 'likes-2');
     const text = await metrics.metrics();
     expect(line(text, 'failsoft_client_calls_total{service="likes",method="Counts",code="OK"}')).toMatch(/ 2$/);
@@ -115,6 +138,6 @@ describe('SidecarMetrics', () => {
 
   it('rejects an unknown breaker state', () => {
     const metrics = new SidecarMetrics({ service: 'a', instance: 'a-1' });
-    expect(() => metrics.breakerState('s', '*', 'ajar' as never)).toThrow('breaker state must be closed, half-open (halfOpen), open or 0-2; got "ajar"');
+    expect(() => metrics.breakerState('s', '*', 'ajar' as never)).toThrow('breaker state must be closed, halfOpen, open or 0-2; got "ajar"');
   });
 });

@@ -1,12 +1,13 @@
 import { status as GrpcStatusEnum } from '@grpc/grpc-js';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, type Histogram, Registry, register as globalRegistry } from 'prom-client';
 import { InvalidOptionsError } from '../core/sidecar.error';
+import type { CircuitState } from '../policies/circuit-breaker.policy';
 import { assertNumber, assertObject, assertString, show } from '../core/validate';
+import { AccumulatingCounter, AccumulatingGauge, FastHistogram, type CounterChild, type HistogramChild } from './fast-metrics';
 
-/** A circuit breaker state as exported by {@link SidecarMetrics.breakerState} (`halfOpen` is opossum's spelling). */
-export type BreakerStateName = 'closed' | 'half-open' | 'halfOpen' | 'open';
+type GaugeChild = { set(value: number): void };
 
-const BREAKER_VALUE: Record<BreakerStateName, number> = { closed: 0, 'half-open': 1, halfOpen: 1, open: 2 };
+const BREAKER_VALUE: Record<CircuitState, number> = { closed: 0, halfOpen: 1, open: 2 };
 
 /** Default latency buckets in seconds (0.5 ms … 10 s). */
 export const DEFAULT_LATENCY_BUCKETS: readonly number[] = Object.freeze([
@@ -37,232 +38,14 @@ export interface MetricsSource {
   readonly contentType: string;
 }
 
-type CounterChild = { inc(value?: number): void };
-type HistogramChild = { observe(value: number): void };
-type GaugeChild = { set(value: number): void };
-
-/**
- * Hot-path accumulation. prom-client's label children re-validate the labels and rebuild the label
- * hash on every `inc`/`observe` (~1 µs hot, tens of µs with cold caches), so the per-call series
- * (client/server calls and durations, in-flight) are counted in plain records here and published
- * to prom-client in the metric's `collect()`, which prom-client runs before every read (`metrics()`,
- * `getMetricsAsJSON()` ...). Names, labels, types and exported values are unchanged.
- */
-
-/** One accumulated counter series: its labels and the increments not yet published. */
-class CounterRecord implements CounterChild {
-  pending = 0;
-  /** True once counted since the last reset (its series then exists, or is queued in `fresh`). */
-  listed = false;
-  constructor(
-    readonly labels: Record<string, string>,
-    private readonly fresh: CounterRecord[],
-  ) {}
-
-  inc(value = 1): void {
-    if (!this.listed) {
-      this.listed = true;
-      this.fresh.push(this);
-    }
-    this.pending += value;
-  }
-}
-
-/** A Counter whose hot path is {@link AccumulatingCounter.record}; pending increments are published on collect. */
-class AccumulatingCounter extends Counter<string> {
-  private records: Map<string, CounterRecord> | undefined;
-  /** Records first counted since the last publication, in that order (series appear in first-use order, as with prom-client). */
-  private fresh: CounterRecord[] = [];
-
-  /** The record for `labels` (one per label set, shared by every SidecarMetrics on this metric; callers cache it). */
-  record(labels: Record<string, string>): CounterRecord {
-    const records = (this.records ??= new Map());
-    const key = JSON.stringify(Object.values(labels));
-    let record = records.get(key);
-    if (record === undefined) records.set(key, (record = new CounterRecord(labels, this.fresh)));
-    return record;
-  }
-
-  /** Publishes the pending increments (prom-client calls this before every read). */
-  collect(): void {
-    const records = this.records;
-    if (records === undefined) return;
-    for (const record of this.fresh) this.publish(record);
-    this.fresh.length = 0;
-    for (const record of records.values()) this.publish(record);
-  }
-
-  private publish(record: CounterRecord): void {
-    if (record.pending === 0) return;
-    const value = record.pending;
-    record.pending = 0;
-    this.inc(record.labels, value);
-  }
-
-  /** Clears the published values and drops the pending ones. */
-  override reset(): void {
-    super.reset();
-    const records = this.records;
-    if (records === undefined) return;
-    this.fresh.length = 0;
-    for (const record of records.values()) {
-      record.pending = 0;
-      record.listed = false;
-    }
-  }
-}
-
-/** A Gauge whose `inc` deltas are summed in a number and published on collect. */
-class AccumulatingGauge extends Gauge<string> {
-  pending = 0;
-
-  /** Publishes the pending delta (prom-client calls this before every read). */
-  collect(): void {
-    if (this.pending === 0) return;
-    const value = this.pending;
-    this.pending = 0;
-    this.inc(value);
-  }
-
-  /** Clears the published value and drops the pending delta. */
-  override reset(): void {
-    super.reset();
-    this.pending = 0;
-  }
-}
-
-/** One accumulated histogram series: bucket counts (one slot past the last bound), sum and count not yet published. */
-class HistogramRecord implements HistogramChild {
-  readonly buckets: number[];
-  /** Running sum since the last reset, added value by value (so it is bit-identical to prom-client's). */
-  sum = 0;
-  /** The sum last published into {@link entry}. */
-  publishedSum = 0;
-  count = 0;
-  /** prom-client's own entry for these labels, once created (forgotten on reset). */
-  entry: HistogramEntry | undefined = undefined;
-  /** True once observed since the last reset (its series then exists, or is queued in `fresh`). */
-  listed = false;
-
-  constructor(
-    readonly labels: Record<string, string>,
-    private readonly bounds: readonly number[],
-    private readonly fresh: HistogramRecord[],
-  ) {
-    this.buckets = new Array<number>(bounds.length + 1).fill(0);
-  }
-
-  /** Counts `value` (seconds). @throws TypeError when `value` is not finite (as prom-client). */
-  observe(value: number): void {
-    if (!Number.isFinite(value)) throw new TypeError(`Value is not a valid number: ${value}`);
-    if (!this.listed) {
-      this.listed = true;
-      this.fresh.push(this);
-    }
-    const bounds = this.bounds;
-    let i = 0;
-    while (i < bounds.length && value > bounds[i]) i++;
-    this.buckets[i]++;
-    this.sum += value;
-    this.count++;
-  }
-}
-
-/** The shape of prom-client 15's per-label-set histogram state (`hashMap` values). */
-interface HistogramEntry {
-  labels: Record<string, string>;
-  bucketValues: Record<string, number>;
-  sum: number;
-  count: number;
-}
-
-/** A Histogram whose hot path is {@link AccumulatingHistogram.record}; pending observations are published on collect. */
-class AccumulatingHistogram extends Histogram<string> {
-  private records: Map<string, HistogramRecord> | undefined;
-  private bounds: readonly number[] = [];
-  /** Records first observed since the last publication, in that order (series appear in first-use order, as with prom-client). */
-  private fresh: HistogramRecord[] = [];
-
-  /** The record for `labels` (one per label set, shared by every SidecarMetrics on this metric; callers cache it). */
-  record(labels: Record<string, string>): HistogramRecord {
-    if (this.records === undefined) {
-      this.records = new Map();
-      this.bounds = (this as unknown as { upperBounds: readonly number[] }).upperBounds;
-    }
-    const key = JSON.stringify(Object.values(labels));
-    let record = this.records.get(key);
-    if (record === undefined) this.records.set(key, (record = new HistogramRecord(labels, this.bounds, this.fresh)));
-    return record;
-  }
-
-  /** Publishes the pending observations into prom-client's state (prom-client calls this before every read). */
-  collect(): void {
-    const records = this.records;
-    if (records === undefined) return;
-    for (const record of this.fresh) this.publish(record);
-    this.fresh.length = 0;
-    for (const record of records.values()) this.publish(record);
-  }
-
-  private publish(record: HistogramRecord): void {
-    if (record.count === 0) return;
-    const bounds = this.bounds;
-    const entry = record.entry ?? this.entryOf(record);
-    const buckets = record.buckets;
-    // the slot past the last bound only feeds sum and count (+Inf), as in prom-client's observe
-    for (let i = 0; i < bounds.length; i++) {
-      if (buckets[i] !== 0) {
-        entry.bucketValues[bounds[i]] += buckets[i];
-        buckets[i] = 0;
-      }
-    }
-    buckets[bounds.length] = 0;
-    // the record's running sum is exactly what prom-client's observe would have summed
-    entry.sum = entry.sum === record.publishedSum ? record.sum : entry.sum + (record.sum - record.publishedSum);
-    record.publishedSum = entry.sum;
-    record.sum = entry.sum;
-    entry.count += record.count;
-    record.count = 0;
-  }
-
-  /** Clears the published values and drops the pending ones. */
-  override reset(): void {
-    super.reset();
-    const records = this.records;
-    if (records === undefined) return;
-    this.fresh.length = 0;
-    for (const record of records.values()) {
-      record.listed = false;
-      record.buckets.fill(0);
-      record.sum = 0;
-      record.publishedSum = 0;
-      record.count = 0;
-      record.entry = undefined;
-    }
-  }
-
-  /** prom-client's entry for the record's labels, created through the public `zero()`. */
-  private entryOf(record: HistogramRecord): HistogramEntry {
-    const map = (this as unknown as { hashMap: Record<string, HistogramEntry> }).hashMap;
-    let entry = Object.values(map).find((e) => e.labels === record.labels || sameLabels(e.labels, record.labels));
-    if (entry === undefined) {
-      this.zero(record.labels);
-      entry = Object.values(map).find((e) => e.labels === record.labels);
-      if (entry === undefined) throw new Error(`prom-client histogram ${(this as unknown as { name: string }).name} did not create a series for ${JSON.stringify(record.labels)}`);
-    }
-    record.entry = entry;
-    return entry;
-  }
-}
-
 /** A counter child for `labels` (given in label-name order): a plain record when the metric accumulates. */
 function counterChild(metric: Counter<string>, labels: Record<string, string>): CounterChild {
   return metric instanceof AccumulatingCounter ? metric.record(labels) : metric.labels(...Object.values(labels));
 }
 
-/** A histogram child for `labels` (given in label-name order): a plain record when the metric accumulates. */
-function histogramChild(metric: Histogram<string>, labels: Record<string, string>): HistogramChild {
-  return metric instanceof AccumulatingHistogram ? metric.record(labels) : metric.labels(...Object.values(labels));
+/** A histogram child for `labels` (given in label-name order): a plain record on the fast histogram. */
+function histogramChild(metric: Histogram<string> | FastHistogram, labels: Record<string, string>): HistogramChild {
+  return metric instanceof FastHistogram ? metric.record(labels) : metric.labels(...Object.values(labels));
 }
 
 /** The children of one (service,) method: its duration and one call counter per status code. */
@@ -289,13 +72,6 @@ class CallSeries {
   }
 }
 
-function sameLabels(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  if (keys.length !== Object.keys(b).length) return false;
-  for (const key of keys) if (a[key] !== b[key]) return false;
-  return true;
-}
-
 /** gRPC status names indexed by code, so the hot path never formats numbers. */
 const STATUS_NAMES: readonly string[] = Array.from({ length: 17 }, (_, code) => String(GrpcStatusEnum[code] ?? code));
 
@@ -311,7 +87,8 @@ export function statusLabel(code: number | string): string {
  *
  * client: `failsoft_client_calls_total{service,method,code}`, `failsoft_client_call_duration_seconds{service,method}`,
  * `failsoft_client_retries_total{service}`, `failsoft_retry_budget_remaining{service}`,
- * `failsoft_breaker_state{service,instance}` (0 closed, 1 half-open, 2 open), `failsoft_ejections_total{service,instance}`;
+ * `failsoft_breaker_state{service,instance}` (0 closed, 1 half-open, 2 open), `failsoft_ejections_total{service,instance}`,
+ * `failsoft_client_fallbacks_total{service,method}`, `failsoft_client_failovers_total{service}`;
  * server: `failsoft_server_calls_total{method,code}`, `failsoft_server_call_duration_seconds{method}`,
  * `failsoft_server_in_flight`, `failsoft_server_shed_total{method}`, `failsoft_server_deadline_refused_total{method}`,
  * `failsoft_server_unauthenticated_total{method}`, `failsoft_faults_injected_total{method,kind}`;
@@ -327,18 +104,21 @@ export class SidecarMetrics implements MetricsSource {
 
   private readonly info: GaugeChild;
   private readonly clientCalls: Counter<string>;
-  private readonly clientDuration: Histogram<string>;
+  private readonly clientDuration: Histogram<string> | FastHistogram;
   private readonly clientRetries: Counter<string>;
   private readonly budget: Gauge<string>;
   private readonly breaker: Gauge<string>;
   private readonly ejections: Counter<string>;
   private readonly serverCalls: Counter<string>;
-  private readonly serverDuration: Histogram<string>;
+  private readonly serverDuration: Histogram<string> | FastHistogram;
   private readonly inFlight: Gauge<string>;
   private readonly shedTotal: Counter<string>;
   private readonly deadlineRefusedTotal: Counter<string>;
   private readonly unauthenticatedTotal: Counter<string>;
   private readonly faults: Counter<string>;
+  private readonly fallbacks: Counter<string>;
+  private readonly failovers: Counter<string>;
+  private readonly budgetSources = new Map<string, () => number>();
 
   private readonly clientSeries = new Map<string, Map<string, CallSeries>>();
   private readonly serverSeries = new Map<string, CallSeries>();
@@ -375,9 +155,8 @@ export class SidecarMetrics implements MetricsSource {
       (r.getSingleMetric(p + name) as Counter<string> | undefined) ?? new Counter({ name: p + name, help, labelNames, registers: [r] });
     const gauge = (name: string, help: string, labelNames: string[]): Gauge<string> =>
       (r.getSingleMetric(p + name) as Gauge<string> | undefined) ?? new Gauge({ name: p + name, help, labelNames, registers: [r] });
-    const histogram = (name: string, help: string, labelNames: string[]): Histogram<string> =>
-      (r.getSingleMetric(p + name) as Histogram<string> | undefined) ??
-      new AccumulatingHistogram({ name: p + name, help, labelNames, buckets: [...buckets], registers: [r] });
+    const histogram = (name: string, help: string, labelNames: string[]): Histogram<string> | FastHistogram =>
+      (r.getSingleMetric(p + name) as Histogram<string> | FastHistogram | undefined) ?? new FastHistogram({ name: p + name, help, labelNames, buckets, registry: r });
     // per-call series: counted in plain records, published on scrape (a metric registered by someone else is used as it is)
     const hotCounter = (name: string, help: string, labelNames: string[]): Counter<string> =>
       (r.getSingleMetric(p + name) as Counter<string> | undefined) ?? new AccumulatingCounter({ name: p + name, help, labelNames, registers: [r] });
@@ -387,7 +166,21 @@ export class SidecarMetrics implements MetricsSource {
     this.clientCalls = hotCounter('client_calls_total', 'Outgoing gRPC calls by downstream service, method and final status code.', ['service', 'method', 'code']);
     this.clientDuration = histogram('client_call_duration_seconds', 'Latency of outgoing gRPC calls (all attempts included), in seconds.', ['service', 'method']);
     this.clientRetries = counter('client_retries_total', 'Retry attempts sent to a downstream service.', ['service']);
-    this.budget = gauge('retry_budget_remaining', 'Retries currently allowed by the retry budget of a downstream service.', ['service']);
+    const budgetSources = this.budgetSources;
+    this.budget =
+      (r.getSingleMetric(p + 'retry_budget_remaining') as Gauge<string> | undefined) ??
+      new Gauge({
+        name: p + 'retry_budget_remaining',
+        help: 'Retries currently allowed by the retry budget of a downstream service.',
+        labelNames: ['service'],
+        registers: [r],
+        collect(this: Gauge<string>) {
+          for (const [service, remaining] of budgetSources) {
+            const value = remaining();
+            if (Number.isFinite(value)) this.labels(service).set(value);
+          }
+        },
+      });
     this.breaker = gauge('breaker_state', 'Circuit breaker state: 0 closed, 1 half-open, 2 open (instance "*" = the whole service).', ['service', 'instance']);
     this.ejections = counter('ejections_total', 'Instances ejected by outlier detection.', ['service', 'instance']);
     this.serverCalls = hotCounter('server_calls_total', 'Incoming gRPC calls by method and status code (refused calls included).', ['method', 'code']);
@@ -399,6 +192,8 @@ export class SidecarMetrics implements MetricsSource {
     this.deadlineRefusedTotal = counter('server_deadline_refused_total', 'Incoming calls refused because their deadline had already passed.', ['method']);
     this.unauthenticatedTotal = counter('server_unauthenticated_total', 'Incoming calls rejected as UNAUTHENTICATED.', ['method']);
     this.faults = counter('faults_injected_total', 'Faults injected into incoming calls by kind (delay, abort).', ['method', 'kind']);
+    this.fallbacks = counter('client_fallbacks_total', 'Calls to a downstream service answered by their fallback (degraded data).', ['service', 'method']);
+    this.failovers = counter('client_failovers_total', 'Retry attempts sent to another instance of a downstream service after one failed.', ['service']);
     if (options.defaultMetrics === true) collectDefaultMetrics({ register: r, prefix: p });
   }
 
@@ -407,9 +202,14 @@ export class SidecarMetrics implements MetricsSource {
     return this.registry.contentType;
   }
 
-  /** The Prometheus exposition text of the whole registry. */
-  metrics(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The Prometheus exposition text of the whole registry, followed by prom-client's default
+   * registry when it holds metrics (libraries such as @failsoft/state register theirs there).
+   */
+  async metrics(): Promise<string> {
+    const own = await this.registry.metrics();
+    if (this.registry === globalRegistry || globalRegistry.getMetricsAsArray().length === 0) return own;
+    return `${own.endsWith('\n') ? own : `${own}\n`}${await globalRegistry.metrics()}`;
   }
 
   /** Records one finished outgoing call: `code` is a gRPC status (number or name), `seconds` its latency. */
@@ -436,10 +236,25 @@ export class SidecarMetrics implements MetricsSource {
     this.service(service).budget.set(remaining);
   }
 
+  /** Publishes the retry budget of `service` on every scrape (read from `remaining`). */
+  watchRetryBudget(service: string, remaining: () => number): void {
+    this.budgetSources.set(service, remaining);
+  }
+
+  /** Counts one call of `service` answered by its fallback. */
+  clientFallback(service: string, method: string): void {
+    this.fallbacks.labels(service, method).inc();
+  }
+
+  /** Counts one failover: a retry attempt sent to another instance of `service`. */
+  clientFailover(service: string): void {
+    this.failovers.labels(service).inc();
+  }
+
   /** Sets the state of the breaker of `instance` (`'*'` for the per-service breaker) of `service`. */
-  breakerState(service: string, instance: string, state: BreakerStateName | 0 | 1 | 2): void {
+  breakerState(service: string, instance: string, state: CircuitState | 0 | 1 | 2): void {
     const value = typeof state === 'number' ? state : BREAKER_VALUE[state];
-    if (value === undefined) throw new InvalidOptionsError(`breaker state must be closed, half-open (halfOpen), open or 0-2; got ${show(state)}`);
+    if (value === undefined) throw new InvalidOptionsError(`breaker state must be closed, halfOpen, open or 0-2; got ${show(state)}`);
     this.breaker.labels(service, instance).set(value);
   }
 
@@ -497,6 +312,7 @@ export class SidecarMetrics implements MetricsSource {
     this.serverSeries.clear();
     this.byService.clear();
     this.byMethod.clear();
+    this.budgetSources.clear();
   }
 
   private service(service: string): { retries: CounterChild; budget: GaugeChild } {

@@ -1,4 +1,4 @@
-import { isInvalidOptionsError } from '../state.error';
+import { isStateOptionsError } from '../state.error';
 import { parseSentinels, resolveRedisOptions, resolveSentinelOptions } from './client.options';
 import { createRedisClient, createSentinelClient, reconnectOnReadonly, backoff } from './create-client';
 
@@ -44,12 +44,23 @@ describe('client options', () => {
     ['redis://x', 'sentinelClient options must be an object; got "redis://x"'],
   ])('rejects %j', (options, message) => {
     const error = thrown(() => createSentinelClient(options as never));
-    expect(isInvalidOptionsError(error)).toBe(true);
+    expect(isStateOptionsError(error)).toBe(true);
     expect((error as Error).message.startsWith(message)).toBe(true);
   });
 
   it('rejects a bad plain address', () => {
     expect((thrown(() => createRedisClient({ port: 70000 })) as Error).message).toBe('redisClient.port must be an integer from 1 to 65535; got 70000');
+  });
+
+  it('takes ACL credentials for the data nodes and the sentinels, and refuses incomplete or empty ones at construction', () => {
+    const resolved = resolveSentinelOptions({ sentinels, masterName: 'm', username: 'likes', password: 'p'.repeat(20), sentinelPassword: 's'.repeat(20) });
+    expect(resolved).toMatchObject({ username: 'likes', password: 'p'.repeat(20), sentinelPassword: 's'.repeat(20) });
+    expect((thrown(() => resolveSentinelOptions({ sentinels, masterName: 'm', username: 'likes' })) as Error).message).toBe(
+      'sentinelClient.username "likes" needs sentinelClient.password (ACL users here always have a password); got no password',
+    );
+    expect((thrown(() => resolveSentinelOptions({ sentinels, masterName: 'm', sentinelUsername: 'watcher' })) as Error).message).toMatch(/sentinelClient\.sentinelUsername "watcher" needs sentinelClient\.sentinelPassword/);
+    expect(isStateOptionsError(thrown(() => resolveRedisOptions({ port: 7000, password: '' })))).toBe(true);
+    expect((thrown(() => resolveRedisOptions({ port: 7000, password: 42 })) as Error).message).toMatch(/^redisClient\.password must be a non-empty string/);
   });
 
   it('parses sentinel lists from env vars, naming the bad entry', () => {

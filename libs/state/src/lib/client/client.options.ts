@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '../state.error';
+import { StateOptionsError } from '../state.error';
 import { assertBoolean, assertInteger, assertKnownKeys, assertObject, assertString, show } from '../validate';
 import { StateLogger, stderrLogger } from './error-log';
 
@@ -117,14 +117,27 @@ function optionalString(name: string, value: unknown): string | undefined {
   return value === undefined ? undefined : assertString(name, value);
 }
 
+/**
+ * Checks a user/password pair: both strings when set, no user without a password (an ACL user is
+ * never password-less here). Empty strings are refused by optionalString.
+ */
+function assertCredentials(prefix: string, user: string, password: string, o: Record<string, unknown>): void {
+  optionalString(`${prefix}.${user}`, o[user]);
+  optionalString(`${prefix}.${password}`, o[password]);
+  if (o[user] !== undefined && o[password] === undefined) {
+    throw new StateOptionsError(`${prefix}.${user} ${show(o[user])} needs ${prefix}.${password} (ACL users here always have a password); got no ${password}`);
+  }
+}
+
 /** Validates the tuning part of client options; `prefix` names the options object in messages. */
 export function resolveTuning(prefix: string, o: Record<string, unknown>): ResolvedTuning {
   const logger = (o['logger'] ?? stderrLogger) as StateLogger;
   if (typeof logger !== 'object' || logger === null || typeof logger.warn !== 'function') {
-    throw new InvalidOptionsError(`${prefix}.logger must be an object with a warn(message) method; got ${show(o['logger'])}`);
+    throw new StateOptionsError(`${prefix}.logger must be an object with a warn(message) method; got ${show(o['logger'])}`);
   }
   const retryBaseMs = assertInteger(`${prefix}.retryBaseMs`, o['retryBaseMs'] ?? 50, 1, 60_000);
   const retryMaxMs = assertInteger(`${prefix}.retryMaxMs`, o['retryMaxMs'] ?? 2000, retryBaseMs, 300_000);
+  assertCredentials(prefix, 'username', 'password', o);
   return {
     username: optionalString(`${prefix}.username`, o['username']),
     password: optionalString(`${prefix}.password`, o['password']),
@@ -146,7 +159,7 @@ export function resolveTuning(prefix: string, o: Record<string, unknown>): Resol
 /** Validates one `{ host, port }`. */
 export function resolveAddress(name: string, value: unknown): RedisAddress {
   const o = assertObject(name, value);
-  if (value === undefined) throw new InvalidOptionsError(`${name} must be { host, port }; got undefined`);
+  if (value === undefined) throw new StateOptionsError(`${name} must be { host, port }; got undefined`);
   return { host: assertString(`${name}.host`, o['host']), port: assertInteger(`${name}.port`, o['port'], 1, 65535) };
 }
 
@@ -163,17 +176,18 @@ export interface ResolvedSentinelOptions extends ResolvedTuning {
 /** Validates {@link SentinelClientOptions}; every message names the option and the bad value. */
 export function resolveSentinelOptions(options: unknown, prefix = 'sentinelClient'): ResolvedSentinelOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionsError(`${prefix} options must be an object; got ${show(options)}`);
+    throw new StateOptionsError(`${prefix} options must be an object; got ${show(options)}`);
   }
   const o = options as Record<string, unknown>;
   assertKnownKeys(prefix, o, [...TUNING_KEYS, 'sentinels', 'masterName', 'role', 'sentinelUsername', 'sentinelPassword', 'watchFailover']);
   const list = o['sentinels'];
   if (!Array.isArray(list) || list.length === 0) {
-    throw new InvalidOptionsError(`${prefix}.sentinels must be a non-empty array of { host, port }; got ${show(list)}`);
+    throw new StateOptionsError(`${prefix}.sentinels must be a non-empty array of { host, port }; got ${show(list)}`);
   }
+  assertCredentials(prefix, 'sentinelUsername', 'sentinelPassword', o);
   const role = o['role'] ?? 'master';
   if (role !== 'master' && role !== 'slave') {
-    throw new InvalidOptionsError(`${prefix}.role must be "master" or "slave"; got ${show(role)}`);
+    throw new StateOptionsError(`${prefix}.role must be "master" or "slave"; got ${show(role)}`);
   }
   return {
     ...resolveTuning(prefix, o),
@@ -195,7 +209,7 @@ export interface ResolvedRedisOptions extends ResolvedTuning {
 /** Validates {@link RedisClientOptions}; every message names the option and the bad value. */
 export function resolveRedisOptions(options: unknown, prefix = 'redisClient'): ResolvedRedisOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionsError(`${prefix} options must be an object; got ${show(options)}`);
+    throw new StateOptionsError(`${prefix} options must be an object; got ${show(options)}`);
   }
   const o = options as Record<string, unknown>;
   assertKnownKeys(prefix, o, [...TUNING_KEYS, 'host', 'port']);
@@ -208,18 +222,18 @@ export function resolveRedisOptions(options: unknown, prefix = 'redisClient'): R
 
 /**
  * Parses a sentinel list as written in env vars: `"host:port,host:port"` (spaces allowed).
- * @throws InvalidOptionsError naming the bad entry, e.g. `REDIS_SENTINELS entry 2 must be host:port; got "x"`.
+ * @throws StateOptionsError naming the bad entry, e.g. `REDIS_SENTINELS entry 2 must be host:port; got "x"`.
  */
 export function parseSentinels(text: string, name = 'REDIS_SENTINELS'): RedisAddress[] {
   if (typeof text !== 'string' || text.trim() === '') {
-    throw new InvalidOptionsError(`${name} must be a comma-separated list of host:port; got ${show(text)}`);
+    throw new StateOptionsError(`${name} must be a comma-separated list of host:port; got ${show(text)}`);
   }
   return text.split(',').map((raw, i) => {
     const entry = raw.trim();
     const match = /^(\[[^\]]+\]|[^:\s]+):(\d{1,5})$/.exec(entry);
     const port = match ? Number(match[2]) : NaN;
     if (!match || port < 1 || port > 65535) {
-      throw new InvalidOptionsError(`${name} entry ${i + 1} must be host:port with a port from 1 to 65535; got ${show(entry)}`);
+      throw new StateOptionsError(`${name} entry ${i + 1} must be host:port with a port from 1 to 65535; got ${show(entry)}`);
     }
     return { host: match[1].replace(/^\[|\]$/g, ''), port };
   });

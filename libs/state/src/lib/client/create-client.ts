@@ -8,7 +8,9 @@ import {
   resolveRedisOptions,
   resolveSentinelOptions,
 } from './client.options';
+import { DurableConnectionPool } from '../durable/durable-connection-pool';
 import { StateRedis } from './state-redis';
+import { SentinelView, attachSentinelView } from '../durable/sentinel-view';
 
 /** Capped exponential backoff with jitter: base, 2x base, 4x base ... up to max (never gives up). */
 export function backoff(baseMs: number, maxMs: number): (attempt: number) => number {
@@ -35,7 +37,7 @@ function baseOptions(t: ResolvedTuning): RedisOptions {
     connectionName: t.connectionName,
     connectTimeout: t.connectTimeoutMs,
     commandTimeout: t.commandTimeoutMs,
-    enableOfflineQueue: true, // bounded by StateRedis
+    enableOfflineQueue: true, // StateRedis queues its own commands (bounded); ioredis' queue serves `connection` users and resends
     maxRetriesPerRequest: t.maxRetriesPerRequest,
     retryStrategy: backoff(t.retryBaseMs, t.retryMaxMs),
     reconnectOnError: reconnectOnReadonly,
@@ -97,7 +99,7 @@ function watchFailover(client: StateRedis, o: ResolvedSentinelOptions, onError: 
  * capped, jittered backoff forever; bounds the offline queue (see {@link StateRedis}); times out
  * commands; reacts to `+switch-master` at once (hung masters); and logs connection errors at most
  * once per `errorLogIntervalMs` (no "Unhandled error event" floods). Call `close()` when done.
- * @throws InvalidOptionsError naming the bad option and value.
+ * @throws StateOptionsError naming the bad option and value.
  */
 export function createSentinelClient(options: SentinelClientOptions): StateRedis {
   const o = resolveSentinelOptions(options);
@@ -105,7 +107,7 @@ export function createSentinelClient(options: SentinelClientOptions): StateRedis
   const onError = rateLimitedErrorLog(o.logger, label, o.errorLogIntervalMs);
   const retry = backoff(o.retryBaseMs, o.retryMaxMs);
   const client = new StateRedis(
-    {
+    new Redis({
       ...baseOptions(o),
       sentinels: o.sentinels.map((s) => ({ host: s.host, port: s.port })),
       name: o.masterName,
@@ -117,22 +119,32 @@ export function createSentinelClient(options: SentinelClientOptions): StateRedis
       sentinelMaxConnections: 10,
       updateSentinels: true,
       failoverDetector: false, // replaced by watchFailover (its sentinel connections have no error listener)
-    },
+    }),
     o.maxOfflineQueue,
   );
   client.on('error', onError);
   if (o.watchFailover) client.onClose(watchFailover(client, o, onError));
   client.once('end', () => void client.close());
+  if (o.role === 'master' && o.durableConnections > 0) {
+    // the replica-set check of durable writes (rule replicaSet 'sentinel'); lazy: no connection until a durable write
+    const view = new SentinelView({ sentinels: o.sentinels, masterName: o.masterName, username: o.sentinelUsername, password: o.sentinelPassword, timeoutMs: Math.min(o.connectTimeoutMs, 1000) });
+    attachSentinelView(client, view);
+    client.onClose(() => view.shutdown());
+  }
   client.useDurablePool(
-    () =>
-      createSentinelClient({
-        ...options,
-        connectionName: o.connectionName ? `${o.connectionName}:durable` : undefined,
-        watchFailover: false, // the main client's watcher reconnects the pool too
-        durableConnections: 0,
-        lazyConnect: false,
-      }),
-    o.durableConnections,
+    new DurableConnectionPool({
+      open: () =>
+        createSentinelClient({
+          ...options,
+          connectionName: o.connectionName ? `${o.connectionName}:durable` : undefined,
+          watchFailover: false, // the main client's watcher reconnects the pool too
+          durableConnections: 0,
+          lazyConnect: false,
+        }),
+      size: o.durableConnections,
+      maxWaiting: o.maxOfflineQueue,
+      fallback: client,
+    }),
   );
   return client;
 }
@@ -140,15 +152,19 @@ export function createSentinelClient(options: SentinelClientOptions): StateRedis
 /**
  * Creates an ioredis client for one fixed address (tests, development, single node) with the same
  * hardening as {@link createSentinelClient} minus the sentinel parts.
- * @throws InvalidOptionsError naming the bad option and value.
+ * @throws StateOptionsError naming the bad option and value.
  */
 export function createRedisClient(options: RedisClientOptions): StateRedis {
   const o = resolveRedisOptions(options);
-  const client = new StateRedis({ ...baseOptions(o), host: o.host, port: o.port }, o.maxOfflineQueue);
+  const client = new StateRedis(new Redis({ ...baseOptions(o), host: o.host, port: o.port }), o.maxOfflineQueue);
   client.on('error', rateLimitedErrorLog(o.logger, `redis ${o.host}:${o.port}`, o.errorLogIntervalMs));
   client.useDurablePool(
-    () => createRedisClient({ ...options, connectionName: o.connectionName ? `${o.connectionName}:durable` : undefined, durableConnections: 0, lazyConnect: false }),
-    o.durableConnections,
+    new DurableConnectionPool({
+      open: () => createRedisClient({ ...options, connectionName: o.connectionName ? `${o.connectionName}:durable` : undefined, durableConnections: 0, lazyConnect: false }),
+      size: o.durableConnections,
+      maxWaiting: o.maxOfflineQueue,
+      fallback: client,
+    }),
   );
   return client;
 }

@@ -1,7 +1,7 @@
 import { StateError } from '../state.error';
 
 /** Why a durable write could not be confirmed. */
-export type DurabilityFailure = 'TIMEOUT' | 'CONNECTION_CHANGED' | 'NOT_MASTER' | 'WAIT_FAILED' | 'NOT_CONNECTED';
+export type DurabilityFailure = 'TIMEOUT' | 'CONNECTION_CHANGED' | 'NOT_MASTER' | 'WAIT_FAILED' | 'NOT_CONNECTED' | 'UNCONFIRMED';
 
 /**
  * Raised when a write was (probably) applied on the master but `WAIT` did not confirm that enough
@@ -36,6 +36,8 @@ export class DurabilityError extends StateError {
         return `write not durable: the connection to redis was replaced between the write and its WAIT (failover or reconnect), so its replication cannot be confirmed. ${advice}`;
       case 'NOT_CONNECTED':
         return `write not attempted: redis was not reachable within ${timeoutMs} ms (reconnecting, e.g. during a failover); nothing was written. Retry later.`;
+      case 'UNCONFIRMED':
+        return `write not durable: the sentinels could not confirm that every replica they could promote has it (${cause instanceof Error ? cause.message : String(cause)}); a network partition or a failover is likely. ${advice}`;
       case 'NOT_MASTER':
         return `write not durable: the server that took the write is not a master. ${advice}`;
       default:

@@ -2,7 +2,7 @@ import { redisCommand, waitUntil } from '@failsoft/testing';
 import { ReplicatedServers, startReplicatedServers } from '../../../test/replicated-servers';
 import { createRedisClient } from '../client/create-client';
 import { StateRedis } from '../client/state-redis';
-import { isInvalidArgumentError, isInvalidOptionsError } from '../state.error';
+import { isInvalidArgumentError, isStateOptionsError } from '../state.error';
 import { DurabilityError, isDurabilityError } from './durability.error';
 import { DurableWriter, durableWrite } from './durable-writer';
 
@@ -108,7 +108,8 @@ describe('DurableWriter (real master + 2 replicas)', () => {
       [() => new DurableWriter(client, { replicas: 'most' as never }), 'durable.replicas must be an integer >= 0 or "all"; got "most"'],
       [() => new DurableWriter(client, { timeoutMs: 0 }), 'durable.timeoutMs must be an integer from 1 to 600000; got 0'],
       [() => new DurableWriter(client, { timeoutMs: 5000 }), "durable.timeoutMs must be lower than the client's commandTimeout (5000 ms), or WAIT itself times out; got 5000"],
-      [() => new DurableWriter(client, { replica: 1 } as never), 'durable.replica is not a known option (known: replicas, minReplicas, timeoutMs); got 1'],
+      [() => new DurableWriter(client, { replica: 1 } as never), 'durable.replica is not a known option (known: replicas, minReplicas, timeoutMs, replicaSet); got 1'],
+      [() => new DurableWriter(client, { replicaSet: 'most' } as never), 'durable.replicaSet must be "sentinel" or "online"; got "most"'],
     ];
     for (const [make, message] of cases) {
       let error: unknown;
@@ -117,7 +118,7 @@ describe('DurableWriter (real master + 2 replicas)', () => {
       } catch (e) {
         error = e;
       }
-      expect(isInvalidOptionsError(error)).toBe(true);
+      expect(isStateOptionsError(error)).toBe(true);
       expect((error as Error).message).toBe(message);
     }
   });

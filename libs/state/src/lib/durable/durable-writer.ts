@@ -1,10 +1,15 @@
-import { Redis } from 'ioredis';
-import { StateRedis } from '../client/state-redis';
+import { isRedisConnection, type RedisConnection } from '../client/redis-connection';
+import { connectionGeneration, durableConnectionsOf, type DurableConnectionSource } from './connection-source';
 import { scriptSha } from '../script';
-import { InvalidOptionsError, ShutDownError } from '../state.error';
+import { StateOptionsError, ShutDownError } from '../state.error';
 import { DurabilityError } from './durability.error';
 import { DurableOptions, ResolvedDurableOptions, resolveDurableOptions } from './durable.options';
 import { RedisArg, RedisCommand, normalizeCommands } from './redis-command';
+import { tracedDurableWrite } from '../telemetry/state-telemetry';
+import { SentinelView, sentinelViewOf, type SentinelViewSnapshot } from './sentinel-view';
+
+/** run_id of the server behind a connection, per connection generation (changes only with a new connection). */
+const runIds = new WeakMap<object, { generation: number; runId: string }>();
 
 /** What a durable write returns once confirmed. */
 export interface DurableWriteResult<T = unknown> {
@@ -37,7 +42,7 @@ return reply
 `;
 
 /** Resolves true once `connection` is ready, false after `timeoutMs` (the timer is unref()ed). */
-function whenReady(connection: Redis, timeoutMs: number): Promise<boolean> {
+function whenReady(connection: RedisConnection, timeoutMs: number): Promise<boolean> {
   if (connection.status === 'ready') return Promise.resolve(true);
   if (connection.status === 'end') return Promise.resolve(false);
   if (connection.status === 'wait') connection.connect().catch(() => undefined);
@@ -55,30 +60,13 @@ function whenReady(connection: Redis, timeoutMs: number): Promise<boolean> {
   });
 }
 
-const generations = new WeakMap<Redis, { closed: number }>();
-
-/**
- * A counter that increases whenever `client` loses a connection. For StateRedis it is built in; for
- * a plain ioredis client a `close` listener is attached once.
- */
-function connectionGeneration(client: Redis): number {
-  if (client instanceof StateRedis) return client.connectionGeneration;
-  let state = generations.get(client);
-  if (!state) {
-    const fresh = { closed: 0 };
-    client.on('close', () => fresh.closed++);
-    generations.set(client, fresh);
-    state = fresh;
-  }
-  return state.closed;
-}
-
 /**
  * Durable writes: a write is acknowledged only once `WAIT` confirms enough replicas have it.
  *
- * With a {@link StateRedis} client each write borrows one of its dedicated durable connections
- * (`durableConnections`, one write in flight per connection), because WAIT blocks the connection
- * it runs on. `write()` then sends, in ONE pipeline, the command (several commands run as one
+ * Each write borrows a connection from a {@link DurableConnectionSource}: with a client made by
+ * createSentinelClient / createRedisClient, one of its dedicated durable connections (one write in
+ * flight per connection, because WAIT blocks the connection it runs on); with any other ioredis
+ * client, the client itself. `write()` then sends, in ONE pipeline, the command (several commands run as one
  * atomic Lua script, see {@link MULTI_WRITE_SCRIPT}) followed by
  * `ROLE` (to learn how many replicas are online), then `WAIT n timeout`. It resolves only when
  * WAIT reports >= n replicas and the connection did not change between the write and the WAIT
@@ -88,28 +76,33 @@ function connectionGeneration(client: Redis): number {
 export class DurableWriter {
   /** The defaults used by `write()`. */
   readonly options: ResolvedDurableOptions;
+  private readonly connections: DurableConnectionSource;
+  private readonly view: SentinelView | undefined;
   private closed = false;
 
   /**
-   * @param client any ioredis client (a {@link StateRedis} from createSentinelClient is best).
+   * @param client any ioredis client (one from createSentinelClient is best: its dedicated
+   *   durable connections are used), or a {@link DurableConnectionSource}.
    * @param options replicas / timeout defaults (validated here).
-   * @throws InvalidOptionsError naming the bad value, also when `timeoutMs` is not below the
+   * @throws StateOptionsError naming the bad value, also when `timeoutMs` is not below the
    *   client's `commandTimeout` (WAIT itself would time out).
    */
-  constructor(
-    readonly client: Redis,
-    options: DurableOptions = {},
-  ) {
-    if (!(client instanceof Redis)) throw new InvalidOptionsError(`DurableWriter needs an ioredis client; got ${typeof client}`);
+  constructor(client: RedisConnection | DurableConnectionSource, options: DurableOptions = {}) {
+    if (isConnectionSource(client)) this.connections = client;
+    else if (isRedisConnection(client)) {
+      this.connections = durableConnectionsOf(client);
+      this.view = sentinelViewOf(client);
+    }
+    else throw new StateOptionsError(`DurableWriter needs an ioredis client or a DurableConnectionSource; got ${typeof client}`);
     this.options = resolveDurableOptions(options);
     this.checkAgainstClient(this.options);
   }
 
   /** WAIT must finish before the client gives up on the command. */
   private checkAgainstClient(o: ResolvedDurableOptions): void {
-    const commandTimeout = this.client.options.commandTimeout;
+    const commandTimeout = this.connections.commandTimeoutMs;
     if (typeof commandTimeout === 'number' && o.replicas !== 0 && o.timeoutMs >= commandTimeout) {
-      throw new InvalidOptionsError(
+      throw new StateOptionsError(
         `durable.timeoutMs must be lower than the client's commandTimeout (${commandTimeout} ms), or WAIT itself times out; got ${o.timeoutMs}`,
       );
     }
@@ -139,37 +132,49 @@ export class DurableWriter {
     return this.writeSingle<T>(list[0], o);
   }
 
-  /** Borrows a durable connection and runs ONE command + WAIT on it. */
-  private async writeSingle<T>(command: RedisCommand, o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
+  /** Borrows a durable connection and runs ONE command + WAIT on it (in a span, with metrics: see state-telemetry.ts). */
+  private writeSingle<T>(command: RedisCommand, o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
+    return tracedDurableWrite(String(command[0]).toUpperCase(), () => this.writeSingleUntraced<T>(command, o));
+  }
+
+  private async writeSingleUntraced<T>(command: RedisCommand, o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
     if (this.closed) throw new ShutDownError('DurableWriter');
-    const connection = this.client instanceof StateRedis ? await this.client.acquireDurableConnection() : this.client;
+    const connection = await this.connections.acquire();
     try {
       return await this.writeOn<T>(connection, [command], o);
     } finally {
-      if (this.client instanceof StateRedis) this.client.releaseDurableConnection(connection as StateRedis);
+      this.connections.release(connection);
     }
   }
 
   /** The write + ROLE pipeline, then WAIT, on one connection. */
-  private async writeOn<T>(connection: Redis, list: RedisCommand[], o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
-    if (connection instanceof StateRedis && connection.status !== 'ready') {
+  private async writeOn<T>(connection: RedisConnection, list: RedisCommand[], o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
+    if (this.connections.waitForReady && connection.status !== 'ready') {
       // wait for the connection rather than queueing: a write queued across reconnects could not
       // be confirmed anyway (CONNECTION_CHANGED)
       const within = connection.options.commandTimeout ?? 5000;
       if (!(await whenReady(connection, within))) throw new DurabilityError('NOT_CONNECTED', 0, 0, within);
     }
     const generation = connectionGeneration(connection);
+    const view = o.replicas === 'all' && o.replicaSet === 'sentinel' ? this.view : undefined;
+    const known = runIds.get(connection);
+    const askRunId = view !== undefined && known?.generation !== generation;
     const pipeline = connection.pipeline();
     for (const [name, ...args] of list) pipeline.call(name, ...args);
     pipeline.call('role');
+    if (askRunId) pipeline.call('info', 'server');
     const replies = (await pipeline.exec()) ?? [];
+    const writtenAt = process.hrtime.bigint();
     for (const [error] of replies) if (error) throw error;
-    const writeReply = replies[replies.length - 2][1];
-    const role = replies[replies.length - 1][1] as [string, number, unknown[]?];
-    const online = Array.isArray(role?.[2]) ? role[2].length : 0;
-    const required = o.replicas === 'all' ? Math.max(o.minReplicas, online) : o.replicas;
+    const writeReply = replies[list.length - 1][1];
+    const role = replies[list.length][1] as [string, number, Array<[string, string, string]>?];
+    if (askRunId) runIds.set(connection, { generation, runId: /run_id:(\w+)/.exec(String(replies[list.length + 1][1]))?.[1] ?? '' });
+    const online = Array.isArray(role?.[2]) ? role[2].map(([host, port]) => `${host}:${port}`) : [];
+    const required = o.replicas === 'all' ? Math.max(o.minReplicas, online.length) : o.replicas;
     if (role?.[0] !== 'master') throw new DurabilityError('NOT_MASTER', 0, required, o.timeoutMs);
     if (required === 0) return { result: writeReply as T, acknowledgedBy: 0, required };
+    // the sentinels are asked AFTER the write: their view covers every replica that could be promoted from now on
+    const checked = view?.check(writtenAt).catch((error: unknown) => error as Error);
     let acknowledged: number;
     try {
       acknowledged = Number(await connection.call('wait', required, o.timeoutMs));
@@ -178,7 +183,20 @@ export class DurableWriter {
     }
     if (connectionGeneration(connection) !== generation) throw new DurabilityError('CONNECTION_CHANGED', acknowledged, required, o.timeoutMs);
     if (acknowledged < required) throw new DurabilityError('TIMEOUT', acknowledged, required, o.timeoutMs);
+    if (checked) this.confirmReplicaSet(await checked, runIds.get(connection)?.runId ?? '', online, acknowledged, required, o);
     return { result: writeReply as T, acknowledgedBy: acknowledged, required };
+  }
+
+  /** Rule `replicaSet: 'sentinel'`: the sentinels name this master and every replica they could promote is online (so it confirmed). */
+  private confirmReplicaSet(view: SentinelViewSnapshot | Error, runId: string, online: string[], acknowledged: number, required: number, o: ResolvedDurableOptions): void {
+    const fail = (why: string): never => {
+      throw new DurabilityError('UNCONFIRMED', acknowledged, required, o.timeoutMs, { cause: new Error(why) });
+    };
+    if (view instanceof Error) fail(view.message);
+    const snapshot = view as SentinelViewSnapshot;
+    if (snapshot.masterRunId !== runId) fail(`the sentinels follow master ${snapshot.masterRunId.slice(0, 8) || '?'}, not this server ${runId.slice(0, 8) || '?'}`);
+    const missing = snapshot.promotable.filter((address) => !online.includes(address));
+    if (missing.length) fail(`replica(s) ${missing.join(', ')} could be promoted but are not connected to this master`);
   }
 
   /**
@@ -212,9 +230,13 @@ export class DurableWriter {
  * See {@link DurableWriter.write}.
  */
 export function durableWrite<T = unknown>(
-  client: Redis,
+  client: RedisConnection,
   commands: RedisCommand | readonly RedisCommand[],
   options: DurableOptions = {},
 ): Promise<DurableWriteResult<T>> {
   return new DurableWriter(client, options).write<T>(commands);
+}
+
+function isConnectionSource(value: unknown): value is DurableConnectionSource {
+  return typeof value === 'object' && value !== null && typeof (value as DurableConnectionSource).acquire === 'function' && typeof (value as DurableConnectionSource).release === 'function';
 }

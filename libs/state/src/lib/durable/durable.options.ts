@@ -1,4 +1,4 @@
-import { InvalidOptionsError } from '../state.error';
+import { StateOptionsError } from '../state.error';
 import { assertInteger, assertKnownKeys, assertObject, show } from '../validate';
 
 /** How many replicas must confirm a write, and how long to wait for them. */
@@ -18,6 +18,19 @@ export interface DurableOptions {
   minReplicas?: number;
   /** `WAIT` timeout in ms (default 1000). Must be lower than the client's command timeout. */
   timeoutMs?: number;
+  /**
+   * Which replicas `'all'` means (the durability rule under network partitions):
+   * - `'sentinel'` (default): after the write, a majority of the sentinels must name THIS master
+   *   (no failover under way), and every replica any of them could promote must be online on it
+   *   and confirm the write. A master cut from the sentinels, or from a replica they could promote,
+   *   acknowledges nothing. Needs a client made by createSentinelClient (plain clients have no
+   *   failover: the rule is then `'online'`). Costs one parallel round trip to the sentinels per write
+   *   (shared by concurrent writes).
+   * - `'online'`: the previous rule, every replica online on the master at the time of the write.
+   *   Loses acknowledged writes when the master and one replica are cut from the sentinels and the
+   *   other replica (see docs/chaos.md, "Partitions").
+   */
+  replicaSet?: 'sentinel' | 'online';
 }
 
 /** {@link DurableOptions} with defaults filled in. */
@@ -25,21 +38,27 @@ export interface ResolvedDurableOptions {
   replicas: number | 'all';
   minReplicas: number;
   timeoutMs: number;
+  replicaSet: 'sentinel' | 'online';
 }
 
 /** Validates durable options; messages name the bad value, e.g. `durable.replicas must be ...; got -1`. */
 export function resolveDurableOptions(options: unknown, prefix = 'durable', base?: ResolvedDurableOptions): ResolvedDurableOptions {
   const o = assertObject(prefix, options);
-  assertKnownKeys(prefix, o, ['replicas', 'minReplicas', 'timeoutMs']);
+  assertKnownKeys(prefix, o, ['replicas', 'minReplicas', 'timeoutMs', 'replicaSet']);
   const replicas = o['replicas'] ?? base?.replicas ?? 'all';
   if (replicas !== 'all' && (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0)) {
-    throw new InvalidOptionsError(`${prefix}.replicas must be an integer >= 0 or "all"; got ${show(replicas)}`);
+    throw new StateOptionsError(`${prefix}.replicas must be an integer >= 0 or "all"; got ${show(replicas)}`);
   }
   if (typeof replicas === 'number' && replicas > 100) {
-    throw new InvalidOptionsError(`${prefix}.replicas must be at most 100; got ${replicas}`);
+    throw new StateOptionsError(`${prefix}.replicas must be at most 100; got ${replicas}`);
+  }
+  const replicaSet = o['replicaSet'] ?? base?.replicaSet ?? 'sentinel';
+  if (replicaSet !== 'sentinel' && replicaSet !== 'online') {
+    throw new StateOptionsError(`${prefix}.replicaSet must be "sentinel" or "online"; got ${show(replicaSet)}`);
   }
   return {
     replicas,
+    replicaSet,
     minReplicas: assertInteger(`${prefix}.minReplicas`, o['minReplicas'] ?? base?.minReplicas ?? 1, 0, 100),
     timeoutMs: assertInteger(`${prefix}.timeoutMs`, o['timeoutMs'] ?? base?.timeoutMs ?? 1000, 1, 600_000),
   };

@@ -1,8 +1,8 @@
-import { sleep } from '@failsoft/testing';
+import { sleep, waitUntil } from '@failsoft/testing';
 import { ReplicatedServers, startReplicatedServers } from '../../../test/replicated-servers';
 import { createRedisClient } from '../client/create-client';
 import { StateRedis } from '../client/state-redis';
-import { isInvalidArgumentError, isInvalidOptionsError } from '../state.error';
+import { isInvalidArgumentError, isStateOptionsError } from '../state.error';
 import { isIdempotencyError } from './idempotency.error';
 import { IdempotencyStore } from './idempotency-store';
 
@@ -28,12 +28,17 @@ describe('IdempotencyStore (real master + 1 replica)', () => {
     await servers?.stop();
   });
 
+  /** Waits until a run has claimed `key` (its pending marker is in Redis), instead of sleeping and hoping. */
+  async function claimed(key: string): Promise<void> {
+    await waitUntil(async () => (await store.get(key))?.state === 'pending', { timeoutMs: 5_000, message: `a pending claim on ${key}` });
+  }
+
   it('runs once for concurrent callers with the same key and gives all of them the first result', async () => {
     const k = key();
     let runs = 0;
     const operation = async (caller: number) => {
       runs++;
-      await sleep(100);
+      await sleep(100); // the operation's own work: the other callers arrive while it runs
       return { post: `post-${caller}`, at: 1 };
     };
     const results = await Promise.all(
@@ -63,7 +68,7 @@ describe('IdempotencyStore (real master + 1 replica)', () => {
       throw new Error('disk full');
     };
     const first = store.run(k, failing).catch((e: unknown) => e);
-    await sleep(20);
+    await claimed(k);
     const waiter = otherProcessStore.run(k, failing).catch((e: unknown) => e);
     expect(((await first) as Error).message).toBe('disk full');
     const waited = await waiter;
@@ -78,7 +83,7 @@ describe('IdempotencyStore (real master + 1 replica)', () => {
     const k = key();
     // a runner that never finishes (its process "died" holding the claim)
     void short.run(k, () => new Promise(() => undefined));
-    await sleep(30);
+    await claimed(k);
     expect(await new IdempotencyStore(clients[1], { lockTtlMs: 300 }).run(k, () => 'recovered')).toBe('recovered');
     expect(await store.get(k)).toEqual({ state: 'done', result: 'recovered' });
   });
@@ -86,12 +91,11 @@ describe('IdempotencyStore (real master + 1 replica)', () => {
   it('times out waiting for a long run, with a clear error', async () => {
     const impatient = new IdempotencyStore(clients[1], { waitTimeoutMs: 100 });
     const k = key();
-    const slow = store.run(k, async () => {
-      await sleep(400);
-      return 1;
-    });
-    await sleep(20);
+    let finish: (value: number) => void = () => undefined;
+    const slow = store.run(k, () => new Promise<number>((resolve) => (finish = resolve))); // runs until the waiter gave up
+    await claimed(k);
     const error = await impatient.run(k, () => 2).catch((e: unknown) => e);
+    finish(1);
     expect(isIdempotencyError(error, 'IDEMPOTENCY_WAIT_TIMEOUT')).toBe(true);
     expect((error as Error).message).toMatch(new RegExp(`idempotency key "${k}" is still being processed by another caller after 100 ms`));
     expect(await slow).toBe(1);
@@ -134,7 +138,7 @@ describe('IdempotencyStore (real master + 1 replica)', () => {
     } catch (e) {
       error = e;
     }
-    expect(isInvalidOptionsError(error)).toBe(true);
+    expect(isStateOptionsError(error)).toBe(true);
     expect((error as Error).message).toBe('idempotency.lockTtlMs must be an integer >= 10; got 0');
   });
 });

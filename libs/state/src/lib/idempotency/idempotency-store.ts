@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { RedisConnection } from '../client/redis-connection';
 import { DurableWriter } from '../durable/durable-writer';
 import { DurableOptions, ResolvedDurableOptions, resolveDurableOptions } from '../durable/durable.options';
 import { RedisArg } from '../durable/redis-command';
@@ -99,10 +99,10 @@ export class IdempotencyStore {
   /**
    * @param client ioredis client (master).
    * @param options see {@link IdempotencyOptions}.
-   * @throws InvalidOptionsError naming the bad value.
+   * @throws StateOptionsError naming the bad value.
    */
   constructor(
-    readonly client: Redis,
+    readonly client: RedisConnection,
     options: IdempotencyOptions = {},
   ) {
     const o = assertObject('idempotency', options);

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { RedisConnection } from '../client/redis-connection';
 import { DurableWriter } from '../durable/durable-writer';
 import { DurableOptions } from '../durable/durable.options';
 import { RedisArg, RedisCommand, normalizeCommands } from '../durable/redis-command';
@@ -35,7 +35,7 @@ export function assertToken(token: unknown): number {
  *   when durable and not confirmed; InvalidArgumentError for bad arguments.
  */
 export async function fencedWrite<T extends unknown[] = unknown[]>(
-  client: Redis,
+  client: RedisConnection,
   leaseName: string,
   token: number,
   commands: RedisCommand | readonly RedisCommand[],

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { RedisConnection } from '../client/redis-connection';
 import { RedisCommand } from '../durable/redis-command';
 import { InvalidArgumentError, ShutDownError } from '../state.error';
 import { FencedWriteOptions, fencedWrite } from './fenced-write';
@@ -20,7 +20,7 @@ export class LeaseManager {
    * @param defaults lease options shared by every lease (validated here).
    */
   constructor(
-    readonly client: Redis,
+    readonly client: RedisConnection,
     defaults: LeaseOptions = {},
   ) {
     this.defaults = resolveLeaseOptions(defaults, 'leaseDefaults');

@@ -2,7 +2,7 @@ import { redisCommand, sleep, waitUntil } from '@failsoft/testing';
 import { ReplicatedServers, startReplicatedServers } from '../../../test/replicated-servers';
 import { createRedisClient } from '../client/create-client';
 import { StateRedis } from '../client/state-redis';
-import { isInvalidArgumentError, isInvalidOptionsError } from '../state.error';
+import { isInvalidArgumentError, isStateOptionsError } from '../state.error';
 import { fencedWrite } from './fenced-write';
 import { FencingError, isFencingError, isLeaseNotHeldError } from './fencing.error';
 import { Lease, LeaseLossReason, LeaseTerm } from './lease';
@@ -140,10 +140,10 @@ describe('leases and fencing (real master + 1 replica)', () => {
 
   it('rejects invalid options and arguments, naming the bad value', async () => {
     const cases: Array<[() => unknown, string, (e: unknown) => boolean]> = [
-      [() => new Lease(client, 'x', { ttlMs: 50 }), 'lease.ttlMs must be an integer from 100 to 86400000; got 50', isInvalidOptionsError],
-      [() => new Lease(client, 'x', { ttlMs: 1000, renewIntervalMs: 1000 }), 'lease.renewIntervalMs must be an integer from 1 to 999; got 1000', isInvalidOptionsError],
+      [() => new Lease(client, 'x', { ttlMs: 50 }), 'lease.ttlMs must be an integer from 100 to 86400000; got 50', isStateOptionsError],
+      [() => new Lease(client, 'x', { ttlMs: 1000, renewIntervalMs: 1000 }), 'lease.renewIntervalMs must be an integer from 1 to 999; got 1000', isStateOptionsError],
       [() => new Lease(client, 'has space'), 'lease name must be 1-128 characters of letters, digits and _ . : / -; got "has space"', isInvalidArgumentError],
-      [() => new LeaseManager(client, { holderId: '' }), 'leaseDefaults.holderId must be a non-empty string; got ""', isInvalidOptionsError],
+      [() => new LeaseManager(client, { holderId: '' }), 'leaseDefaults.holderId must be a non-empty string; got ""', isStateOptionsError],
       [() => manager.lease('lease-1'), 'lease "lease-1" already exists in this LeaseManager; reuse it (get("lease-1"))', isInvalidArgumentError],
     ];
     for (const [make, message, guard] of cases) {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Redis } from 'ioredis';
+import type { RedisConnection } from '../client/redis-connection';
 import { DurableWriter } from '../durable/durable-writer';
 import { RedisArg, RedisCommand } from '../durable/redis-command';
 import { evalScript } from '../script';
@@ -7,6 +7,7 @@ import { ShutDownError } from '../state.error';
 import { FencedWriteOptions, fencedWrite } from './fenced-write';
 import { LeaseNotHeldError, isFencingError } from './fencing.error';
 import { ACQUIRE_SCRIPT, RELEASE_SCRIPT, RENEW_SCRIPT } from './lease.scripts';
+import { leaseHeld, tracedLeaseRenewal } from '../telemetry/state-telemetry';
 import { LeaseOptions, ResolvedLeaseOptions, assertLeaseName, leaseKeys, resolveLeaseOptions } from './lease.options';
 
 /** One term of leadership: the token is unique and greater than every earlier term's. */
@@ -62,10 +63,10 @@ export class Lease extends EventEmitter<LeaseEvents> {
    * @param client ioredis client (master).
    * @param name lease name (1-128 of `A-Za-z0-9_.:/-`).
    * @param options see {@link LeaseOptions}.
-   * @throws InvalidArgumentError / InvalidOptionsError naming the bad value.
+   * @throws InvalidArgumentError / StateOptionsError naming the bad value.
    */
   constructor(
-    readonly client: Redis,
+    readonly client: RedisConnection,
     readonly name: string,
     options: LeaseOptions = {},
   ) {
@@ -136,6 +137,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
     if (isNew && this.current) this.lose('taken');
     this.current = term;
     this.armExpiry();
+    if (isNew) leaseHeld(this.name, term.holderId, true);
     if (isNew) this.emit('acquired', term);
     return { term };
   }
@@ -146,7 +148,11 @@ export class Lease extends EventEmitter<LeaseEvents> {
    * @throws LeaseNotHeldError when nothing is held; DurabilityError / Redis error on failure
    *   (the term is NOT extended then, and is lost at validUntil unless a later renew succeeds).
    */
-  async renew(): Promise<boolean> {
+  renew(): Promise<boolean> {
+    return tracedLeaseRenewal(this.name, this.options.holderId, () => this.renewUntraced());
+  }
+
+  private async renewUntraced(): Promise<boolean> {
     const term = this.current;
     if (!term) throw new LeaseNotHeldError(this.name, 'renew');
     const sentAt = Date.now();
@@ -272,6 +278,7 @@ export class Lease extends EventEmitter<LeaseEvents> {
     if (!term) return;
     this.current = undefined;
     clearTimeout(this.expiryTimer);
+    leaseHeld(this.name, term.holderId, false);
     this.emit('lost', term, reason);
     if (this.running && reason !== 'released') this.schedule(0);
   }

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { RedisConnection } from '../client/redis-connection';
 import { assertInteger, assertKnownKeys, assertObject } from '../validate';
 
 /** Options of {@link RedisHealthIndicator}. */
@@ -30,7 +30,7 @@ export class RedisHealthIndicator {
 
   /** @param client the Redis client to check; @param options see {@link RedisHealthOptions}. */
   constructor(
-    readonly client: Redis,
+    readonly client: RedisConnection,
     options: RedisHealthOptions = {},
   ) {
     const o = assertObject('health', options);

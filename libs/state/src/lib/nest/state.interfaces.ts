@@ -37,5 +37,5 @@ export interface StateModuleAsyncOptions extends Pick<ModuleMetadata, 'imports'>
   /** An existing {@link StateOptionsFactory} provider (from `imports`). */
   useExisting?: Type<StateOptionsFactory>;
   /** Register the providers globally (default false). */
-  global?: boolean;
+  isGlobal?: boolean;
 }

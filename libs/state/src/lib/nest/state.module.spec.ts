@@ -6,7 +6,7 @@ import { StateRedis } from '../client/state-redis';
 import { DurableWriter } from '../durable/durable-writer';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { LeaseManager } from '../lease/lease-manager';
-import { isInvalidOptionsError } from '../state.error';
+import { isStateOptionsError } from '../state.error';
 import { STATE_REDIS } from './state.constants';
 import { RedisHealthIndicator } from './state.health';
 import { StateModuleOptions, StateOptionsFactory } from './state.interfaces';
@@ -115,11 +115,11 @@ describe('StateModule (with @nestjs/testing, real master + 1 replica)', () => {
     await exercise([StateModule.forRootAsync({ imports: [PortModule, StateConfigModule], useExisting: StateConfig })]);
   });
 
-  it('global: true makes the providers visible to every module', async () => {
+  it('isGlobal: true makes the providers visible to every module', async () => {
     @Module({ providers: [PostsService], exports: [PostsService] })
     class FeatureModule {}
     const ref = await Test.createTestingModule({
-      imports: [StateModule.forRoot({ global: true, redis: { port: servers.master.port }, durable: { timeoutMs: 500 } }), FeatureModule],
+      imports: [StateModule.forRoot({ isGlobal: true, redis: { port: servers.master.port }, durable: { timeoutMs: 500 } }), FeatureModule],
     }).compile();
     const app = await ref.init();
     try {
@@ -157,7 +157,7 @@ describe('StateModule (with @nestjs/testing, real master + 1 replica)', () => {
       } catch (e) {
         error = e;
       }
-      expect(isInvalidOptionsError(error)).toBe(true);
+      expect(isStateOptionsError(error)).toBe(true);
       expect((error as Error).message).toBe(message);
     }
     const failing = Test.createTestingModule({

@@ -7,11 +7,11 @@ import { resolveDurableOptions } from '../durable/durable.options';
 import { IdempotencyStore } from '../idempotency/idempotency-store';
 import { LeaseManager } from '../lease/lease-manager';
 import { resolveLeaseOptions } from '../lease/lease.options';
-import { InvalidOptionsError } from '../state.error';
+import { StateOptionsError } from '../state.error';
 import { assertKnownKeys, show } from '../validate';
 import { STATE_MODULE_OPTIONS, STATE_REDIS } from './state.constants';
 import { RedisHealthIndicator } from './state.health';
-import { StateModuleAsyncOptions, StateModuleOptions, StateOptionsFactory } from './state.interfaces';
+import type { StateModuleAsyncOptions, StateModuleOptions } from './state.interfaces';
 
 /**
  * Validates module options up front (so a bad config fails at start with a message naming the
@@ -19,13 +19,13 @@ import { StateModuleAsyncOptions, StateModuleOptions, StateOptionsFactory } from
  */
 export function validateStateModuleOptions(options: unknown): StateModuleOptions {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidOptionsError(`state options must be an object; got ${show(options)}`);
+    throw new StateOptionsError(`state options must be an object; got ${show(options)}`);
   }
   const o = options as Record<string, unknown>;
-  assertKnownKeys('state', o, ['redis', 'durable', 'leases', 'idempotency', 'health', 'global']);
+  assertKnownKeys('state', o, ['redis', 'durable', 'leases', 'idempotency', 'health']);
   const redis = o['redis'];
   if (typeof redis !== 'object' || redis === null) {
-    throw new InvalidOptionsError(`state.redis must be sentinel options ({ sentinels, masterName }) or { host, port }; got ${show(redis)}`);
+    throw new StateOptionsError(`state.redis must be sentinel options ({ sentinels, masterName }) or { host, port }; got ${show(redis)}`);
   }
   if ('sentinels' in redis) resolveSentinelOptions(redis, 'state.redis');
   else resolveRedisOptions(redis, 'state.redis');
@@ -34,8 +34,9 @@ export function validateStateModuleOptions(options: unknown): StateModuleOptions
   return options as StateModuleOptions;
 }
 
-/** Creates the client the options describe. */
+/** Creates the client the options describe (validated here too: async options arrive only now). */
 function createClient(options: StateModuleOptions): StateRedis {
+  validateStateModuleOptions(options);
   return 'sentinels' in options.redis ? createSentinelClient(options.redis) : createRedisClient(options.redis);
 }
 
@@ -87,41 +88,19 @@ export function createStateProviders(): Provider[] {
   ];
 }
 
-/** The options provider of `forRoot`. */
-export function createOptionsProvider(options: StateModuleOptions): Provider {
-  return { provide: STATE_MODULE_OPTIONS, useValue: validateStateModuleOptions(options) };
-}
-
-/** The options provider(s) of `forRootAsync` (useFactory, useClass or useExisting). */
-export function createAsyncOptionsProviders(options: StateModuleAsyncOptions): Provider[] {
+/**
+ * Checks `forRootAsync` options: exactly one of useFactory, useClass, useExisting.
+ * @throws StateOptionsError naming what is wrong.
+ */
+export function checkAsyncOptions(options: StateModuleAsyncOptions): void {
   if (typeof options !== 'object' || options === null) {
-    throw new InvalidOptionsError(`StateModule.forRootAsync options must be an object; got ${show(options)}`);
+    throw new StateOptionsError(`StateModule.forRootAsync options must be an object; got ${show(options)}`);
   }
   const ways = [options.useFactory, options.useClass, options.useExisting].filter((w) => w !== undefined);
   if (ways.length !== 1) {
-    throw new InvalidOptionsError(`StateModule.forRootAsync needs exactly one of useFactory, useClass, useExisting; got ${ways.length}`);
+    throw new StateOptionsError(`StateModule.forRootAsync needs exactly one of useFactory, useClass, useExisting; got ${ways.length}`);
   }
-  if (options.useFactory) {
-    if (typeof options.useFactory !== 'function') {
-      throw new InvalidOptionsError(`StateModule.forRootAsync useFactory must be a function; got ${show(options.useFactory)}`);
-    }
-    const factory = options.useFactory;
-    return [
-      {
-        provide: STATE_MODULE_OPTIONS,
-        useFactory: async (...args: unknown[]) => validateStateModuleOptions(await factory(...args)),
-        inject: options.inject ?? [],
-      },
-    ];
+  if (options.useFactory !== undefined && typeof options.useFactory !== 'function') {
+    throw new StateOptionsError(`StateModule.forRootAsync useFactory must be a function; got ${show(options.useFactory)}`);
   }
-  const factoryClass = (options.useClass ?? options.useExisting) as NonNullable<StateModuleAsyncOptions['useClass']>;
-  const providers: Provider[] = [
-    {
-      provide: STATE_MODULE_OPTIONS,
-      useFactory: async (factory: StateOptionsFactory) => validateStateModuleOptions(await factory.createStateOptions()),
-      inject: [factoryClass],
-    },
-  ];
-  if (options.useClass) providers.push({ provide: options.useClass, useClass: options.useClass });
-  return providers;
 }

@@ -4,9 +4,12 @@ import type * as grpc from '@grpc/grpc-js'
 import type { MethodDefinition } from '@grpc/proto-loader'
 import type { CreatePostRequest as _failsoft_upload_v1_CreatePostRequest, CreatePostRequest__Output as _failsoft_upload_v1_CreatePostRequest__Output } from '../../../failsoft/upload/v1/CreatePostRequest.generated';
 import type { CreatePostResponse as _failsoft_upload_v1_CreatePostResponse, CreatePostResponse__Output as _failsoft_upload_v1_CreatePostResponse__Output } from '../../../failsoft/upload/v1/CreatePostResponse.generated';
+import type { DeletePostRequest as _failsoft_upload_v1_DeletePostRequest, DeletePostRequest__Output as _failsoft_upload_v1_DeletePostRequest__Output } from '../../../failsoft/upload/v1/DeletePostRequest.generated';
+import type { DeletePostResponse as _failsoft_upload_v1_DeletePostResponse, DeletePostResponse__Output as _failsoft_upload_v1_DeletePostResponse__Output } from '../../../failsoft/upload/v1/DeletePostResponse.generated';
 import type { GetImageRequest as _failsoft_upload_v1_GetImageRequest, GetImageRequest__Output as _failsoft_upload_v1_GetImageRequest__Output } from '../../../failsoft/upload/v1/GetImageRequest.generated';
 import type { GetPostRequest as _failsoft_upload_v1_GetPostRequest, GetPostRequest__Output as _failsoft_upload_v1_GetPostRequest__Output } from '../../../failsoft/upload/v1/GetPostRequest.generated';
 import type { Image as _failsoft_upload_v1_Image, Image__Output as _failsoft_upload_v1_Image__Output } from '../../../failsoft/upload/v1/Image.generated';
+import type { ImageChunk as _failsoft_upload_v1_ImageChunk, ImageChunk__Output as _failsoft_upload_v1_ImageChunk__Output } from '../../../failsoft/upload/v1/ImageChunk.generated';
 import type { Post as _failsoft_upload_v1_Post, Post__Output as _failsoft_upload_v1_Post__Output } from '../../../failsoft/upload/v1/Post.generated';
 
 /**
@@ -40,6 +43,27 @@ export interface UploadServiceClient extends grpc.Client {
   createPost(argument: _failsoft_upload_v1_CreatePostRequest, callback: grpc.requestCallback<_failsoft_upload_v1_CreatePostResponse__Output>): grpc.ClientUnaryCall;
   
   /**
+   * Deletes a post, only for its author: the post, both images, the author's quota use,
+   * and a `deleted` event on the post stream (the feed drops it from the timeline).
+   * PERMISSION_DENIED (code NOT_AUTHOR) when the caller is not the author, NOT_FOUND for
+   * an unknown (or already deleted) post: a second delete is NOT_FOUND.
+   */
+  DeletePost(argument: _failsoft_upload_v1_DeletePostRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_failsoft_upload_v1_DeletePostResponse__Output>): grpc.ClientUnaryCall;
+  DeletePost(argument: _failsoft_upload_v1_DeletePostRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_failsoft_upload_v1_DeletePostResponse__Output>): grpc.ClientUnaryCall;
+  DeletePost(argument: _failsoft_upload_v1_DeletePostRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_failsoft_upload_v1_DeletePostResponse__Output>): grpc.ClientUnaryCall;
+  DeletePost(argument: _failsoft_upload_v1_DeletePostRequest, callback: grpc.requestCallback<_failsoft_upload_v1_DeletePostResponse__Output>): grpc.ClientUnaryCall;
+  /**
+   * Deletes a post, only for its author: the post, both images, the author's quota use,
+   * and a `deleted` event on the post stream (the feed drops it from the timeline).
+   * PERMISSION_DENIED (code NOT_AUTHOR) when the caller is not the author, NOT_FOUND for
+   * an unknown (or already deleted) post: a second delete is NOT_FOUND.
+   */
+  deletePost(argument: _failsoft_upload_v1_DeletePostRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_failsoft_upload_v1_DeletePostResponse__Output>): grpc.ClientUnaryCall;
+  deletePost(argument: _failsoft_upload_v1_DeletePostRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_failsoft_upload_v1_DeletePostResponse__Output>): grpc.ClientUnaryCall;
+  deletePost(argument: _failsoft_upload_v1_DeletePostRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_failsoft_upload_v1_DeletePostResponse__Output>): grpc.ClientUnaryCall;
+  deletePost(argument: _failsoft_upload_v1_DeletePostRequest, callback: grpc.requestCallback<_failsoft_upload_v1_DeletePostResponse__Output>): grpc.ClientUnaryCall;
+  
+  /**
    * Returns the bytes of a post's original image or its thumbnail. Idempotent.
    */
   GetImage(argument: _failsoft_upload_v1_GetImageRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_failsoft_upload_v1_Image__Output>): grpc.ClientUnaryCall;
@@ -69,6 +93,21 @@ export interface UploadServiceClient extends grpc.Client {
   getPost(argument: _failsoft_upload_v1_GetPostRequest, options: grpc.CallOptions, callback: grpc.requestCallback<_failsoft_upload_v1_Post__Output>): grpc.ClientUnaryCall;
   getPost(argument: _failsoft_upload_v1_GetPostRequest, callback: grpc.requestCallback<_failsoft_upload_v1_Post__Output>): grpc.ClientUnaryCall;
   
+  /**
+   * Streams a post's original image or thumbnail in bounded chunks: the first
+   * message carries the header (type, size, pixel size, etag) and no bytes, every
+   * later one a chunk of at most 64 KiB, in order. Idempotent.
+   */
+  StreamImage(argument: _failsoft_upload_v1_GetImageRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_failsoft_upload_v1_ImageChunk__Output>;
+  StreamImage(argument: _failsoft_upload_v1_GetImageRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_failsoft_upload_v1_ImageChunk__Output>;
+  /**
+   * Streams a post's original image or thumbnail in bounded chunks: the first
+   * message carries the header (type, size, pixel size, etag) and no bytes, every
+   * later one a chunk of at most 64 KiB, in order. Idempotent.
+   */
+  streamImage(argument: _failsoft_upload_v1_GetImageRequest, metadata: grpc.Metadata, options?: grpc.CallOptions): grpc.ClientReadableStream<_failsoft_upload_v1_ImageChunk__Output>;
+  streamImage(argument: _failsoft_upload_v1_GetImageRequest, options?: grpc.CallOptions): grpc.ClientReadableStream<_failsoft_upload_v1_ImageChunk__Output>;
+  
 }
 
 /**
@@ -89,6 +128,14 @@ export interface UploadServiceHandlers extends grpc.UntypedServiceImplementation
   CreatePost: grpc.handleUnaryCall<_failsoft_upload_v1_CreatePostRequest__Output, _failsoft_upload_v1_CreatePostResponse>;
   
   /**
+   * Deletes a post, only for its author: the post, both images, the author's quota use,
+   * and a `deleted` event on the post stream (the feed drops it from the timeline).
+   * PERMISSION_DENIED (code NOT_AUTHOR) when the caller is not the author, NOT_FOUND for
+   * an unknown (or already deleted) post: a second delete is NOT_FOUND.
+   */
+  DeletePost: grpc.handleUnaryCall<_failsoft_upload_v1_DeletePostRequest__Output, _failsoft_upload_v1_DeletePostResponse>;
+  
+  /**
    * Returns the bytes of a post's original image or its thumbnail. Idempotent.
    */
   GetImage: grpc.handleUnaryCall<_failsoft_upload_v1_GetImageRequest__Output, _failsoft_upload_v1_Image>;
@@ -98,10 +145,19 @@ export interface UploadServiceHandlers extends grpc.UntypedServiceImplementation
    */
   GetPost: grpc.handleUnaryCall<_failsoft_upload_v1_GetPostRequest__Output, _failsoft_upload_v1_Post>;
   
+  /**
+   * Streams a post's original image or thumbnail in bounded chunks: the first
+   * message carries the header (type, size, pixel size, etag) and no bytes, every
+   * later one a chunk of at most 64 KiB, in order. Idempotent.
+   */
+  StreamImage: grpc.handleServerStreamingCall<_failsoft_upload_v1_GetImageRequest__Output, _failsoft_upload_v1_ImageChunk>;
+  
 }
 
 export interface UploadServiceDefinition extends grpc.ServiceDefinition {
   CreatePost: MethodDefinition<_failsoft_upload_v1_CreatePostRequest, _failsoft_upload_v1_CreatePostResponse, _failsoft_upload_v1_CreatePostRequest__Output, _failsoft_upload_v1_CreatePostResponse__Output>
+  DeletePost: MethodDefinition<_failsoft_upload_v1_DeletePostRequest, _failsoft_upload_v1_DeletePostResponse, _failsoft_upload_v1_DeletePostRequest__Output, _failsoft_upload_v1_DeletePostResponse__Output>
   GetImage: MethodDefinition<_failsoft_upload_v1_GetImageRequest, _failsoft_upload_v1_Image, _failsoft_upload_v1_GetImageRequest__Output, _failsoft_upload_v1_Image__Output>
   GetPost: MethodDefinition<_failsoft_upload_v1_GetPostRequest, _failsoft_upload_v1_Post, _failsoft_upload_v1_GetPostRequest__Output, _failsoft_upload_v1_Post__Output>
+  StreamImage: MethodDefinition<_failsoft_upload_v1_GetImageRequest, _failsoft_upload_v1_ImageChunk, _failsoft_upload_v1_GetImageRequest__Output, _failsoft_upload_v1_ImageChunk__Output>
 }

@@ -1,0 +1,148 @@
+import { Redis } from 'ioredis';
+
+/** A replica as the sentinels see it, `host:port` as announced (the same form as in the master's ROLE). */
+export interface ViewReplica {
+  readonly address: string;
+}
+
+/** What a majority of the sentinels agree on at one moment. */
+export interface SentinelViewSnapshot {
+  /** run_id of the master the agreeing sentinels name. */
+  readonly masterRunId: string;
+  /** Replicas some answering sentinel could promote (not s_down/o_down/disconnected, priority > 0). */
+  readonly promotable: readonly string[];
+  /** Sentinels that answered and agreed / sentinels known in all. */
+  readonly agreeing: number;
+  readonly known: number;
+}
+
+/** Why the sentinels' view could not confirm a master (see {@link SentinelView.check}). */
+export class SentinelViewUnconfirmed extends Error {}
+
+/** Options of a {@link SentinelView}. */
+export interface SentinelViewOptions {
+  readonly sentinels: ReadonlyArray<{ host: string; port: number }>;
+  readonly masterName: string;
+  readonly username?: string;
+  readonly password?: string;
+  /** Per-query timeout in ms (a cut or hung sentinel costs at most this much). */
+  readonly timeoutMs: number;
+}
+
+/** Turns the flat [k, v, k, v] reply of SENTINEL MASTER / REPLICAS into an object. */
+function pairs(reply: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
+  return out;
+}
+
+/** What one sentinel said. */
+interface Answer {
+  readonly runId: string;
+  readonly masterFlags: string;
+  readonly promotable: string[];
+}
+
+const DOWN = /\b(s_down|o_down|disconnected|failover_in_progress|promoted)\b/;
+
+/**
+ * Asks every sentinel, in parallel, which master they follow and which replicas they could promote:
+ * the check of the replica set behind durable writes (rule `replicaSet: 'sentinel'`). Queries that
+ * start while another is in flight and started after the asker's write share it. One connection
+ * per sentinel, opened on first use; `shutdown()` closes them.
+ */
+export class SentinelView {
+  private readonly connections: Redis[];
+  private inFlight: { startedAt: bigint; promise: Promise<SentinelViewSnapshot> } | undefined;
+
+  /** @param options the sentinels and how to reach them. */
+  constructor(private readonly options: SentinelViewOptions) {
+    this.connections = options.sentinels.map(({ host, port }) => {
+      const connection = new Redis({
+        host,
+        port,
+        username: options.username,
+        password: options.password,
+        lazyConnect: true,
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: 0,
+        commandTimeout: options.timeoutMs,
+        connectTimeout: options.timeoutMs,
+        retryStrategy: () => Math.min(200, options.timeoutMs),
+        enableReadyCheck: false,
+        disconnectTimeout: 100,
+      });
+      connection.on('error', () => undefined); // a cut sentinel is expected: its answer is just missing
+      return connection;
+    });
+  }
+
+  /**
+   * The view of a majority of the sentinels, taken AFTER `since` (a `process.hrtime.bigint()`
+   * reading): every sentinel that answers must name the same master, with no failover under way,
+   * and more than half of the sentinels known must answer.
+   * @throws SentinelViewUnconfirmed saying what is missing.
+   */
+  check(since: bigint): Promise<SentinelViewSnapshot> {
+    const current = this.inFlight;
+    if (current && current.startedAt >= since) return current.promise;
+    const startedAt = process.hrtime.bigint();
+    const promise = this.query().finally(() => {
+      if (this.inFlight?.promise === promise) this.inFlight = undefined;
+    });
+    this.inFlight = { startedAt, promise };
+    return promise;
+  }
+
+  /** Closes the sentinel connections. */
+  shutdown(): void {
+    for (const connection of this.connections) connection.disconnect();
+  }
+
+  private async query(): Promise<SentinelViewSnapshot> {
+    // A sentinel that does not know the master's run_id yet (just restarted: no INFO from it so far)
+    // has no view to give: it counts as not answering, like a cut one.
+    const answers = (await Promise.all(this.connections.map((c) => this.ask(c)))).filter((a): a is Answer => a !== undefined && a.runId !== '');
+    // The majority is of the sentinels configured here, not of num-other-sentinels: a sentinel
+    // restarted without its old myid stays listed by its peers under both ids until SENTINEL
+    // RESET, and counting those ghosts would ask for an answer from a sentinel that is not there.
+    const known = this.connections.length;
+    const needed = Math.floor(known / 2) + 1;
+    if (answers.length < needed) throw new SentinelViewUnconfirmed(`only ${answers.length} of ${known} sentinels answered (${needed} needed)`);
+    const runIds = new Set(answers.map((a) => a.runId));
+    if (runIds.size !== 1) throw new SentinelViewUnconfirmed(`the sentinels name ${runIds.size} different masters (a failover is under way)`);
+    const busy = answers.find((a) => DOWN.test(a.masterFlags));
+    if (busy) throw new SentinelViewUnconfirmed(`a sentinel flags the master "${busy.masterFlags}"`);
+    return { masterRunId: answers[0].runId, promotable: [...new Set(answers.flatMap((a) => a.promotable))].sort(), agreeing: answers.length, known };
+  }
+
+  private async ask(connection: Redis): Promise<Answer | undefined> {
+    try {
+      if (connection.status === 'wait') await connection.connect();
+      const replies = await connection.pipeline().call('sentinel', 'master', this.options.masterName).call('sentinel', 'replicas', this.options.masterName).exec();
+      if (!replies || replies.some(([error]) => error)) return undefined;
+      const master = pairs(replies[0][1]);
+      const replicas = (replies[1][1] as unknown[]).map(pairs);
+      return {
+        runId: master['runid'] ?? '',
+        masterFlags: master['flags'] ?? '',
+        promotable: replicas.filter((r) => !DOWN.test(r['flags'] ?? '') && r['slave-priority'] !== '0').map((r) => `${r['ip']}:${r['port']}`),
+      };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** The view attached to a client by createSentinelClient (see {@link sentinelViewOf}). */
+const views = new WeakMap<object, SentinelView>();
+
+/** Records that durable writes through `client` check the replica set against `view`. */
+export function attachSentinelView(client: object, view: SentinelView): void {
+  views.set(client, view);
+}
+
+/** The sentinel view of a client made by createSentinelClient, or undefined (plain clients have no failover to guard against). */
+export function sentinelViewOf(client: object): SentinelView | undefined {
+  return views.get(client);
+}
