@@ -144,6 +144,18 @@ describe('docker-compose.yml', () => {
     expect(new Set(addresses.map(([, a]) => a)).size).toBe(addresses.length);
   });
 
+  it('puts the fixed names of Redis and the sentinels in /etc/hosts of Redis, the sentinels and the apps (no DNS lookup that could stall a sentinel into TILT)', () => {
+    const addressOf = (name: string): string | undefined => (config.services[name]?.['networks'] as { default?: { ipv4_address?: string } } | undefined)?.default?.ipv4_address;
+    const expected = [...byRole('redis'), ...byRole('sentinel')].map(([name]) => `${name}:${addressOf(name)}`).sort();
+    expect(expected).toHaveLength(6);
+    for (const [name, service] of [...byRole('redis'), ...byRole('sentinel'), ...byRole('app')]) {
+      // docker-compose v1 writes a list of "name:ip", v2 may write a map
+      const hosts = service['extra_hosts'];
+      const entries = Array.isArray(hosts) ? hosts.map(String) : Object.entries((hosts ?? {}) as Record<string, string>).map(([h, ip]) => `${h}:${ip}`);
+      expect({ name, hosts: entries.map((e) => e.replace('=', ':')).sort() }).toEqual({ name, hosts: expected });
+    }
+  });
+
   it('gives every service a health check and a restart policy (the one-shot certs job: neither)', () => {
     expect(byRole('certs').map(([name, s]) => ({ name, restart: s.restart }))).toEqual([{ name: 'certs', restart: 'no' }]);
     for (const [name, service] of Object.entries(config.services).filter(([, s]) => roleOf(s) !== 'certs')) {

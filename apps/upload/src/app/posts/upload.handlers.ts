@@ -16,6 +16,7 @@ import {
   type UploadServiceHandlers,
   ERROR_CODE_METADATA_KEY,
 } from '@failsoft/contracts';
+import { isDurabilityError } from '@failsoft/state';
 import { toGrpcError } from './grpc-error.mapper';
 import { parseVariant, validatePostId } from './post-request.validator';
 import { PostsService } from './posts.service';
@@ -53,7 +54,9 @@ export class UploadHandlers implements UploadServiceHandlers<HandlerContext> {
     } catch (error) {
       const mapped = toGrpcError(error);
       const code = (mapped as { metadata?: { get(key: string): unknown[] } }).metadata?.get(ERROR_CODE_METADATA_KEY)[0];
-      if (code !== undefined) ctx.logger.info('post refused', { code: String(code), bytes: request.image.length });
+      // NOT_DURABLE / STORAGE_UNAVAILABLE: the state library's reason (TIMEOUT, UNCONFIRMED ...) and why, for whoever reads the logs
+      const why = isDurabilityError(error) ? { reason: error.reason, why: error.message } : {};
+      if (code !== undefined) ctx.logger.info('post refused', { code: String(code), bytes: request.image.length, ...why });
       throw mapped;
     }
   }
