@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { waitUntil } from '@failsoft/testing';
 import { compose, containers, masterName, progress, redisCli, sentinelDiagnosis, waitForAllHealthy } from './support/compose';
-import { describeResult, expectNoErrors, figure, fixture, load, moreRequests, USERS, type Fixture, type User } from './support/platform';
+import { createPostOnceWritable, describeResult, expectNoErrors, figure, fixture, load, moreRequests, USERS, type Fixture, type User } from './support/platform';
 
 /**
  * Redis behind Sentinel in containers, by host name: the sentinels announce and resolve container
@@ -47,7 +47,7 @@ it('the sentinels announce container names: the master, its replicas and each ot
   }
 });
 
-it('the master container killed: failover to another container, every app follows, writes resume, no acknowledged like lost, the old master rejoins as a replica', async () => {
+it('the master container killed: failover to another container, every app follows, likes and uploads resume, no acknowledged like lost, the old master rejoins as a replica', async () => {
   progress('ROW Redis master container killed');
   const posts: string[] = [];
   for (let i = 0; i < 10; i++) {
@@ -110,7 +110,10 @@ it('the master container killed: failover to another container, every app follow
     const info = await redisCli(old, ['INFO', 'replication']).catch(() => [] as string[]);
     return info.includes('role:slave') && info.includes(`master_host:${next}`) && info.includes('master_link_status:up') ? Date.now() - t : undefined;
   }, { timeoutMs: 90_000, intervalMs: 500, message: `${old} to replicate ${next}` });
-  figure('compose-redis-master-killed', { old, next, failoverMs, everyAppFollowsMs: following, acknowledgedLikes: acked.length, failedAttempts: failed, lost: lost.length, oldMasterReplicaAfterMs: rejoinedMs });
+  // uploads (durable writes checked against the sentinels' replica set) are accepted again
+  await createPostOnceWritable(f.api, f.tokens.carol, f.image, 'after the failover', 'a post after the failover');
+  const uploadsAfterMs = Date.now() - t;
+  figure('compose-redis-master-killed', { old, next, failoverMs, everyAppFollowsMs: following, acknowledgedLikes: acked.length, failedAttempts: failed, lost: lost.length, oldMasterReplicaAfterMs: rejoinedMs, uploadsAfterMs });
   expect(lost).toEqual([]);
   expectNoErrors(readReport, 'GET /api/feed while the Redis master container was killed');
   await waitForAllHealthy(120_000);

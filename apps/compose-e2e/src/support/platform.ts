@@ -7,7 +7,7 @@ import { Api, USERS, describe as describeResult, type ApiResult, type UploadFile
 import { smallPng } from '../../../platform-e2e/src/support/images';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { describeFailures, formatFigures, SteadyLoad, type LoadOptions, type LoadReport } from '../../../platform-e2e/src/support/load';
-import { frontDoorUrl, progress } from './compose';
+import { compose, frontDoorUrl, progress, sentinelDiagnosis } from './compose';
 
 export { describeResult, describeFailures, formatFigures, USERS, type ApiResult, type LoadReport, type User };
 
@@ -33,11 +33,7 @@ export async function fixture(posts = 4): Promise<Fixture> {
   for (const user of USERS) tokens[user] = await api.signIn(user);
   const image = await smallPng(48, 7);
   const postIds: string[] = [];
-  for (let i = 0; i < posts; i++) {
-    const res = await api.createPost(tokens.alice, image, { caption: `compose-e2e post ${i}`, idempotencyKey: `compose-setup-${i}-${randomUUID()}` });
-    if (res.status !== 201) throw new Error(describeResult(res, 'creating a setup post through the front door'));
-    postIds.push((res.json as { post: { id: string } }).post.id);
-  }
+  for (let i = 0; i < posts; i++) postIds.push(await createPostOnceWritable(api, tokens.alice, image, `compose-e2e post ${i}`, 'a setup post'));
   await waitUntil(async () => ((await api.feed()).json?.items.length ?? 0) >= posts, { timeoutMs: 30_000, message: 'the setup posts in the feed' });
   return { api, tokens, image, postIds };
 }
@@ -76,4 +72,27 @@ export function expect503(res: ApiResult, part: string): void {
   expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
   expect(body?.error?.code).toBe(`${part.toUpperCase()}_UNAVAILABLE`);
   expect(body?.error?.message).toMatch(/unavailable right now; try again in \d+ s/);
+}
+
+/**
+ * Creates a post, retrying while the platform answers 503 (it refuses writes it cannot make durable,
+ * e.g. while a replica that could be promoted resyncs after a failover), for at most `timeoutMs`.
+ * A wait is reported on stderr with its length; a timeout fails with the last answer, why upload
+ * refused (its log) and what the sentinels think. Any other status fails at once.
+ * @returns the new post's id.
+ */
+export async function createPostOnceWritable(api: Api, token: string, image: UploadFile, caption: string, what: string, timeoutMs = 90_000): Promise<string> {
+  const t = Date.now();
+  for (;;) {
+    const res = await api.createPost(token, image, { caption, idempotencyKey: `compose-${randomUUID()}` });
+    if (res.status === 201) {
+      if (Date.now() - t > 1000) progress(`  ${what}: writes were refused (503) for ${Date.now() - t} ms before this one was accepted`);
+      return (res.json as { post: { id: string } }).post.id;
+    }
+    if (res.status !== 503 || Date.now() - t > timeoutMs) {
+      const refusals = await compose(['logs', '--no-color', '--tail', '400', 'upload-1', 'upload-2']).then((out) => out.split('\n').filter((l) => l.includes('post refused')).slice(-6).join('\n')).catch((error: Error) => `(no logs: ${error.message})`);
+      throw new Error(`${describeResult(res, `creating ${what} through the front door (after ${Date.now() - t} ms)`)}\nupload's last refusals:\n${refusals}\n${await sentinelDiagnosis()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
 }
