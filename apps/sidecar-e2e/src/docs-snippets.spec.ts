@@ -30,7 +30,8 @@ interface Block {
 
 function blocks(markdown: string): Block[] {
   const found: Block[] = [];
-  const pattern = /(?:<!-- snippet: (\S+) -->\n)?```(\w*)\n([\s\S]*?)\n```/g;
+  // the marker may name where the reader writes the file (`=> src/main.ts`, see tutorial-runner.ts)
+  const pattern = /(?:<!-- snippet: (\S+?)(?: => \S+)? -->\n)?```(\w*)\n([\s\S]*?)\n```/g;
   for (const m of markdown.matchAll(pattern)) found.push({ ref: m[1], lang: m[2], code: m[3] });
   return found;
 }

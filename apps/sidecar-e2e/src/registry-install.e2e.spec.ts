@@ -1,10 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort, killAndWait, outputOf, redisCommand, startSentinelTopology, waitForOutput, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import { APP_VARIANTS, INSTALL_COMMAND, assertOk, run, writeUserApp, type AppVariant } from './user-apps';
-import { startLocalRegistry, type LocalRegistry } from './verdaccio';
+import { publishBuiltLibs, startLocalRegistry, type LocalRegistry } from './verdaccio';
 
 /**
  * The packages as a user gets them: @failsoft/sidecar and @failsoft/state are published to a
@@ -57,23 +57,12 @@ async function prepare(variant: AppVariant, cache: string): Promise<Prepared> {
 }
 
 beforeAll(async () => {
-  for (const lib of ['sidecar', 'state']) {
-    const built = join(workspace, 'dist', 'libs', lib);
-    if (!existsSync(join(built, 'esm', 'index.mjs'))) throw new Error(`${built} has no ESM entry: run \`npx nx build ${lib}\` (or npm run pack:libs) first`);
-  }
   root = mkdtempSync(join(tmpdir(), 'failsoft-user-apps-'));
   const uplink = execFileSync('npm', ['config', 'get', 'registry'], { encoding: 'utf8' }).trim();
   [registry, topology] = await Promise.all([startLocalRegistry(workspace, uplink), startSentinelTopology({ replicas: 1 })]);
 
   // pack what the build produced and publish it to the local registry
-  const packs = join(root, 'packs');
-  mkdirSync(packs);
-  for (const lib of ['sidecar', 'state']) {
-    assertOk(`npm pack ${lib}`, await run('npm', ['pack', join(workspace, 'dist', 'libs', lib), '--pack-destination', packs, '--loglevel=error'], root));
-  }
-  for (const tarball of readdirSync(packs)) {
-    assertOk(`npm publish ${tarball}`, await run('npm', ['publish', join(packs, tarball), '--registry', registry.url, '--userconfig', registry.npmrc, '--loglevel=error'], root));
-  }
+  await publishBuiltLibs(registry, workspace, root);
   sidecarView = JSON.parse(assertOk('npm view', await run('npm', ['view', '@failsoft/sidecar', '--json', '--registry', registry.url], root)).output);
 
   // the four apps install at once, sharing one npm cache (the user's: tarballs already there are reused)

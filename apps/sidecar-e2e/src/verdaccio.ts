@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { getFreePort, killAndWait, waitUntil } from '@failsoft/testing';
+import { assertOk, run } from './user-apps';
+
+/** The libraries users install, as `nx build` writes them to dist/libs/<name>. */
+export const PUBLISHED_LIBS = ['sidecar', 'state'] as const;
 
 /** A Verdaccio registry of this test only: own storage in a temp dir, on a free loopback port. */
 export interface LocalRegistry {
@@ -82,5 +86,25 @@ export async function startLocalRegistry(workspace: string, uplink: string): Pro
   } catch (error) {
     await stop();
     throw error;
+  }
+}
+
+/**
+ * Packs what the build wrote to dist/libs/{sidecar,state} (`npm pack`, as a maintainer would) into
+ * `dir`/packs and publishes each tarball to `registry` as its publishing user.
+ * @throws naming the library when it is not built (with the command to build it) or npm fails.
+ */
+export async function publishBuiltLibs(registry: LocalRegistry, workspace: string, dir: string): Promise<void> {
+  for (const lib of PUBLISHED_LIBS) {
+    const built = join(workspace, 'dist', 'libs', lib);
+    if (!existsSync(join(built, 'esm', 'index.mjs'))) throw new Error(`${built} has no ESM entry: run \`npx nx build ${lib}\` (or npm run pack:libs) first`);
+  }
+  const packs = join(dir, 'packs');
+  mkdirSync(packs, { recursive: true });
+  for (const lib of PUBLISHED_LIBS) {
+    assertOk(`npm pack ${lib}`, await run('npm', ['pack', join(workspace, 'dist', 'libs', lib), '--pack-destination', packs, '--loglevel=error'], dir));
+  }
+  for (const tarball of readdirSync(packs)) {
+    assertOk(`npm publish ${tarball}`, await run('npm', ['publish', join(packs, tarball), '--registry', registry.url, '--userconfig', registry.npmrc, '--loglevel=error'], dir));
   }
 }

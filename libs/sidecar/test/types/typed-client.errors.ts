@@ -1,7 +1,7 @@
 // Compiled (never run) by typed-client.types.spec.ts: each `@ts-expect-error` line must be a type
 // error (an unused directive is itself an error), and the spec checks which error it is.
 import { Injectable } from '@nestjs/common';
-import { defineSidecarClient, InjectSidecarClient, type SidecarClientOf } from '../../src/nest';
+import { defineSidecarClient, InjectSidecarClient, SidecarModule, type SidecarClientOf } from '../../src/nest';
 import type { EchoDefinition } from './typed-client.ok';
 
 declare const echoDefinition: EchoDefinition;
@@ -11,6 +11,12 @@ export const Misspelt = defineSidecarClient('echo', echoDefinition, {
   idempotentMethods: ['Ecoh'],
 });
 const EchoClient = defineSidecarClient('echo', echoDefinition, { idempotentMethods: ['Echo'] });
+
+export const Features = SidecarModule.forFeature([
+  EchoClient,
+  // @ts-expect-error the factory of a registration names a method the client does not have
+  { client: EchoClient, useFactory: () => ({ idempotentMethods: ['Relay', 'Ehco'] }) },
+]);
 
 @Injectable()
 export class UsesEcho {

@@ -4,7 +4,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import type { MethodDefinition } from '@grpc/proto-loader';
 import { Injectable } from '@nestjs/common';
 import type { EchoReply, EchoRequest } from '../fixtures/load-echo';
-import { defineSidecarClient, InjectSidecarClient, type SidecarClientOf } from '../../src/nest';
+import { defineSidecarClient, InjectSidecarClient, SidecarModule, type SidecarClientOf } from '../../src/nest';
 
 /** What proto-loader-gen-types writes for the Echo service. */
 export interface EchoDefinition extends ServiceDefinition {
@@ -28,3 +28,11 @@ export class UsesEcho {
     return reply.message + reply.instanceId;
   }
 }
+
+/** forFeature: definitions as they are, and registrations whose factory names the client's own RPCs (each entry typed by its client). */
+export const Features = SidecarModule.forFeature([
+  EchoClient,
+  { client: AllIdempotent, useFactory: () => ({ idempotentMethods: ['Relay'], resolver: { kind: 'static', service: 'echo-all', addresses: ['127.0.0.1:1'] } }) },
+  { client: EchoClient, useFactory: async (retries: number) => ({ idempotentMethods: '*', retry: { maxAttempts: retries } }), inject: ['RETRIES'] },
+  { client: Untyped, useFactory: () => ({ idempotentMethods: ['Anything'] }) },
+]);

@@ -7,7 +7,8 @@ jest.setTimeout(90_000);
 
 /**
  * Jest runs specs through swc, which strips types without checking them: the typed-client
- * guarantees (a misspelt idempotent method or RPC is a compile error) are checked here with the
+ * guarantees (a misspelt idempotent method or RPC is a compile error, in `defineSidecarClient` and in
+ * a `SidecarModule.forFeature` factory) are checked here with the
  * TypeScript compiler on two files: typed-client.ok.ts must compile cleanly, and every
  * `@ts-expect-error` line of typed-client.errors.ts must be the expected error.
  */
@@ -66,15 +67,17 @@ describe('typed sidecar clients, as the compiler sees them', () => {
     expect(withDirectives.get(ERRORS)).toEqual([]);
   });
 
-  it('reports the misspelt idempotent method, the unknown RPC and the unknown request field once the directives are removed', () => {
+  it('reports the misspelt idempotent method (in defineSidecarClient and in a forFeature factory), the unknown RPC and the unknown request field once the directives are removed', () => {
     // each directive guards the line below it
     const lines = readFileSync(ERRORS, 'utf8').split('\n').flatMap((text, i) => (text.includes('// @ts-expect-error') ? [i + 2] : []));
-    expect(lines).toHaveLength(3);
+    expect(lines).toHaveLength(4);
     const errors = diagnostics(true).get(ERRORS) ?? [];
     expect(errors).toEqual([
       expect.stringContaining(`:${lines[0]}: Type '"Ecoh"' is not assignable to type '"Echo" | "Relay"'`),
-      expect.stringContaining(`:${lines[1]}: Property 'Ehco' does not exist on type 'TypedClient<`),
-      expect.stringContaining(`:${lines[2]}: Object literal may only specify known properties, but 'mesage' does not exist in type 'EchoRequest'`),
+      // SidecarModule.forFeature([{ client, useFactory }]): the factory's names are checked like defineSidecarClient's
+      expect.stringContaining(`:${lines[1]}: Type '"Ehco"' is not assignable to type '"Echo" | "Relay"'`),
+      expect.stringContaining(`:${lines[2]}: Property 'Ehco' does not exist on type 'TypedClient<`),
+      expect.stringContaining(`:${lines[3]}: Object literal may only specify known properties, but 'mesage' does not exist in type 'EchoRequest'`),
     ]);
   });
 });

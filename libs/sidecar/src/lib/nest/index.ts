@@ -20,6 +20,10 @@ export {
   type SidecarClientRegistration,
   type SidecarClientSettings,
   type SidecarClientSettingsOf,
+  type SidecarClientSettingsFor,
+  type SidecarFeatureEntry,
+  type ClientMethodMap,
+  type MethodNamesOfMap,
   type MethodNamesOf,
 } from './sidecar-client.definition';
 export { sidecarClientGrpc, grpcMethodServices, NEST_PATTERN_METADATA, type SidecarClientGrpc } from './grpc-method.adapter';

@@ -36,12 +36,31 @@ export type SidecarClientSettingsOf<D> = Omit<SidecarClientSettings, 'idempotent
   readonly idempotentMethods?: readonly MethodNamesOf<D>[] | '*';
 };
 
+/** A client's method map, per RPC `[request you send, response you receive]` ({@link ClientMethodsOf}). */
+export type ClientMethodMap = Record<string, [unknown, unknown]>;
+
+/**
+ * The RPC names of a method map (`'Greet'`); `string` for an untyped map (no known method, or a
+ * `string` index), where there is nothing to check names against.
+ */
+export type MethodNamesOfMap<M> = string extends keyof M ? string : [Extract<keyof M, string>] extends [never] ? string : Extract<keyof M, string>;
+
+/**
+ * {@link SidecarClientSettings} for a client whose method map is `M` (what a registration's
+ * `useFactory` returns): `idempotentMethods` takes only its RPC names (or `'*'`), as
+ * {@link SidecarClientSettingsOf} does for `defineSidecarClient`.
+ */
+export type SidecarClientSettingsFor<M> = Omit<SidecarClientSettings, 'idempotentMethods'> & {
+  /** Methods safe to retry (after a failure and on another instance): RPC names of the client, or `'*'`. */
+  readonly idempotentMethods?: readonly MethodNamesOfMap<M>[] | '*';
+};
+
 /**
  * A downstream client declared once: its service name, its (generated) definition and default
  * settings. Register it with `SidecarModule.forFeature([def])`, inject it with
  * `@InjectSidecarClient(def)`: you get a {@link TypedClient}, one function per RPC.
  */
-export interface SidecarClientDefinition<M extends Record<string, [unknown, unknown]> = Record<string, [unknown, unknown]>> {
+export interface SidecarClientDefinition<M extends ClientMethodMap = ClientMethodMap> {
   /** Logical name of the downstream service (the name discovery knows it by). */
   readonly service: string;
   /** The gRPC service definition. */
@@ -57,16 +76,19 @@ export interface SidecarClientDefinition<M extends Record<string, [unknown, unkn
 /** The typed client a definition injects: `SidecarClientOf<typeof GreeterClient>`. */
 export type SidecarClientOf<T> = T extends SidecarClientDefinition<infer M> ? TypedClient<M> : never;
 
+/** One entry of `SidecarModule.forFeature`: a definition, or a registration of it with a settings factory. */
+export type SidecarFeatureEntry<M extends ClientMethodMap = ClientMethodMap> = SidecarClientDefinition<M> | SidecarClientRegistration<M>;
+
 /**
  * Registration of a definition whose settings are known at boot only (config, env):
  * `{ client: GreeterClient, useFactory: (config: ConfigService) => ({ resolver: ... }), inject: [ConfigService] }`.
  */
-export interface SidecarClientRegistration<M extends Record<string, [unknown, unknown]> = Record<string, [unknown, unknown]>> {
+export interface SidecarClientRegistration<M extends ClientMethodMap = ClientMethodMap> {
   /** The definition. */
   readonly client: SidecarClientDefinition<M>;
-  /** Builds settings merged over the definition's. */
+  /** Builds settings merged over the definition's; `idempotentMethods` takes the client's RPC names only. */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  readonly useFactory: (...args: any[]) => SidecarClientSettings | Promise<SidecarClientSettings>;
+  readonly useFactory: (...args: any[]) => SidecarClientSettingsFor<M> | Promise<SidecarClientSettingsFor<M>>;
   /** Tokens injected into `useFactory`. */
   readonly inject?: Array<InjectionToken | OptionalFactoryDependency>;
 }

@@ -7,7 +7,7 @@ import { SidecarEndpointsController } from './sidecar-endpoints.controller';
 import { SidecarLifecycle } from './sidecar.lifecycle';
 import { ConfigurableSidecarModule, SIDECAR_OPTIONS_TYPE, type SidecarModuleAsyncOptions } from './sidecar.module-definition';
 import { createClientProviders, createTypedClientProviders, sidecarProviders } from './sidecar.providers';
-import type { SidecarClientDefinition, SidecarClientRegistration } from './sidecar-client.definition';
+import type { ClientMethodMap, SidecarFeatureEntry } from './sidecar-client.definition';
 import { SIDECAR, SIDECAR_MODULE_OPTIONS } from './sidecar.constants';
 
 const interceptorProvider: Provider = { provide: APP_INTERCEPTOR, useClass: CallScopeInterceptor };
@@ -48,9 +48,11 @@ export class SidecarModule extends ConfigurableSidecarModule {
    * Registers typed clients for the importing module: `SidecarModule.forFeature([GreeterClient])`
    * (settings from the definition) or `[{ client: GreeterClient, useFactory, inject }]` (settings
    * known at boot). Inject each with `@InjectSidecarClient(GreeterClient)`. Needs the root
-   * `SidecarModule.forRoot/forRootAsync` (global by default).
+   * `SidecarModule.forRoot/forRootAsync` (global by default). Each entry is typed by its own
+   * client: a factory's `idempotentMethods` takes that client's RPC names only (a misspelt one is
+   * a compile error, as in `defineSidecarClient`).
    */
-  static forFeature(clients: ReadonlyArray<SidecarClientDefinition | SidecarClientRegistration>): DynamicModule {
+  static forFeature<const M extends readonly ClientMethodMap[]>(clients: readonly [...{ [I in keyof M]: SidecarFeatureEntry<M[I]> }]): DynamicModule {
     if (!Array.isArray(clients)) throw new InvalidOptionsError(`SidecarModule.forFeature needs an array of client definitions; got ${show(clients)}`);
     const providers = createTypedClientProviders(clients);
     return { module: SidecarModule, providers, exports: providers.map((p) => (p as { provide: string }).provide) };
