@@ -74,7 +74,10 @@ function call(api, method, path, payload) {
       });
     });
     req.on('timeout', () => req.destroy(new Error('no answer within 10 s')));
-    req.on('error', (error) => reject(new Error(`cannot reach the Kubernetes API at https://${api.host}:${api.port} (${error.code ?? error.message})`)));
+    req.on('error', (error) => {
+      const untrusted = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY/.test(String(error.code)) ? ': its certificate is not signed by the service-account ca.crt' : '';
+      reject(new Error(`cannot reach the Kubernetes API at https://${api.host}:${api.port} (${error.code ?? error.message})${untrusted}`));
+    });
     req.end(data);
   });
 }
