@@ -84,8 +84,8 @@ describe('Dockerfile rules', () => {
     expect(copies.filter((c) => c.keyword === 'ADD')).toEqual([]);
     for (const copy of copies) {
       if (copy.from === undefined) {
-        // from the build context: only the health check script and the certs job (plain .mjs, no sources to compile)
-        expect([['deploy/docker/healthcheck.js'], ['deploy/certs/generate-certs.mjs']]).toContainEqual(copy.sources);
+        // from the build context: only the health check script and the certs jobs (plain .mjs, no sources to compile)
+        expect([['deploy/docker/healthcheck.js'], ['deploy/certs/generate-certs.mjs', 'deploy/certs/k8s-secrets.mjs', 'deploy/certs/x509.mjs']]).toContainEqual(copy.sources);
         continue;
       }
       const stage = stageNamed(copy.from);

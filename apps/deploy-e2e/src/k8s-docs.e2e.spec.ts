@@ -65,6 +65,8 @@ describe('the Kubernetes quick start (README.md) and walk-through (docs/kubernet
     const apply = at(/^kubectl apply -k /);
     expect({ overlay: overlay >= 0, secretAfterOverlay: secret > overlay, applyLast: apply > secret }).toEqual({ overlay: true, secretAfterOverlay: true, applyLast: true });
     expect(lines[apply]).toMatch(/^kubectl apply -k my-failsoft(\s|$)/);
+    // then waits for the certs Job of components/mtls-job (mTLS on by default), which the app pods wait for
+    expect(at(/^kubectl -n failsoft wait --for=condition=complete job\/failsoft-certs /)).toBeGreaterThan(apply);
     // nothing in the README applies the image-less manifests directly
     expect(readme).not.toMatch(/apply -k deploy\/k8s/);
     // the secrets the script makes (its --print output: the Secrets' YAML, nothing applied) are
@@ -99,7 +101,7 @@ describe('the Kubernetes quick start (README.md) and walk-through (docs/kubernet
 
   it('docs/kubernetes.md: marked as not run here, and its walk-through covers kind and minikube, the front door, a killed pod healing', () => {
     expect(walkThrough).toMatch(/^> \*\*Not run here\.\*\*/m);
-    for (const step of ['kind create cluster', 'kind load docker-image failsoft:0.1.0', 'minikube start', 'image load failsoft:0.1.0', 'kubectl apply -k my-failsoft', 'get ingress gateway', 'delete pod', 'get pods -w', 'kubectl drain']) {
+    for (const step of ['kind create cluster', 'kind load docker-image failsoft:0.1.0', 'minikube start', 'image load failsoft:0.1.0', 'kubectl apply -k my-failsoft', 'wait --for=condition=complete job/failsoft-certs', 'get ingress gateway', 'delete pod', 'get pods -w', 'kubectl drain']) {
       expect({ step, covered: walkThrough.includes(step) }).toEqual({ step, covered: true });
     }
     expect(readme).toContain('[docs/kubernetes.md](docs/kubernetes.md)');

@@ -1,9 +1,11 @@
+import { PLATFORM_SERVICE_NAMES } from '@failsoft/contracts';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { kustomize, podSpecOf, type K8sObject } from './support/k8s';
 import { containerOf, effectiveMaxmemory, find, frontDoorOf, UNIVERSAL_RULES, violations } from './support/k8s-rules';
 import { quantityBytes } from './support/k8s-quantity';
 import { workspace } from './support/tools';
+import { appsWithoutMtls, secretsWrittenBy } from './support/k8s-mtls-rules';
 
 /**
  * The rules that make deploy/k8s survive a real cluster (support/k8s-rules.ts), checked on every
@@ -14,17 +16,28 @@ import { workspace } from './support/tools';
  */
 const COMPONENTS = ['zone-aware', 'hpa', 'network-policies', 'ingress', 'load-balancer', 'production-timing'] as const;
 /**
- * Components added after the full matrix above: each would double it (256 renderings for both).
- * They are checked instead, alone and together, over a representative subset of the others: none,
- * the defaults, and all six. What they touch is covered there: mtls patches the app Deployments'
- * env, volumes and readiness probes (the probes and appEnv rules; hpa and zone-aware patch the
- * same Deployments, in the defaults and in "all"); observability adds a NetworkPolicy and
- * PodMonitors (the dns rule meets it next to components/network-policies' default deny).
+ * Components added after the full matrix above: each would double it. They are checked instead,
+ * alone and together, over a representative subset of the others: none, the older defaults, and
+ * all six. What they touch is covered there: the two mTLS makers (mtls-job, mtls-cert-manager)
+ * bring mtls-apps, which patches the app Deployments' env, volumes and readiness probes (the probes,
+ * appEnv and tlsSecrets rules; hpa and zone-aware patch the same Deployments), mtls-job adds a Job
+ * and a NetworkPolicy (the images and dns rules); observability adds a NetworkPolicy and
+ * PodMonitors (the dns rule meets it next to components/network-policies' default deny). The two
+ * makers are alternatives (the same Secrets), so no combination lists both.
  */
-const NEWER_COMPONENTS = ['mtls', 'observability'] as const;
-/** The components deploy/k8s/kustomization.yaml applies (every overlay builds on the same ones). */
-const DEFAULT_COMPONENTS = ['zone-aware', 'hpa', 'network-policies'];
-const REPRESENTATIVE_SUBSETS: ReadonlyArray<readonly string[]> = [[], DEFAULT_COMPONENTS, COMPONENTS];
+const NEWER_COMPONENTS = ['mtls-job', 'mtls-cert-manager', 'observability'] as const;
+const MTLS_MAKERS = ['mtls-job', 'mtls-cert-manager'];
+/** Components that are parts of others (mtls-apps: of both mTLS makers), never listed alone. */
+const PARTS = ['mtls-apps'] as const;
+/** The components of deploy/k8s/kustomization.yaml before mTLS (every overlay builds on them). */
+const OLDER_DEFAULTS = ['zone-aware', 'hpa', 'network-policies'];
+/** The components deploy/k8s/kustomization.yaml applies: mTLS on by default, certificates from the Job. */
+const DEFAULT_COMPONENTS = [...OLDER_DEFAULTS, 'mtls-job'];
+const REPRESENTATIVE_SUBSETS: ReadonlyArray<readonly string[]> = [[], OLDER_DEFAULTS, COMPONENTS];
+/** The subsets of NEWER_COMPONENTS that are checked: every non-empty one with at most one mTLS maker. */
+const NEWER_CHOICES = Array.from({ length: 2 ** NEWER_COMPONENTS.length - 1 }, (_, i) => NEWER_COMPONENTS.filter((_, bit) => (i + 1) & (1 << bit))).filter(
+  (choice) => choice.filter((c) => MTLS_MAKERS.includes(c)).length <= 1,
+);
 /** Every overlay in deploy/k8s/overlays, read from the folder: a new overlay cannot be left out. */
 const OVERLAYS = readdirSync(join(workspace, 'deploy', 'k8s', 'overlays'), { withFileTypes: true })
   .filter((entry) => entry.isDirectory())
@@ -72,8 +85,7 @@ describe('deploy/k8s rules in every overlay and every combination of components'
       const components = COMPONENTS.filter((_, i) => mask & (1 << i));
       renderings.push({ name: `base + [${components.join(', ')}]`, components, objects: renderCombination(components) });
     }
-    for (let mask = 1; mask < 2 ** NEWER_COMPONENTS.length; mask++) {
-      const newer = NEWER_COMPONENTS.filter((_, i) => mask & (1 << i));
+    for (const newer of NEWER_CHOICES) {
       for (const subset of REPRESENTATIVE_SUBSETS) {
         const components = [...subset, ...newer];
         renderings.push({ name: `base + [${components.join(', ')}]`, components, objects: renderCombination(components) });
@@ -89,8 +101,9 @@ describe('deploy/k8s rules in every overlay and every combination of components'
     if (scratch) rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('renders all 64 combinations of the older components, mtls and observability over a representative subset, and every overlay', () => {
-    const newer = (2 ** NEWER_COMPONENTS.length - 1) * REPRESENTATIVE_SUBSETS.length;
+  it('renders all 64 combinations of the older components, the newer ones (one mTLS maker at most) over a representative subset, and every overlay', () => {
+    expect(NEWER_CHOICES).toHaveLength(5);
+    const newer = NEWER_CHOICES.length * REPRESENTATIVE_SUBSETS.length;
     expect(renderings).toHaveLength(2 ** COMPONENTS.length + newer + 1 + OVERLAYS.length);
     for (const r of renderings) expect({ r: r.name, workloads: r.objects.filter((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment').length }).toEqual({ r: r.name, workloads: 6 });
   });
@@ -99,7 +112,8 @@ describe('deploy/k8s rules in every overlay and every combination of components'
     expect(componentsOf('deploy/k8s')).toEqual(DEFAULT_COMPONENTS);
     expect(componentsOf('deploy/k8s/overlays/front-door')).toEqual([...DEFAULT_COMPONENTS, 'ingress']);
     expect(componentsOf('deploy/k8s/overlays/load-balancer')).toEqual([...DEFAULT_COMPONENTS, 'load-balancer']);
-    expect(componentsOf('deploy/k8s/overlays/production')).toEqual(['production-timing', 'mtls']);
+    // production lists its own (not ../front-door: that brings the Job): cert-manager makes the certificates
+    expect(componentsOf('deploy/k8s/overlays/production')).toEqual([...OLDER_DEFAULTS, 'ingress', 'production-timing', 'mtls-cert-manager']);
     expect(componentsOf('deploy/k8s/overlays/observability')).toEqual(['observability']);
     // each overlay renders with the components of the overlay it builds on
     expect(overlayComponentsOf('deploy/k8s/overlays/observability')).toEqual([...DEFAULT_COMPONENTS, 'ingress', 'observability']);
@@ -110,7 +124,7 @@ describe('deploy/k8s rules in every overlay and every combination of components'
     expect(renderings.map((r) => r.name)).toEqual(expect.arrayContaining(OVERLAYS.map((overlay) => `deploy/k8s/${overlay}`)));
     // every component in deploy/k8s/components is in the matrix or combined with a representative subset
     const components = readdirSync(join(workspace, 'deploy', 'k8s', 'components')).sort();
-    expect(components).toEqual([...COMPONENTS, ...NEWER_COMPONENTS].sort());
+    expect(components).toEqual([...COMPONENTS, ...NEWER_COMPONENTS, ...PARTS].sort());
   });
 
   it('the observability overlay keeps every universal rule, with its PodMonitors and scrape NetworkPolicy rendered', () => {
@@ -139,6 +153,30 @@ describe('deploy/k8s rules in every overlay and every combination of components'
       const expected = r.components.includes('production-timing') ? { downAfter: '5000', failoverTimeout: '30000' } : { downAfter: undefined, failoverTimeout: undefined };
       expect({ r: r.name, ...timings }).toEqual({ r: r.name, ...expected });
     }
+  });
+
+  it('turns mTLS on for every app exactly where a maker is listed: the Job (mtls-job) or cert-manager (mtls-cert-manager), never both', () => {
+    for (const r of renderings) {
+      const job = r.components.includes('mtls-job');
+      const certManager = r.components.includes('mtls-cert-manager');
+      const found = {
+        r: r.name,
+        job: r.objects.some((o) => o.kind === 'Job' && secretsWrittenBy(o).length > 0),
+        certificates: r.objects.some((o) => o.kind === 'Certificate'),
+        withoutMtls: appsWithoutMtls(r.objects, PLATFORM_SERVICE_NAMES),
+      };
+      expect(found).toEqual({ r: r.name, job, certificates: certManager, withoutMtls: job || certManager ? [] : [...PLATFORM_SERVICE_NAMES] });
+    }
+    // deploy/k8s and every overlay have it on: production with cert-manager, the others with the Job
+    for (const r of renderings.filter((x) => x.name.startsWith('deploy/k8s'))) {
+      expect({ r: r.name, maker: MTLS_MAKERS.filter((m) => r.components.includes(m)) }).toEqual({ r: r.name, maker: [r.name.endsWith('/production') ? 'mtls-cert-manager' : 'mtls-job'] });
+    }
+  });
+
+  it('a rendering with both makers, or with the app side alone, breaks the tlsSecrets rule (rendered for real)', () => {
+    const both = renderCombination([...OLDER_DEFAULTS, ...MTLS_MAKERS]);
+    expect(UNIVERSAL_RULES['tlsSecrets'](both).join('\n')).toMatch(/Secret likes-grpc-tls has 2 makers \(Certificate\/likes-grpc-tls, Job\/failsoft-certs\)/);
+    expect(UNIVERSAL_RULES['tlsSecrets'](renderCombination(['mtls-apps'])).join('\n')).toMatch(/Deployment\/feed: mounts Secret feed-grpc-tls, which nothing makes/);
   });
 
   it('`kubectl kustomize deploy/k8s`: maxmemory below the Redis memory limit, Parallel; the front-door overlay has an Ingress', () => {
@@ -220,6 +258,8 @@ describe('each rule fails on a manifest that breaks it (negative controls)', () 
     ['appEnv', 'an IPv4-only bind', (o) => (container(o, 'Deployment', 'feed').env.find((e: { name: string }) => e.name === 'BIND_HOST').value = '0.0.0.0'), /Deployment\/feed: BIND_HOST must be "::"/],
     ['appEnv', 'upload without its memory limit', (o) => (container(o, 'Deployment', 'upload').env = container(o, 'Deployment', 'upload').env.filter((e: { name: string }) => e.name !== 'MEMORY_LIMIT_BYTES')), /Deployment\/upload: MEMORY_LIMIT_BYTES/],
     ['dns', 'DNS on 53 only', (o) => (find(o, 'NetworkPolicy', 'failsoft-allow-dns') as K8sObject).spec.egress[0].ports.splice(2), /DNS egress on UDP\/5353 is not allowed/],
+    ['tlsSecrets', 'gateway mounting the certificate of likes', (o) => (podSpecOf(find(o, 'Deployment', 'gateway') as K8sObject).volumes.find((v: { name: string }) => v.name === 'grpc-tls').secret.secretName = 'likes-grpc-tls'), /Deployment\/gateway: mounts likes-grpc-tls, not its own certificate gateway-grpc-tls/],
+    ['tlsSecrets', 'no Certificate for feed', (o) => o.splice(o.indexOf(find(o, 'Certificate', 'feed-grpc-tls') as K8sObject), 1), /Deployment\/feed: mounts Secret feed-grpc-tls, which nothing makes/],
     ['dns', 'a default-deny egress policy without the DNS one', (o) => o.splice(o.indexOf(find(o, 'NetworkPolicy', 'failsoft-allow-dns') as K8sObject), 1), /DNS egress on UDP\/53 is not allowed/],
   ];
 

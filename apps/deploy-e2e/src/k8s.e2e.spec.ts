@@ -36,7 +36,8 @@ describe('deploy/k8s', () => {
   it('renders with `kubectl kustomize deploy/k8s`', () => {
     expect(objects.length).toBeGreaterThan(0);
     const kinds = [...new Set(objects.map((o) => o.kind))].sort();
-    expect(kinds).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'NetworkPolicy', 'PodDisruptionBudget', 'Service', 'ServiceAccount', 'StatefulSet']);
+    // Job, Role, RoleBinding: the certs Job of components/mtls-job (mTLS on by default; k8s-mtls.e2e.spec.ts)
+    expect(kinds).toEqual(['ConfigMap', 'Deployment', 'HorizontalPodAutoscaler', 'Job', 'NetworkPolicy', 'PodDisruptionBudget', 'Role', 'RoleBinding', 'Service', 'ServiceAccount', 'StatefulSet']);
   });
 
   it('validates every rendered object of deploy/k8s and of its overlays against the Kubernetes schema (kubernetes-models)', () => {
@@ -91,12 +92,16 @@ describe('deploy/k8s', () => {
     }
   });
 
-  it('probes every app: readiness over grpc.health.v1 (gRPC services) or /readyz on the admin port (gateway), liveness and startup on /livez', () => {
+  it('probes every app: readiness on /readyz (gRPC services: the http port, as mTLS is on; the base alone: grpc.health.v1) or the admin port (gateway), liveness and startup on /livez', () => {
+    const base = kustomize('deploy/k8s/base');
     for (const app of APPS) {
       const [container] = podSpecOf(named('Deployment', app)).containers;
       const ports = Object.fromEntries(container.ports.map((p: { name: string; containerPort: number }) => [p.name, p.containerPort]));
       if (GRPC_APPS.includes(app)) {
-        expect({ app, readiness: container.readinessProbe.grpc }).toEqual({ app, readiness: { port: ports.grpc } });
+        // the kubelet's gRPC probe cannot present a client certificate: components/mtls-apps moves readiness to HTTP
+        expect({ app, readiness: container.readinessProbe.httpGet }).toEqual({ app, readiness: { path: '/readyz', port: 'http' } });
+        const [plain] = podSpecOf(base.find((o) => o.kind === 'Deployment' && o.metadata.name === app) as K8sObject).containers;
+        expect({ app, readiness: plain.readinessProbe.grpc }).toEqual({ app, readiness: { port: ports.grpc } });
         expect(container.env.find((e: { name: string }) => e.name === 'GRPC_PORT')?.value).toBe(String(ports.grpc));
       } else {
         expect({ app, readiness: container.readinessProbe.httpGet }).toEqual({ app, readiness: { path: catalogueEntry(app).healthName, port: 'admin' } });

@@ -28,6 +28,8 @@ function localEnvNames(identity: InstanceIdentity): string[] {
 /** The services every deployment runs: the service catalogue of @failsoft/contracts. */
 const serviceNames = [...PLATFORM_SERVICE_NAMES].sort();
 /** The variables only containers set (their memory limit), by service. */
+/** The mutual-TLS variables Kubernetes sets and `npm start` does not (components/mtls-apps). */
+const MTLS_ENV = ['GRPC_TLS_DIR', 'GRPC_TLS_SERVER_NAME'];
 const containerOnly = (service: string): string[] => (CONTAINER_ONLY_ENV[service as keyof typeof CONTAINER_ONLY_ENV] ?? []).map((v) => v.name);
 
 describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/topology.ts)', () => {
@@ -159,7 +161,9 @@ describe('deploy/k8s agrees with the local platform (apps/cli/src/app/topology.t
       const identity = topology.instances.find((i) => i.service === definition.name) as InstanceIdentity;
       const [container] = podSpecOf(deployment(objects, definition.name) as K8sObject).containers;
       const expected = [...localEnvNames(identity), ...containerOnly(definition.name)].sort();
-      expect({ service: definition.name, env: container.env.map((e: { name: string }) => e.name).sort() }).toEqual({ service: definition.name, env: expected });
+      // GRPC_TLS_DIR and GRPC_TLS_SERVER_NAME: Kubernetes turns mutual TLS on (components/mtls-job); npm start keeps the token alone
+      const names: string[] = container.env.map((e: { name: string }) => e.name);
+      expect({ service: definition.name, env: names.filter((name) => !MTLS_ENV.includes(name)).sort(), mtls: MTLS_ENV.filter((name) => names.includes(name)) }).toEqual({ service: definition.name, env: expected, mtls: MTLS_ENV });
     }
   });
 

@@ -1,5 +1,6 @@
 import { podSpecOf, selects, type K8sObject } from './k8s';
 import { quantityBytes, quantityMillicores } from './k8s-quantity';
+import { tlsSecretsRule } from './k8s-mtls-rules';
 
 /**
  * Rules a rendering of deploy/k8s must keep to survive a real cluster, beyond what the schema
@@ -206,10 +207,10 @@ export function configMapsReferenced(workload: K8sObject | undefined): string[] 
   return [...names].sort();
 }
 
-/** Third-party images by tag AND digest (`name:tag@sha256:...`); ours (`failsoft`) by a version tag. */
+/** Third-party images by tag AND digest (`name:tag@sha256:...`); ours (`failsoft`) by a version tag (Jobs too). */
 export const imageRule: Rule = (objects) =>
   objects
-    .filter((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment')
+    .filter((o) => o.kind === 'StatefulSet' || o.kind === 'Deployment' || o.kind === 'Job')
     .flatMap((w) => [...podSpecOf(w).containers, ...(podSpecOf(w).initContainers ?? [])].map((c: any) => ({ w, c })))
     .filter(({ c }) => {
       const image = String(c.image);
@@ -288,6 +289,7 @@ export const UNIVERSAL_RULES: Readonly<Record<string, Rule>> = {
   redisSettings: redisSettingsRule,
   appEnv: appEnvRule,
   dns: dnsRule,
+  tlsSecrets: tlsSecretsRule,
 };
 
 /** Violations of every universal rule (only rules with violations are listed). */

@@ -8,6 +8,8 @@ import { generateTestCertificates, type TestCertificates } from '../../../test/f
 import { callUnary, createEchoClient, EchoService, loadEcho, type EchoReply } from '../../../test/fixtures/load-echo';
 import type { AuthOptions } from './auth-options';
 import { authChannelOptions, authMetadata, createChannelCredentials } from './credentials';
+import { ServiceClient } from '../client/service-client';
+import { StaticResolver } from '../discovery/static.resolver';
 
 // real processes and connections: a generous timeout for slow machines (no speed is asserted)
 jest.setTimeout(30_000);
@@ -65,6 +67,24 @@ describe('mutual TLS between a SidecarServer and raw clients (certificates gener
     const wrong: AuthOptions = { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, serverName: 'not-the-server' } };
     const error = await callUnary(client(port, createChannelCredentials(wrong), authChannelOptions(wrong)), 'Echo', {}, { timeoutMs: 5000 }).catch((e: grpc.ServiceError) => e);
     expect((error as grpc.ServiceError).code).toBe(grpc.status.UNAVAILABLE);
+  });
+
+  it('ServiceClient verifies tls.serverName instead of the dialled host (a wrong name fails, the right one works)', async () => {
+    const { port } = await serve(serverAuth());
+    const call = async (serverName: string): Promise<string> => {
+      const auth: AuthOptions = { tls: { ca: certs.ca, cert: certs.clientCert, key: certs.clientKey, serverName } };
+      const serviceClient = new ServiceClient({ service: 'echo', definition: loadEcho().definition, resolver: new StaticResolver({ service: 'echo', addresses: [`127.0.0.1:${port}`] }), caller: { service: 'feed', instance: 'feed-1' }, auth, retry: false, timeoutMs: 5000 });
+      try {
+        return ((await serviceClient.call('Echo', {})) as EchoReply).caller;
+      } catch (error) {
+        return grpc.status[(error as grpc.ServiceError).code];
+      } finally {
+        serviceClient.shutdown();
+      }
+    };
+    // the server certificate names localhost and 127.0.0.1, not "not-the-server": the override is what is checked
+    expect(await call('not-the-server')).toBe('UNAVAILABLE');
+    expect(await call('localhost')).toBe('feed');
   });
 
   it('refuses a client without a certificate; the handler never runs', async () => {

@@ -19,7 +19,7 @@ import { InstanceBreakers } from '../policies/instance-breakers';
 import { RetryBudget } from '../policies/retry-budget';
 import { RetryPolicy } from '../policies/retry.policy';
 import { RollingWindow } from '../policies/rolling-window';
-import { authMetadata, createChannelCredentials } from '../auth/index';
+import { authChannelOptions, authMetadata, createChannelCredentials } from '../auth/index';
 import type { Logger } from '../telemetry/logger';
 import type { SidecarMetrics } from '../telemetry/metrics';
 import { childSpan, formatTraceparent } from '../telemetry/trace-context';
@@ -106,7 +106,8 @@ export class ServiceClient {
     // built-in balancers feed the shared tracker; a user-supplied one does not, so the client does
     this.trackLoad = 'pick' in balancerOptions;
     this.balancer = createBalancer(this.trackLoad ? balancerOptions : { zone: options.caller.zone ?? '', tracker: this.tracker, ...balancerOptions });
-    this.pool = new ChannelPool(createChannelCredentials(options.auth), options.channelOptions);
+    // the TLS name override (tls.serverName: instances dialled by IP, certificates naming a shared name) first; explicit options win
+    this.pool = new ChannelPool(createChannelCredentials(options.auth), { ...authChannelOptions(options.auth), ...options.channelOptions });
     this.baseMetadata = authMetadata(options.auth, options.caller.service, options.caller.instance);
 
     this.instanceBreakers = new InstanceBreakers({ name: `${this.service}/instance`, ...options.instanceBreaker });

@@ -37,8 +37,9 @@ export const serviceEnvSchema = {
   FAILSOFT_TOKEN: env.string({ minLength: 16 }),
   /**
    * Folder of this service's mutual-TLS material: `ca.crt`, `tls.crt`, `tls.key` (the layout of a
-   * Kubernetes TLS Secret made by cert-manager, and of the compose `certs` job). Set: internal
-   * calls use mutual TLS (plus the token) and callers are identified by their certificate.
+   * Kubernetes TLS Secret made by the certs Job or cert-manager, and of the compose `certs` job).
+   * Set: internal calls use mutual TLS (plus the token) and callers are identified by their
+   * certificate.
    */
   GRPC_TLS_DIR: env.string({ optional: true }),
   /**
