@@ -1,7 +1,6 @@
-import * as grpc from '@grpc/grpc-js';
 import { feedServiceDefinition, SERVICE_MESSAGE_LIMITS } from '@failsoft/contracts';
 import { MetadataKeys } from '@failsoft/sidecar';
-import { startSentinelTopology, type SentinelTopology } from '@failsoft/testing';
+import { RawGrpcClient, startSentinelTopology, type SentinelTopology } from '@failsoft/testing';
 import { startFeed, TOKEN, type FeedInstance } from './feed-harness';
 
 /**
@@ -14,30 +13,18 @@ jest.setTimeout(60_000);
 
 let topology: SentinelTopology;
 let feed: FeedInstance;
-let client: grpc.Client & Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>;
-
-/** The metadata the gateway's calls carry: the shared token and its name. */
-function gatewayMetadata(): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set(MetadataKeys.authorization, `Bearer ${TOKEN}`);
-  metadata.set(MetadataKeys.caller, 'gateway');
-  return metadata;
-}
+let client: RawGrpcClient;
 
 /** GetFeed with a cursor of `cursorBytes` characters, as the gateway: the status name and details. */
 function getFeed(cursorBytes: number): Promise<string> {
-  return new Promise((resolve) => {
-    client['GetFeed']({ cursor: 'x'.repeat(cursorBytes), limit: 5 }, gatewayMetadata(), { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null) =>
-      resolve(error === null ? 'OK' : `${grpc.status[error.code]}: ${error.details}`),
-    );
-  });
+  return client.call('GetFeed', { cursor: 'x'.repeat(cursorBytes), limit: 5 });
 }
 
 beforeAll(async () => {
   topology = await startSentinelTopology({ replicas: 1, sentinels: 1, quorum: 1 });
   feed = await startFeed(topology, 'feed-limit');
-  const Client = grpc.makeGenericClientConstructor(feedServiceDefinition(), 'FeedService');
-  client = new Client(feed.address, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1 }) as typeof client;
+  // as the gateway calls: the shared token and its name
+  client = new RawGrpcClient(feedServiceDefinition(), 'FeedService', feed.address, { [MetadataKeys.authorization]: `Bearer ${TOKEN}`, [MetadataKeys.caller]: 'gateway' });
 });
 
 afterAll(async () => {

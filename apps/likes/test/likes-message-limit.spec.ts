@@ -1,7 +1,6 @@
-import * as grpc from '@grpc/grpc-js';
 import { likesServiceDefinition, SERVICE_MESSAGE_LIMITS } from '@failsoft/contracts';
 import { MetadataKeys } from '@failsoft/sidecar';
-import { startSentinelTopology, type SentinelTopology } from '@failsoft/testing';
+import { RawGrpcClient, startSentinelTopology, type SentinelTopology } from '@failsoft/testing';
 import { startLikes, TOKEN, type LikesInstance } from './likes-harness';
 
 /**
@@ -14,31 +13,19 @@ jest.setTimeout(60_000);
 
 let topology: SentinelTopology;
 let likes: LikesInstance;
-let client: grpc.Client & Record<string, (...args: unknown[]) => grpc.ClientUnaryCall>;
-
-/** The metadata the gateway's calls carry: the shared token and its name. */
-function gatewayMetadata(): grpc.Metadata {
-  const metadata = new grpc.Metadata();
-  metadata.set(MetadataKeys.authorization, `Bearer ${TOKEN}`);
-  metadata.set(MetadataKeys.caller, 'gateway');
-  return metadata;
-}
+let client: RawGrpcClient;
 
 /** Counts with `ids` post ids of 64 characters, as the gateway: the status name and details. */
 function counts(ids: number): Promise<string> {
   const request = { postIds: Array.from({ length: ids }, (_, i) => `p${String(i).padStart(63, '0')}`) };
-  return new Promise((resolve) => {
-    client['Counts'](request, gatewayMetadata(), { deadline: Date.now() + 10_000 }, (error: grpc.ServiceError | null) =>
-      resolve(error === null ? 'OK' : `${grpc.status[error.code]}: ${error.details}`),
-    );
-  });
+  return client.call('Counts', request);
 }
 
 beforeAll(async () => {
   topology = await startSentinelTopology({ replicas: 1, sentinels: 1, quorum: 1 });
   likes = await startLikes(topology, 'likes-limit');
-  const Client = grpc.makeGenericClientConstructor(likesServiceDefinition(), 'LikesService');
-  client = new Client(likes.address, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': -1 }) as typeof client;
+  // as the gateway calls: the shared token and its name
+  client = new RawGrpcClient(likesServiceDefinition(), 'LikesService', likes.address, { [MetadataKeys.authorization]: `Bearer ${TOKEN}`, [MetadataKeys.caller]: 'gateway' });
 });
 
 afterAll(async () => {

@@ -7,6 +7,7 @@
 export { spawnTsNode, waitForOutput, killAndWait, outputOf } from './lib/process-helpers';
 export type { ExitInfo } from './lib/process-helpers';
 export { monitorRedis, type RedisMonitor } from './lib/redis-monitor';
+export { RawGrpcClient } from './lib/raw-grpc-client';
 export {
   getFreePort,
   RESERVED_REDIS_PORT,
