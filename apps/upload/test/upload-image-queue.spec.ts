@@ -117,7 +117,9 @@ describe('the image queue of the upload service', () => {
     const late = track(harness.upload.CreatePost({ author: 'late', caption: 'too late', image: images.jpeg }, { timeoutMs: SHORT_DEADLINE_MS }));
     await waitUntil(() => imageJobs().queued === 1 || late.settled, { timeoutMs: 30_000, message: 'the short-deadline call to wait in the image queue' });
     await waitUntil(() => late.settled, { timeoutMs: SHORT_DEADLINE_MS * 20, message: `the call to end at its ${SHORT_DEADLINE_MS} ms deadline` });
-    expect(late.error).toMatchObject({ name: 'DeadlineExceededError', message: expect.stringMatching(/deadline exceeded/) });
+    // the sidecar's own deadline or grpc-js's, whichever fires first: both say so
+    expect(late.error).toBeInstanceOf(Error);
+    expect((late.error as Error).message).toMatch(/deadline exceeded/i);
     // the server drops it from the queue (its call ended), while the GIF still holds the job
     await waitUntil(() => imageJobs().queued === 0 || holder.settled, { timeoutMs: 30_000, message: 'the expired call to leave the image queue' });
     expectStillHeld(holder, 'the expired call left the queue');
