@@ -19,6 +19,7 @@ import { createSentinelClient, type StateRedis } from '@failsoft/state';
 import { redisCommand, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import { AppModule } from '../src/app/app.module';
 import { uploadEnvSchema } from '../src/app/upload.config';
+import type { UploadOptions } from '../src/app/upload.options';
 
 /** Token shared by the service under test and the test client. */
 export const TOKEN = 'upload-spec-token-0123456789abcdef';
@@ -53,9 +54,9 @@ function sentinelsOf(topology: SentinelTopology): Array<{ host: string; port: nu
 /**
  * Starts the upload app (AppModule.forRoot with a config read from env-like values, exactly like
  * main.ts; `env` adds or overrides variables) against `topology`, and a sidecar client that finds
- * it in discovery.
+ * it in discovery. `options` are the tunables that have no variable (e.g. the image queue).
  */
-export async function startUpload(topology: SentinelTopology, env: Record<string, string> = {}): Promise<UploadHarness> {
+export async function startUpload(topology: SentinelTopology, env: Record<string, string> = {}, options: Partial<UploadOptions> = {}): Promise<UploadHarness> {
   const config = readEnvConfig(uploadEnvSchema, {
     HTTP_PORT: '0',
     GRPC_PORT: '0',
@@ -68,7 +69,7 @@ export async function startUpload(topology: SentinelTopology, env: Record<string
     INSTANCE_ID: `upload-spec-${process.pid}`,
     ...env,
   });
-  const app = await NestFactory.create(AppModule.forRoot(config), { logger: false });
+  const app = await NestFactory.create(AppModule.forRoot(config, options), { logger: false });
   await app.listen(0, '127.0.0.1');
   const url = (await app.getUrl()).replace('[::1]', '127.0.0.1');
 
