@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { delimiter, join, relative } from 'node:path';
 import { getFreePort, isProcessAlive, waitUntil } from '@failsoft/testing';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import type { RunState } from '../../cli/src/app/run-state';
@@ -9,12 +9,18 @@ import { progress, workspace } from './support/commands';
 /**
  * What the README promises about `npm start` (`failsoft up`) as a process, with the real CLI as a
  * child process and real signals: the next start kills what a SIGKILLed one left behind; Ctrl-C
- * stops everything in order and exits 0; a second Ctrl-C kills everything at once.
+ * stops everything in order and exits 0; a second Ctrl-C kills everything at once. And (issue 11)
+ * the first start on a fresh folder of files prints the operator password it generated, once,
+ * with where it is kept; the next start on the same folder does not print it again.
  */
 jest.setTimeout(420_000);
 
 const stateDir = join(workspace, 'tmp', 'chaos-e2e', 'up-lifecycle');
 const runStateFile = join(stateDir, 'run-state.json');
+const secretsFile = join(stateDir, 'secrets.json');
+
+/** The operator password `failsoft up` keeps in the secrets file of `stateDir`. */
+const storedOperatorPassword = (): string => (JSON.parse(readFileSync(secretsFile, 'utf8')) as { operatorPassword: string }).operatorPassword;
 
 interface Up {
   child: ChildProcess;
@@ -100,6 +106,13 @@ describe('failsoft up as a process (real CLI, real signals)', () => {
 
   it('the next start kills what a SIGKILLed failsoft up left behind', async () => {
     const first = await startUp();
+    running = first.up; // stopped by afterAll if an expectation below fails before the SIGKILL
+    // a fresh folder of files (beforeAll removed it): the generated operator password is printed with where it is kept
+    const password = storedOperatorPassword();
+    expect(password.length).toBeGreaterThanOrEqual(16);
+    expect(first.up.output()).toMatch(/console actions .* need the user "operator"; its password, shown this once:/);
+    expect(first.up.output()).toContain(`[operator]   ${password}\n`);
+    expect(first.up.output()).toContain(`(kept in ${relative(workspace, secretsFile)}, mode 0600;`);
     const before = pidsOf(first.state);
     expect(before.length).toBeGreaterThanOrEqual(15); // runner, 8 services, haproxy, 3 redis, 3 sentinels
     // the local Prometheus runs when installed, and the run-state names it (so the next start can kill it)
@@ -124,6 +137,10 @@ describe('failsoft up as a process (real CLI, real signals)', () => {
     expect(processesOnStateDir().filter((p) => !secondPids.has(p.pid))).toEqual([]);
     expect(second.state.processes.map((p) => p.pid).filter((pid) => pid !== null && leftBehind.includes(pid))).toEqual([]);
     expect(second.up.output()).toMatch(/left behind|leftover/i);
+    // the same folder of files: the same operator password, not printed again
+    expect(storedOperatorPassword()).toBe(password);
+    expect(second.up.output()).not.toContain(password);
+    expect(second.up.output()).not.toMatch(/\[operator\]/);
   });
 
   it('Ctrl-C stops everything and exits 0', async () => {

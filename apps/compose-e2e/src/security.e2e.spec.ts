@@ -8,7 +8,8 @@ import { describeResult, fixture, type ApiResult, type Fixture } from './support
  * door (what anyone who can reach the host's port can do): a foreign Host is refused (DNS
  * rebinding), 40 wrong passwords end in 429s, the admin endpoints are not served through the front
  * door (each gateway's own port inside the network serves them), Redis and the sentinels answer
- * NOAUTH without a password, and a demo user gets 403 for console actions. Read-only for the
+ * NOAUTH without a password, a demo user gets 403 for console actions, and a gRPC call to an app
+ * inside the network needs a client certificate of the compose CA and the token. Read-only for the
  * other spec files: no container is touched, the throttled user is a name nobody else uses, and
  * its counters are removed from Redis at the end.
  */
@@ -59,6 +60,24 @@ async function pingWithoutPassword(service: string, port?: number): Promise<stri
   const args = ['exec', '-T', service, 'env', '-u', 'REDISCLI_AUTH', 'redis-cli', ...(port ? ['-p', String(port)] : []), 'PING'];
   const result = await run('docker', ['compose', '-p', project(), ...args]);
   return `${result.stdout}${result.stderr}`.trim();
+}
+
+/** How {@link likesCountsFromGateway} dials likes-1: the credentials it presents. */
+type GrpcProbe = 'plaintext' | 'tls-without-client-certificate' | 'certificate-without-token' | 'certificate-and-token';
+
+/**
+ * A raw gRPC `LikesService/Counts` call from inside gateway-1 to likes-1:50051 with @grpc/grpc-js of
+ * the image, presenting what `probe` says (the gateway's certificate from GRPC_TLS_DIR, its
+ * FAILSOFT_TOKEN from the container's environment): "OK <bytes>" or "<status name> <details>".
+ */
+async function likesCountsFromGateway(probe: GrpcProbe): Promise<string> {
+  const script = `const g=require('/app/node_modules/@grpc/grpc-js'),fs=require('fs'),mode=${JSON.stringify(probe)},r=f=>fs.readFileSync('/etc/failsoft/grpc-certs/gateway/'+f);
+const creds=mode==='plaintext'?g.credentials.createInsecure():mode==='tls-without-client-certificate'?g.credentials.createSsl(r('ca.crt')):g.credentials.createSsl(r('ca.crt'),r('tls.key'),r('tls.crt'));
+const Likes=g.makeGenericClientConstructor({Counts:{path:'/failsoft.likes.v1.LikesService/Counts',requestStream:false,responseStream:false,requestSerialize:b=>b,responseDeserialize:b=>b}});
+const client=new Likes('likes-1:50051',creds),md=new g.Metadata(),id=Buffer.from('e2e-mtls-probe');
+md.set('x-failsoft-caller','gateway');if(mode==='certificate-and-token')md.set('authorization','Bearer '+process.env.FAILSOFT_TOKEN);
+client.Counts(Buffer.concat([Buffer.from([10,id.length]),id]),md,{deadline:Date.now()+10000},(e,res)=>{process.stdout.write(e?g.status[e.code]+' '+e.details:'OK '+res.length);client.close();});`;
+  return (await compose(['exec', '-T', 'gateway-1', 'node', '-e', script])).trim();
 }
 
 /** Deletes the keys matching `pattern` on the current master (as the admin user: REDISCLI_AUTH), and says which. */
@@ -204,5 +223,18 @@ describe('roles', () => {
     const res = await act({ action: 'clear-faults' }, signedIn.json?.token);
     expect({ status: res.status, code: res.json?.error?.code }).toEqual({ status: 503, code: 'CONTROL_UNAVAILABLE' });
     expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('internal gRPC (mutual TLS on by default)', () => {
+  it('refuses a call to likes-1 from inside the network without a client certificate (plaintext, TLS without one) or without the token; the gateway\'s certificate and token are served', async () => {
+    // CountsRequest { post_ids: ['e2e-mtls-probe'] }, read-only: the same call each time, only the credentials differ
+    expect(await likesCountsFromGateway('plaintext')).toMatch(/^UNAVAILABLE /);
+    // the TLS handshake itself fails: likes-1 requires a client certificate of the compose CA
+    expect(await likesCountsFromGateway('tls-without-client-certificate')).toMatch(/^UNAVAILABLE .*certificate required/);
+    // the certificate alone is not enough (compose sets the token too: both must be valid)
+    expect(await likesCountsFromGateway('certificate-without-token')).toMatch(/^UNAUTHENTICATED /);
+    // the control: the gateway's own credentials, as the gateway calls likes
+    expect(await likesCountsFromGateway('certificate-and-token')).toMatch(/^OK [1-9]\d*$/);
   });
 });

@@ -2,6 +2,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { appOf, cleanEnv, commandOf, COMPOSE_SECRETS, composeConfig, emptyEnvFile, dependsOn, mountsOf, portsOf, roleOf, testSecrets, type ComposeConfig, type ComposeService } from './support/compose';
+import { composeMtlsRule } from './support/compose-mtls-rules';
 import { describeRun, readText, requireTool, run, workspace } from './support/tools';
 
 /**
@@ -84,6 +85,30 @@ describe('docker-compose.yml', () => {
     const sentinels = Object.fromEntries(byRole('sentinel').map(([name]) => [name, 'service_healthy']));
     // and once the one-shot certs job has written the mutual-TLS certificates
     for (const [name, service] of byRole('app')) expect({ name, dependsOn: dependsOn(service) }).toEqual({ name, dependsOn: { ...sentinels, certs: 'service_completed_successfully' } });
+  });
+
+  it('turns mutual TLS on for every app: GRPC_TLS_DIR is its own service\'s certs folder, the certs volume is mounted read-only, the certs job has completed', () => {
+    expect(composeMtlsRule(config)).toEqual([]);
+    // the folders are per service (both instances of an app share one), so npm start keeps the token alone (platform-agreement)
+    expect(Object.fromEntries(byRole('app').map(([name, s]) => [name, s.environment?.['GRPC_TLS_DIR']]))).toMatchObject({ 'likes-1': '/etc/failsoft/grpc-certs/likes', 'gateway-2': '/etc/failsoft/grpc-certs/gateway' });
+  });
+
+  it('reports the app whose mutual TLS is broken (the rule above can fail)', () => {
+    const broken = structuredClone(config);
+    const env = (name: string) => broken.services[name].environment ?? {};
+    env('likes-1')['GRPC_TLS_DIR'] = '/etc/failsoft/grpc-certs/gateway'; // another service's identity
+    delete env('feed-2')['GRPC_TLS_DIR'];
+    broken.services['upload-1'].volumes = ['grpc-certs:/etc/failsoft/grpc-certs:rw'];
+    broken.services['gateway-2'].depends_on = Object.fromEntries(Object.entries(dependsOn(broken.services['gateway-2'])).filter(([name]) => name !== 'certs').map(([name, condition]) => [name, { condition }]));
+    expect(composeMtlsRule(broken).sort()).toEqual([
+      'likes-1: GRPC_TLS_DIR is /etc/failsoft/grpc-certs/gateway, expected /etc/failsoft/grpc-certs/likes (its own service\'s certificate)',
+      'feed-2: GRPC_TLS_DIR is unset, expected /etc/failsoft/grpc-certs/feed (its own service\'s certificate)',
+      'upload-1: mounts grpc-certs writable; mount it read-only (:ro)',
+      'gateway-2: depends on certs with nothing, expected service_completed_successfully',
+    ].sort());
+    const noCerts = structuredClone(config);
+    delete noCerts.services['certs'];
+    expect(composeMtlsRule(noCerts)).toEqual([expect.stringMatching(/^no certs service/)]);
   });
 
   it('has a front-door pair (HAProxy + keepalived, FROM the stock HAProxy image) over both gateways, and a relay publishing 8080 to their VIP', () => {

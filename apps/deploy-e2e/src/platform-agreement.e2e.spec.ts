@@ -60,7 +60,7 @@ describe('docker-compose.yml agrees with the local platform (apps/cli/src/app/to
   it('sets the same environment variable names on every instance (plus, optionally, the container-only ones)', () => {
     for (const identity of instanceIdentities()) {
       const service = compose.services[identity.id];
-      // GRPC_TLS_DIR: compose turns mutual TLS on (its certs job); npm start keeps the token alone
+      // GRPC_TLS_DIR: compose turns mutual TLS on (its certs job; compose.e2e checks each app reads its own folder); npm start keeps the token alone
       const names = Object.keys(service?.environment ?? {}).filter((name) => !containerOnly(identity.service).includes(name) && name !== 'GRPC_TLS_DIR');
       expect({ instance: identity.id, env: names.sort() }).toEqual({ instance: identity.id, env: localEnvNames(identity) });
     }
