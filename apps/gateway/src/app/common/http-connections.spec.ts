@@ -2,9 +2,9 @@ import type { INestApplication } from '@nestjs/common';
 import { bootstrapService } from '@failsoft/sidecar/nest';
 import { startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import type { Server } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { gatewaySpecEnv, SPEC_SECRETS } from '../../../test/gateway-spec-support';
+import { openRaw, type RawConnection as Raw } from '../../../test/raw-connection';
 import { gatewayBootstrapOptions } from '../gateway.bootstrap';
 
 /**
@@ -43,28 +43,10 @@ afterAll(async () => {
   await topology?.stop();
 });
 
-/** A raw connection: what it received, and whether it is closed. */
-interface Raw {
-  socket: Socket;
-  received: string;
-  closed: boolean;
-}
-
 async function portOf(app: INestApplication): Promise<number> {
   return Number(new URL(await app.getUrl()).port);
 }
 
-function open(port: number): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const raw: Raw = { socket, received: '', closed: false };
-    socket.on('data', (chunk: Buffer) => (raw.received += chunk.toString('latin1')));
-    socket.on('close', () => (raw.closed = true));
-    socket.on('error', () => undefined);
-    socket.once('connect', () => resolve(raw));
-    socket.once('error', reject);
-  });
-}
 
 /** Responses received on `raw` so far (status lines). */
 function responses(raw: Raw): number {
@@ -87,7 +69,7 @@ function connectionsOf(app: INestApplication): Promise<number> {
 
 describe('keep-alive timeout (HTTP_KEEP_ALIVE_TIMEOUT_MS)', () => {
   it(`closes a kept-alive connection left idle for ${KEEP_ALIVE_MS} ms, well before any other timeout`, async () => {
-    const raw = await open(await portOf(keepAliveApp));
+    const raw = await openRaw(await portOf(keepAliveApp));
     await ask(raw, 'the kept-alive connection');
     expect(raw.received).toMatch(/keep-alive: timeout=1\r\n/i);
     const idleSince = Date.now();
@@ -99,7 +81,7 @@ describe('keep-alive timeout (HTTP_KEEP_ALIVE_TIMEOUT_MS)', () => {
   });
 
   it(`control: keeps a connection that sends a request every ${KEEP_ALIVE_MS / 4} ms open for ${3 * KEEP_ALIVE_MS} ms`, async () => {
-    const raw = await open(await portOf(keepAliveApp));
+    const raw = await openRaw(await portOf(keepAliveApp));
     const started = Date.now();
     let asked = 0;
     while (Date.now() - started < 3 * KEEP_ALIVE_MS) {
@@ -119,13 +101,13 @@ describe('connection limit (HTTP_MAX_CONNECTIONS)', () => {
     const port = await portOf(limitedApp);
     const held: Raw[] = [];
     for (let i = 0; i < MAX_CONNECTIONS; i++) {
-      const raw = await open(port);
+      const raw = await openRaw(port);
       held.push(raw);
       await ask(raw, `connection ${i + 1} of ${MAX_CONNECTIONS}`);
     }
     expect(await connectionsOf(limitedApp)).toBe(MAX_CONNECTIONS);
 
-    const extra = await open(port);
+    const extra = await openRaw(port);
     extra.socket.write(REQUEST);
     await waitUntil(() => extra.closed, { timeoutMs: 15_000, message: `connection ${MAX_CONNECTIONS + 1} to be closed (HTTP_MAX_CONNECTIONS=${MAX_CONNECTIONS})` });
     expect(extra.received).toBe('');
@@ -137,7 +119,7 @@ describe('connection limit (HTTP_MAX_CONNECTIONS)', () => {
     // a freed place serves a new connection
     held.pop()?.socket.destroy();
     await waitUntil(async () => (await connectionsOf(limitedApp)) < MAX_CONNECTIONS, { timeoutMs: 15_000, message: 'the server to count the closed connection out' });
-    const next = await open(port);
+    const next = await openRaw(port);
     await ask(next, 'the connection opened after one was closed');
     for (const raw of [...held, next]) raw.socket.destroy();
   });

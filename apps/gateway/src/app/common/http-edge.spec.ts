@@ -2,8 +2,8 @@ import type { INestApplication } from '@nestjs/common';
 import { bootstrapService } from '@failsoft/sidecar/nest';
 import { startSentinelTopology, waitUntil, type SentinelTopology } from '@failsoft/testing';
 import { request } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { gatewaySpecEnv, SPEC_SECRETS } from '../../../test/gateway-spec-support';
+import { openRaw, type RawConnection as Raw } from '../../../test/raw-connection';
 import { gatewayBootstrapOptions } from '../gateway.bootstrap';
 import { JSON_BODY_MAX_BYTES, REFUSED_BODY_BUDGET_BYTES } from './body-size.guard';
 import { DRAIN_BUDGET_BYTES } from './drain-budget';
@@ -30,35 +30,17 @@ afterAll(async () => {
   await topology?.stop();
 });
 
-/** A raw connection: what it received, and whether it is closed. */
-interface Raw {
-  socket: Socket;
-  received: string;
-  closed: boolean;
-}
-
-function open(): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1');
-    const raw: Raw = { socket, received: '', closed: false };
-    socket.on('data', (chunk: Buffer) => (raw.received += chunk.toString('latin1')));
-    socket.on('close', () => (raw.closed = true));
-    socket.on('error', () => undefined);
-    socket.once('connect', () => resolve(raw));
-    socket.once('error', reject);
-  });
-}
 
 describe('the HTTP edge of the gateway', () => {
   it('cuts a client that sends its headers too slowly (408, connection closed)', async () => {
-    const raw = await open();
+    const raw = await openRaw(port);
     raw.socket.write('GET /api/health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     await waitUntil(() => raw.closed, { timeoutMs: 15_000, message: 'the slow-headers connection to be closed' });
     expect(raw.received).toMatch(/^HTTP\/1\.1 408 /);
   });
 
   it('cuts a client that sends its body too slowly (408, connection closed)', async () => {
-    const raw = await open();
+    const raw = await openRaw(port);
     raw.socket.write('POST /api/auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"user":');
     await waitUntil(() => raw.closed, { timeoutMs: 15_000, message: 'the slow-body connection to be closed' });
     expect(raw.received).toMatch(/^HTTP\/1\.1 408 /);
@@ -87,7 +69,7 @@ describe('the HTTP edge of the gateway', () => {
 
   for (const [path, type, code] of [['/api/auth/sign-in', 'application/json', 'PAYLOAD_TOO_LARGE'], ['/api/posts', 'multipart/form-data; boundary=x', 'TOO_LARGE']] as const) {
     it(`answers 413 to a declared 200 MiB body on ${path} and closes the connection without reading it`, async () => {
-      const raw = await open();
+      const raw = await openRaw(port);
       const total = 200 * 1024 * 1024;
       raw.socket.write(`POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${type}\r\nContent-Length: ${total}\r\n\r\n`);
       const chunk = Buffer.alloc(256 * 1024, 0x20);
@@ -112,7 +94,7 @@ describe('the HTTP edge of the gateway', () => {
   }
 
   it('answers 413 to a chunked JSON body as soon as it passes the limit, and closes the connection without reading the rest', async () => {
-    const raw = await open();
+    const raw = await openRaw(port);
     raw.socket.write('POST /api/auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n');
     const total = 200 * 1024 * 1024;
     const payload = Buffer.alloc(64 * 1024, 0x20);
