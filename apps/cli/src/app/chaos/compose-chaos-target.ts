@@ -6,6 +6,7 @@ import type { RedisKillOptions, ChaosInstance, ChaosRedisNode, ChaosSignal, Chao
 import { breakersOf, leaseHolder, TRENDING_LEASE_KEY } from './platform-chaos-target';
 import { rulesInForce } from './fault-rules';
 import type { DockerRunner } from './docker-engine-runner';
+import { cutScript, healScript, Netcut, parseCutLinks, planCuts, type CuttableContainer } from './compose-partitions';
 import { pairs, parseComposePs, parseInspect, type ContainerFacts, type PsEntry } from './compose-output.parser';
 
 export { parseComposePs, parseInspect } from './compose-output.parser';
@@ -51,7 +52,10 @@ export interface ComposeChaosTargetOptions {
   project?: string;
   /** Runs the docker commands instead of the `docker` CLI (the control agent: {@link engineApiRunner}). */
   runner?: DockerRunner;
+  /** Where progress of slow steps goes (building the network cutter); default stderr. */
+  progress?: (line: string) => void;
 }
+
 
 /** One-shot jobs of docker-compose.yml (the `certs` job): done, not down, once exited with 0. */
 const ONE_SHOT_SERVICES = ['certs'];
@@ -87,6 +91,7 @@ export class ComposeChaosTarget implements ChaosTarget {
   private readonly timeoutMs: number;
   private readonly failoverTimeoutMs: number;
   private readonly pollMs: number;
+  private readonly netcut: Netcut;
 
   constructor(private readonly options: ComposeChaosTargetOptions) {
     this.env = options.env ?? process.env;
@@ -96,13 +101,14 @@ export class ComposeChaosTarget implements ChaosTarget {
     this.pollMs = options.pollMs ?? 500;
     const port = this.env['FRONT_DOOR_PORT'];
     this.url = `http://localhost:${port && /^\d+$/.test(port) ? port : '8080'}`;
+    this.netcut = new Netcut((args, timeoutMs) => this.run(args, timeoutMs), this.env['FAILSOFT_HAPROXY_IMAGE'], options.progress);
   }
 
   /** Runs `docker <args>` (or the runner's equivalent); rejects with what went wrong and what to do. */
-  private run(args: readonly string[]): Promise<string> {
+  private run(args: readonly string[], timeoutMs = this.timeoutMs): Promise<string> {
     if (this.options.runner) return this.options.runner(args);
     return new Promise((resolve, reject) => {
-      execFile(this.docker, args, { cwd: this.options.cwd, env: this.env, timeout: this.timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+      execFile(this.docker, args, { cwd: this.options.cwd, env: this.env, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
         if (!error) return resolve(stdout);
         const code = (error as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return reject(new DockerUnavailableError(`\`${this.docker}\` is not installed or not on PATH: --compose needs Docker with the compose plugin (or run the local platform: npm start)`));
@@ -307,12 +313,32 @@ export class ComposeChaosTarget implements ChaosTarget {
     return `${service} ${service}:6379`;
   }
 
-  async partition(): Promise<string[]> {
-    throw new ChaosError('UNAVAILABLE', 'partitions are not implemented in compose yet (docs/chaos.md, "Partitions"): use them on the npm start platform (failsoft partition without --compose)');
+  /**
+   * Cuts links between containers (`redis-N`, `sentinel-N`, app instance ids, `clients` = every
+   * other app instance) with iptables rules in their own network namespaces, set by a throwaway
+   * privileged container (deploy/netcut; built on first use). See {@link planCuts} and {@link cutScript}.
+   */
+  async partition(groups: string[][]): Promise<string[]> {
+    const containers = await this.cuttable();
+    const plan = planCuts(groups, containers);
+    return parseCutLinks(await this.netcut.exec(cutScript(plan, containers)), containers);
   }
 
+  /** Empties the cut chain of every running data node, sentinel and app container. */
   async heal(): Promise<void> {
-    throw new ChaosError('UNAVAILABLE', 'partitions are not implemented in compose yet (docs/chaos.md, "Partitions"): nothing to heal');
+    const containers = await this.cuttable();
+    const left = parseCutLinks(await this.netcut.exec(healScript(containers)), containers);
+    if (left.length) throw new ChaosError('UNAVAILABLE', `links still cut after heal: ${left.join(', ')}; run failsoft heal --compose again`);
+  }
+
+  /** The running containers that can be cut: data nodes, sentinels and app instances, with pid and address. */
+  private async cuttable(): Promise<CuttableContainer[]> {
+    const entries = (await this.ps()).filter((e) => e.State === 'running' && (REDIS_SERVICES.includes(e.Service) || SENTINEL_SERVICES.includes(e.Service) || APP_SERVICE.test(e.Service)));
+    const facts = await this.facts(entries);
+    return entries.flatMap((e) => {
+      const f = facts.get(e.Service);
+      return f?.pid && f.ip ? [{ name: e.Service, pid: f.pid, ip: f.ip, app: APP_SERVICE.test(e.Service) }] : [];
+    });
   }
 
   async killSentinel(index: number): Promise<void> {

@@ -31,17 +31,25 @@ export interface ContainerFacts {
   restarts: number;
   pid: number | null;
   zone: string | null;
+  /** Its address on its (first) network, null when it has none (stopped). */
+  ip: string | null;
 }
 
 /** Parses `docker inspect <ids>` into facts per compose service (label com.docker.compose.service). */
 export function parseInspect(text: string): Map<string, ContainerFacts> {
   const out = new Map<string, ContainerFacts>();
-  const list = JSON.parse(text || '[]') as Array<{ RestartCount?: number; State?: { Pid?: number }; Config?: { Env?: string[]; Labels?: Record<string, string> } }>;
+  const list = JSON.parse(text || '[]') as Array<{
+    RestartCount?: number;
+    State?: { Pid?: number };
+    Config?: { Env?: string[]; Labels?: Record<string, string> };
+    NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
+  }>;
   for (const c of Array.isArray(list) ? list : []) {
     const service = c.Config?.Labels?.['com.docker.compose.service'];
     if (!service) continue;
     const zone = (c.Config?.Env ?? []).find((e) => e.startsWith('ZONE='))?.slice(5) || null;
-    out.set(service, { restarts: c.RestartCount ?? 0, pid: c.State?.Pid ? c.State.Pid : null, zone });
+    const ip = Object.values(c.NetworkSettings?.Networks ?? {}).find((n) => n?.IPAddress)?.IPAddress ?? null;
+    out.set(service, { restarts: c.RestartCount ?? 0, pid: c.State?.Pid ? c.State.Pid : null, zone, ip });
   }
   return out;
 }
