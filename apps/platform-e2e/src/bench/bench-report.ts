@@ -52,7 +52,9 @@ function levelLines(level: LevelSummary): string[] {
   }
   lines.push(`  front door hop: p50 ${level.frontDoorHop.addedP50Ms >= 0 ? '+' : ''}${level.frontDoorHop.addedP50Ms} ms, mean ${level.frontDoorHop.addedMeanMs >= 0 ? '+' : ''}${level.frontDoorHop.addedMeanMs} ms, throughput ratio ${level.frontDoorHop.throughputRatio} (front door / direct)`);
   lines.push(`  errors: front door ${errorsText(fd)}; direct ${errorsText(direct)}${fd.degraded + direct.degraded ? `; degraded answers ${fd.degraded} / ${direct.degraded}` : ''}`);
-  lines.push(`  CPU cores (front door windows): ${kindsText(fd.cpuCores, '')}`);
+  const platformCores = Object.values(fd.cpuCores).reduce((a, b) => a + b, 0);
+  const machine = fd.machineBusyCores === null ? '' : `; the machine was busy ${fd.machineBusyCores} cores, others than these ${Math.max(0, fd.machineBusyCores - platformCores).toFixed(2)}`;
+  lines.push(`  CPU cores (front door windows): ${kindsText(fd.cpuCores, '')}${machine}`);
   return lines;
 }
 
@@ -108,8 +110,8 @@ export function benchJson(levels: readonly LevelSummary[], context: BenchContext
       concurrency: l.concurrency,
       rounds: l.rounds,
       frontDoorHop: l.frontDoorHop,
-      frontDoor: { operations: opsOf(l.frontDoor), errors: l.frontDoor.errors, cpuCores: l.frontDoor.cpuCores, cpuShare: l.frontDoor.cpuShare },
-      direct: { operations: opsOf(l.direct), errors: l.direct.errors, cpuCores: l.direct.cpuCores, cpuShare: l.direct.cpuShare, methods: l.direct.hops?.methods ?? [] },
+      frontDoor: { operations: opsOf(l.frontDoor), errors: l.frontDoor.errors, degraded: l.frontDoor.degraded, cpuCores: l.frontDoor.cpuCores, cpuShare: l.frontDoor.cpuShare, machineBusyCores: l.frontDoor.machineBusyCores },
+      direct: { operations: opsOf(l.direct), errors: l.direct.errors, degraded: l.direct.degraded, cpuCores: l.direct.cpuCores, cpuShare: l.direct.cpuShare, machineBusyCores: l.direct.machineBusyCores, methods: l.direct.hops?.methods ?? [] },
     })),
   };
 }

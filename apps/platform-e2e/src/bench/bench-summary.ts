@@ -46,6 +46,8 @@ export interface TargetSummary extends Omit<WindowFigures, 'requests'> {
   /** Each kind's part of the CPU all watched processes used. */
   cpuShare: Record<string, number>;
   rssMbMax: Record<string, number>;
+  /** CPU cores the whole machine was busy (median; the platform, the bench and other users of the machine), null without /proc/stat. */
+  machineBusyCores: number | null;
   hops: (Omit<HopCosts, 'methods'> & { methods: MethodHop[] }) | null;
   hopErrors: string[];
 }
@@ -145,6 +147,7 @@ function targetSummary(windows: readonly WindowResult[]): TargetSummary {
     cpuCores,
     cpuShare: Object.fromEntries(Object.entries(cpuCores).map(([k, v]) => [k, cpuTotal > 0 ? round(v / cpuTotal, 3) : 0])),
     rssMbMax,
+    machineBusyCores: windows.every((w) => w.usage.machineBusyCores !== undefined) ? round(median(windows.map((w) => w.usage.machineBusyCores as number)), 2) : null,
     hops: medianHops(windows.map((w) => w.hops)),
     hopErrors: [...new Set(windows.map((w) => w.hopError).filter((e): e is string => e !== undefined))],
   };

@@ -40,5 +40,7 @@ describe('process usage from /proc', () => {
     expect(usage.cpuCores['client']).toBeGreaterThan(0);
     expect(usage.cpuCores['redis']).toBeGreaterThanOrEqual(0);
     expect(usage.rssMbMax['client']).toBeGreaterThan(usage.rssMbMax['redis']);
+    // the machine was at least as busy as this process
+    expect(usage.machineBusyCores).toBeGreaterThanOrEqual((usage.cpuCores['client'] as number) * 0.9);
   });
 });

@@ -44,6 +44,21 @@ export function cpuTicks(pid: number): number | undefined {
   }
 }
 
+/**
+ * Busy clock ticks of the whole machine (every CPU) from the first line of `/proc/stat`: all
+ * time but idle and iowait; undefined when it cannot be read.
+ */
+export function machineBusyTicks(): number | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+    const ticks = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    if (!line.startsWith('cpu ') || ticks.length < 5 || ticks.some((t) => !Number.isFinite(t))) return undefined;
+    return ticks.reduce((a, b) => a + b, 0) - ticks[3] - ticks[4];
+  } catch {
+    return undefined;
+  }
+}
+
 /** CPU and memory of the watched processes over one measured window. */
 export interface UsageWindow {
   /** Wall time of the window, ms. */
@@ -52,6 +67,8 @@ export interface UsageWindow {
   cpuCores: Record<string, number>;
   /** Largest VmRSS sample per kind (any instance), MB. */
   rssMbMax: Record<string, number>;
+  /** CPU cores the whole machine was busy on average (the platform, the bench and everyone else); undefined without /proc/stat. */
+  machineBusyCores?: number;
 }
 
 /**
@@ -61,6 +78,7 @@ export interface UsageWindow {
  */
 export class UsageSampler {
   private ticksAtStart = new Map<number, number>();
+  private machineAtStart: number | undefined;
   private startedAt = 0;
   private readonly rss: Record<string, number> = {};
   private timer: NodeJS.Timeout | undefined;
@@ -75,6 +93,7 @@ export class UsageSampler {
   /** Reads the CPU ticks now and starts sampling RSS. */
   start(): void {
     this.startedAt = performance.now();
+    this.machineAtStart = machineBusyTicks();
     for (const p of this.processes) {
       const ticks = cpuTicks(p.pid);
       if (ticks !== undefined) this.ticksAtStart.set(p.pid, ticks);
@@ -96,7 +115,9 @@ export class UsageSampler {
       if (end === undefined || start === undefined) continue;
       cpuCores[p.kind] = (cpuCores[p.kind] ?? 0) + (end - start) / this.ticksPerSecond / (wallMs / 1000);
     }
-    return { wallMs, cpuCores, rssMbMax: { ...this.rss } };
+    const machineEnd = machineBusyTicks();
+    const machineBusyCores = machineEnd === undefined || this.machineAtStart === undefined ? undefined : (machineEnd - this.machineAtStart) / this.ticksPerSecond / (wallMs / 1000);
+    return { wallMs, cpuCores, rssMbMax: { ...this.rss }, machineBusyCores };
   }
 
   private sampleRss(): void {
