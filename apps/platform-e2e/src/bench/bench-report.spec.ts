@@ -28,6 +28,8 @@ describe('bench summary and report', () => {
     expect(level.frontDoor.errors).toEqual({ 'HTTP 503 LIKES_UNAVAILABLE': 5 });
     expect(level.frontDoor.rssMbMax).toEqual({ gateway: 123, haproxy: 15 });
     expect(level.frontDoor.cpuShare).toEqual({ gateway: 0.833, haproxy: 0.167 });
+    // 0.6 cores at 50 rps: 12 ms of CPU per request
+    expect(level.frontDoor.cpuMsPerRequest).toEqual({ all: 12, gateway: 10, haproxy: 2 });
     expect(level.direct.ops.feed).toMatchObject({ requests: 120, rps: 20, p50Ms: 8 });
 
     const table = formatBenchTable([level]).join('\n');

@@ -55,6 +55,7 @@ function levelLines(level: LevelSummary): string[] {
   const platformCores = Object.values(fd.cpuCores).reduce((a, b) => a + b, 0);
   const machine = fd.machineBusyCores === null ? '' : `; the machine was busy ${fd.machineBusyCores} cores, others than these ${Math.max(0, fd.machineBusyCores - platformCores).toFixed(2)}`;
   lines.push(`  CPU cores (front door windows): ${kindsText(fd.cpuCores, '')}${machine}`);
+  lines.push(`  CPU ms per request (front door windows): ${kindsText(fd.cpuMsPerRequest, '')}`);
   return lines;
 }
 
@@ -110,8 +111,8 @@ export function benchJson(levels: readonly LevelSummary[], context: BenchContext
       concurrency: l.concurrency,
       rounds: l.rounds,
       frontDoorHop: l.frontDoorHop,
-      frontDoor: { operations: opsOf(l.frontDoor), errors: l.frontDoor.errors, degraded: l.frontDoor.degraded, cpuCores: l.frontDoor.cpuCores, cpuShare: l.frontDoor.cpuShare, machineBusyCores: l.frontDoor.machineBusyCores },
-      direct: { operations: opsOf(l.direct), errors: l.direct.errors, degraded: l.direct.degraded, cpuCores: l.direct.cpuCores, cpuShare: l.direct.cpuShare, machineBusyCores: l.direct.machineBusyCores, methods: l.direct.hops?.methods ?? [] },
+      frontDoor: { operations: opsOf(l.frontDoor), errors: l.frontDoor.errors, degraded: l.frontDoor.degraded, cpuCores: l.frontDoor.cpuCores, cpuShare: l.frontDoor.cpuShare, cpuMsPerRequest: l.frontDoor.cpuMsPerRequest, machineBusyCores: l.frontDoor.machineBusyCores },
+      direct: { operations: opsOf(l.direct), errors: l.direct.errors, degraded: l.direct.degraded, cpuCores: l.direct.cpuCores, cpuShare: l.direct.cpuShare, cpuMsPerRequest: l.direct.cpuMsPerRequest, machineBusyCores: l.direct.machineBusyCores, methods: l.direct.hops?.methods ?? [] },
     })),
   };
 }

@@ -45,6 +45,8 @@ export interface TargetSummary extends Omit<WindowFigures, 'requests'> {
   cpuCores: Record<string, number>;
   /** Each kind's part of the CPU all watched processes used. */
   cpuShare: Record<string, number>;
+  /** CPU ms each kind spent per answered request (cores × 1000 / rps), and `all` of them together. */
+  cpuMsPerRequest: Record<string, number>;
   rssMbMax: Record<string, number>;
   /** CPU cores the whole machine was busy (median; the platform, the bench and other users of the machine), null without /proc/stat. */
   machineBusyCores: number | null;
@@ -135,9 +137,11 @@ function targetSummary(windows: readonly WindowResult[]): TargetSummary {
   const cpuTotal = Object.values(cpuCores).reduce((a, b) => a + b, 0);
   const rssMbMax: Record<string, number> = {};
   for (const w of windows) for (const [kind, mb] of Object.entries(w.usage.rssMbMax)) rssMbMax[kind] = round(Math.max(rssMbMax[kind] ?? 0, mb), 1);
+  const rps = round(median(f.map((w) => w.rps)), 1);
+  const perRequest = (cores: number): number => (rps > 0 ? round((cores * 1000) / rps, 2) : 0);
   return {
     requests: f.reduce((n, w) => n + w.requests, 0),
-    rps: round(median(f.map((w) => w.rps)), 1),
+    rps,
     p50Ms: round(median(f.map((w) => w.p50Ms))),
     p99Ms: round(median(f.map((w) => w.p99Ms))),
     meanMs: round(median(f.map((w) => w.meanMs)), 3),
@@ -145,6 +149,7 @@ function targetSummary(windows: readonly WindowResult[]): TargetSummary {
     errors,
     degraded: f.reduce((n, w) => n + w.degraded, 0),
     cpuCores,
+    cpuMsPerRequest: { all: perRequest(cpuTotal), ...Object.fromEntries(Object.entries(cpuCores).map(([k, v]) => [k, perRequest(v)])) },
     cpuShare: Object.fromEntries(Object.entries(cpuCores).map(([k, v]) => [k, cpuTotal > 0 ? round(v / cpuTotal, 3) : 0])),
     rssMbMax,
     machineBusyCores: windows.every((w) => w.usage.machineBusyCores !== undefined) ? round(median(windows.map((w) => w.usage.machineBusyCores as number)), 2) : null,

@@ -14,6 +14,10 @@ if (!process.env['SWC_NODE_PROJECT']) {
     stdio: 'inherit',
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
+  child.on('error', (error) => {
+    process.stderr.write(`bench:platform failed: could not start node: ${error.message}\n`);
+    process.exit(1);
+  });
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
 } else {
   void import('./platform-bench.main').then(({ runPlatformBench }) => runPlatformBench());
