@@ -51,10 +51,11 @@ it('partition --compose refuses exactly the links between the groups, heal resto
   expect(await connect(cutReplica, master)).toBe('open');
 
   // the sentinels may have failed over meanwhile: wait until they agree again before the next test
-  await waitUntil(async () => new Set(await Promise.all(SENTINELS.map((s) => masterName(s).catch(() => '?')))).size === 1, {
-    timeoutMs: 60_000,
-    message: async () => `the sentinels agree on one master after the heal\n${await sentinelDiagnosis()}`,
-  });
+  await waitUntil(async () => new Set(await Promise.all(SENTINELS.map((s) => masterName(s).catch(() => '?')))).size === 1, { timeoutMs: 60_000, message: 'the sentinels agree on one master after the heal' }).catch(
+    async (error: Error) => {
+      throw new Error(`${error.message}\n${await sentinelDiagnosis()}`);
+    },
+  );
   await waitForAllHealthy(180_000);
 });
 
