@@ -1,8 +1,11 @@
 // The failover experiment behind `npm run bench:state` (see failover.bench.ts).
 // Each run: start a real topology (1 master, 2 replicas, 3 sentinels), measure plain vs durable
 // write throughput, then SIGKILL the master under concurrent durable writers, and count the
-// acknowledged writes that are not readable on the new master. Env: BENCH_RUNS (default 3),
-// BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase length, default 2000).
+// acknowledged writes that are not readable on the new master. Plain and durable phases alternate
+// BENCH_ROUNDS times per run (the run's ratio is median durable / median plain); the master's
+// `INFO commandstats` gives the WAITs sent, hence the mean writes per WAIT (group commit).
+// Env: BENCH_RUNS (default 3), BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase
+// length, default 2000), BENCH_ROUNDS (default 3).
 import { SentinelTopology, startSentinelTopology, waitUntil } from '@failsoft/testing';
 import { createRedisClient, createSentinelClient, DurableWriter, StateRedis } from '../src';
 
@@ -30,6 +33,11 @@ function median(values: number[]): number {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+/** Calls of `WAIT` the server has run so far (`INFO commandstats`). */
+async function waitCalls(redis: StateRedis): Promise<number> {
+  return Number(/cmdstat_wait:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
+}
+
 /** Runs `writers` loops of `op` for `ms` and returns completed operations per second. */
 async function throughput(writers: number, ms: number, op: (w: number, i: number) => Promise<unknown>): Promise<number> {
   let done = 0;
@@ -51,10 +59,41 @@ interface RunResult {
   lost: number;
   resumeSeconds: number;
   ratio: number;
+  writesPerWait: number;
+}
+
+/** The bench's settings (from the environment). */
+interface Settings {
+  writers: number;
+  phaseMs: number;
+  rounds: number;
+}
+
+/**
+ * Alternates plain and durable throughput phases `rounds` times; returns the medians and the mean
+ * writes per WAIT over the durable phases (WAIT calls counted by the master itself).
+ */
+async function compareThroughput(tag: string, client: StateRedis, writer: DurableWriter, { writers, phaseMs, rounds }: Settings): Promise<{ plain: number; durable: number; writesPerWait: number }> {
+  progress(`${tag}: throughput, ${writers} writers, ${rounds} rounds of ${phaseMs} ms plain SET then ${phaseMs} ms durable SET (WAIT all replicas)`);
+  const plain: number[] = [];
+  const durable: number[] = [];
+  let durableWrites = 0;
+  let waits = 0;
+  for (let round = 1; round <= rounds; round++) {
+    plain.push(await throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${round}:${i}`, 'x')));
+    const waitsBefore = await waitCalls(client);
+    durable.push(await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${round}:${i}`, 'x'])));
+    waits += (await waitCalls(client)) - waitsBefore;
+    durableWrites += (durable[durable.length - 1] * phaseMs) / 1000;
+    progress(`${tag}:   round ${round}/${rounds}: plain ${plain[round - 1].toFixed(0)} writes/s, durable ${durable[round - 1].toFixed(0)} writes/s`);
+  }
+  const writesPerWait = waits > 0 ? durableWrites / waits : 0;
+  progress(`${tag}: median plain ${median(plain).toFixed(0)} writes/s, median durable ${median(durable).toFixed(0)} writes/s, ${writesPerWait.toFixed(1)} writes per WAIT`);
+  return { plain: median(plain), durable: median(durable), writesPerWait };
 }
 
 /** One run of the experiment on a fresh topology. */
-async function runOnce(run: number, runs: number, writers: number, phaseMs: number, track: (t: SentinelTopology | undefined) => void): Promise<RunResult> {
+async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: Settings, track: (t: SentinelTopology | undefined) => void): Promise<RunResult> {
   const tag = `run ${run}/${runs}`;
   progress(`${tag}: starting 1 master + 2 replicas + 3 sentinels on free loopback ports`);
   const topology = await startSentinelTopology();
@@ -68,10 +107,7 @@ async function runOnce(run: number, runs: number, writers: number, phaseMs: numb
   try {
     await client.ping();
     const writer = new DurableWriter(client);
-    progress(`${tag}: throughput, ${writers} writers, ${phaseMs} ms each: plain SET, then durable SET (WAIT all replicas)`);
-    const plain = await throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${i}`, 'x'));
-    const durable = await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${i}`, 'x']));
-    progress(`${tag}: plain ${plain.toFixed(0)} writes/s, durable ${durable.toFixed(0)} writes/s`);
+    const { plain, durable, writesPerWait } = await compareThroughput(tag, client, writer, { writers, phaseMs, rounds });
 
     const acknowledged = new Map<string, string>();
     let killedAt = Number.POSITIVE_INFINITY;
@@ -128,8 +164,8 @@ async function runOnce(run: number, runs: number, writers: number, phaseMs: numb
     } finally {
       await reader.close();
     }
-    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratio: durable / plain };
-    progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${result.ratio.toFixed(3)}`);
+    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratio: durable / plain, writesPerWait };
+    progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${result.ratio.toFixed(3)} writes/WAIT=${writesPerWait.toFixed(1)}`);
     return result;
   } finally {
     await client.close();
@@ -143,6 +179,7 @@ export async function main(): Promise<void> {
   const runs = envInt('BENCH_RUNS', 3, 1);
   const writers = envInt('BENCH_WRITERS', 24, 1);
   const phaseMs = envInt('BENCH_PHASE_MS', 2000, 100);
+  const rounds = envInt('BENCH_ROUNDS', 3, 1);
   let current: SentinelTopology | undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
@@ -152,7 +189,7 @@ export async function main(): Promise<void> {
   }
   const results: RunResult[] = [];
   try {
-    for (let run = 1; run <= runs; run++) results.push(await runOnce(run, runs, writers, phaseMs, (t) => (current = t)));
+    for (let run = 1; run <= runs; run++) results.push(await runOnce(run, runs, { writers, phaseMs, rounds }, (t) => (current = t)));
   } catch (error) {
     progress(`failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
@@ -163,6 +200,8 @@ export async function main(): Promise<void> {
     lostAcknowledgedWrites: results.reduce((sum, r) => sum + r.lost, 0),
     writeResumeSecondsMedian: Number(median(results.map((r) => r.resumeSeconds)).toFixed(3)),
     durableToPlainThroughputRatio: Number(median(results.map((r) => r.ratio)).toFixed(3)),
+    writers,
+    meanWritesPerWait: Number(median(results.map((r) => r.writesPerWait)).toFixed(2)),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }
