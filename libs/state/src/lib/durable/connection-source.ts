@@ -14,11 +14,6 @@ export interface DurableConnectionSource {
   readonly commandTimeoutMs: number | undefined;
   /** True when writes should wait for a connection to be ready rather than queue on it. */
   readonly waitForReady: boolean;
-  /**
-   * Optional: how many more distinct connections {@link acquire} would hand out at once right now
-   * (idle or not yet opened). Group commit spreads a burst of writes over them; absent = 0.
-   */
-  readonly available?: number;
   /** Optional: most writes waiting for their batch; more fail at once with OfflineQueueFullError. Absent = no bound. */
   readonly maxWaiting?: number;
 }

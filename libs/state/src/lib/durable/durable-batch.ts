@@ -5,8 +5,11 @@ import type { ResolvedDurableOptions } from './durable.options';
 import type { RedisCommand } from './redis-command';
 import type { SentinelView, SentinelViewSnapshot } from './sentinel-view';
 
-/** run_id of the server behind a connection, per connection generation (changes only with a new connection). */
-const runIds = new WeakMap<object, { generation: number; runId: string }>();
+/**
+ * What the last batch on a connection learned, per connection generation (a new connection knows
+ * nothing): the server's run_id (rule 'sentinel') and how many replicas it had online.
+ */
+const learned = new WeakMap<object, { generation: number; runId?: string; online: number }>();
 
 /** One write of a batch: its command and how to answer its caller. */
 export interface BatchEntry {
@@ -72,6 +75,19 @@ interface Written {
   readonly online: string[];
   readonly generation: number;
   readonly writtenAt: bigint;
+  /** run_id of the server that took the writes (rule 'sentinel'). */
+  readonly runId: string | undefined;
+  /** The WAIT sent right behind the writes (count guessed from the last ROLE), with the count it asked for. */
+  readonly early: { replicas: number; reply: Promise<unknown> } | undefined;
+}
+
+/**
+ * The replicas a WAIT sent right behind the writes asks for: the explicit count, or with `'all'`
+ * the replicas online at the last batch on this connection (undefined when not known yet).
+ */
+function earlyReplicas(o: ResolvedDurableOptions, known: { online: number } | undefined): number | undefined {
+  if (o.replicas !== 'all') return o.replicas === 0 ? undefined : o.replicas;
+  return known === undefined ? undefined : Math.max(o.minReplicas, known.online);
 }
 
 /**
@@ -87,13 +103,20 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
     if (!(await whenReady(connection, within))) throw new DurabilityError('NOT_CONNECTED', 0, 0, within);
   }
   const generation = connectionGeneration(connection);
-  const known = runIds.get(connection);
-  const askRunId = view !== undefined && known?.generation !== generation;
+  const stored = learned.get(connection);
+  const known = stored?.generation === generation ? stored : undefined;
+  const askRunId = view !== undefined && known?.runId === undefined;
   const pipeline = connection.pipeline();
   for (const { command } of entries) pipeline.call(command[0], ...command.slice(1));
   pipeline.call('role');
   if (askRunId) pipeline.call('info', 'server');
-  const replies = (await pipeline.exec()) ?? [];
+  const sent = pipeline.exec();
+  // the WAIT goes out right behind the pipeline (same connection, same turn: after every write of
+  // the batch), saving a round trip; its count is checked against ROLE below
+  const replicas = earlyReplicas(o, known);
+  const early = replicas === undefined ? undefined : { replicas, reply: connection.call('wait', replicas, o.timeoutMs) };
+  early?.reply.catch(() => undefined); // awaited in confirmBatch, unless the batch fails before
+  const replies = (await sent) ?? [];
   const writtenAt = process.hrtime.bigint();
   const n = entries.length;
   live.length = 0;
@@ -108,28 +131,38 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
   });
   for (const [error] of replies.slice(n)) if (error) throw error;
   const role = replies[n]?.[1] as [string, number, Array<[string, string, string]>?];
-  if (askRunId) runIds.set(connection, { generation, runId: /run_id:(\w+)/.exec(String(replies[n + 1][1]))?.[1] ?? '' });
   const online = Array.isArray(role?.[2]) ? role[2].map(([host, port]) => `${host}:${port}`) : [];
+  const runId = askRunId ? (/run_id:(\w+)/.exec(String(replies[n + 1]?.[1]))?.[1] ?? '') : known?.runId;
+  learned.set(connection, { generation, runId, online: online.length });
   const required = o.replicas === 'all' ? Math.max(o.minReplicas, online.length) : o.replicas;
   if (role?.[0] !== 'master') throw new DurabilityError('NOT_MASTER', 0, required, o.timeoutMs);
-  return { live, results, required, online, generation, writtenAt };
+  return { live, results, required, online, generation, writtenAt, runId, early };
 }
 
-/** The one WAIT (and sentinel check) of a batch; resolves with the replicas that confirmed. */
+/**
+ * The WAIT (and sentinel check) of a batch; resolves with the replicas that confirmed. The WAIT
+ * sent behind the writes counts when it asked for at least the replicas ROLE requires; when it
+ * asked for fewer (a replica came online) and got fewer, one more WAIT for the full count follows
+ * (it too is behind every write of the batch).
+ */
 async function confirmBatch(connection: RedisConnection, written: Written, { options: o, view }: BatchContext): Promise<number> {
-  const { live, required, generation } = written;
-  if (required === 0 || live.length === 0) return 0;
+  const { live, required, generation, early } = written;
+  if (required === 0 || live.length === 0) {
+    await early?.reply.catch(() => undefined); // WAIT blocks the connection: keep it until done
+    return 0;
+  }
   // the sentinels are asked AFTER the writes: their view covers every replica that could be promoted from now on
   const checked = view?.check(written.writtenAt).catch((error: unknown) => error as Error);
-  let acknowledged: number;
+  let acknowledged = -1;
   try {
-    acknowledged = Number(await connection.call('wait', required, o.timeoutMs));
+    if (early !== undefined) acknowledged = Number(await early.reply);
+    if (acknowledged < required && (early === undefined || early.replicas < required)) acknowledged = Number(await connection.call('wait', required, o.timeoutMs));
   } catch (error) {
     throw new DurabilityError('WAIT_FAILED', 0, required, o.timeoutMs, { cause: error });
   }
   if (connectionGeneration(connection) !== generation) throw new DurabilityError('CONNECTION_CHANGED', acknowledged, required, o.timeoutMs);
   if (acknowledged < required) throw new DurabilityError('TIMEOUT', acknowledged, required, o.timeoutMs);
-  if (checked) confirmReplicaSet(await checked, runIds.get(connection)?.runId ?? '', written.online, acknowledged, required, o);
+  if (checked) confirmReplicaSet(await checked, written.runId ?? '', written.online, acknowledged, required, o);
   return acknowledged;
 }
 

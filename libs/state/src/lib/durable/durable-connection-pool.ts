@@ -33,11 +33,6 @@ export class DurableConnectionPool implements DurableConnectionSource {
     return this.opened;
   }
 
-  /** Distinct connections {@link acquire} hands out at once: idle ones plus those not opened yet (0 with `size` 0). */
-  get available(): number {
-    return this.idle.length + Math.max(0, this.options.size - this.opened.length);
-  }
-
   /** The bound of writes waiting for their batch (`maxWaiting`, at least 1). */
   get maxWaiting(): number {
     return Math.max(1, this.options.maxWaiting);

@@ -23,10 +23,10 @@ export interface CommittedWrite {
 /**
  * Group commit of the durable writes of one connection source: writes submitted in the same
  * event-loop turn (or while every connection is busy) form a batch that runs on ONE connection as
- * one pipeline followed by ONE `WAIT` (see {@link commitBatch}). A burst is spread over the
- * connections the source can hand out at once; when all are busy, the writes queue and the next
- * connection released takes them all. A write joins a batch only before that batch's writes are
- * sent, so a `WAIT` never claims to cover a write sent after it.
+ * one pipeline followed by ONE `WAIT` (see {@link commitBatch}). One connection is acquired at a
+ * time: writes issued while a batch is in flight form the next batch, on another connection when the
+ * source has one free, else on the first one released. A write joins a batch only before that
+ * batch's writes are sent, so a `WAIT` never claims to cover a write sent after it.
  */
 export class GroupCommit {
   private readonly queue: Queued[] = [];
@@ -67,7 +67,7 @@ export class GroupCommit {
     });
   }
 
-  /** Gets a connection, takes this connection's share of the queue, and commits it. */
+  /** Gets a connection, takes the queue (writes with the oldest one's options) and commits it as one batch. */
   private async dispatch(): Promise<void> {
     if (this.queue.length === 0 || this.acquiring) return;
     this.acquiring = true;
@@ -80,8 +80,9 @@ export class GroupCommit {
       return;
     }
     this.acquiring = false;
-    // spread a burst over the connections free right now (this one + the others the source has)
-    const batch = this.take(Math.ceil(this.queue.length / (1 + Math.max(0, this.source.available ?? 0))));
+    // the whole queue (of one set of options): one WAIT for everything issued until now. Spreading a
+    // burst over several connections measured slower (more WAITs, ROLEs and sentinel checks per write)
+    const batch = this.take();
     if (this.queue.length > 0) void this.dispatch();
     try {
       const options = batch[0]?.options;
@@ -94,12 +95,12 @@ export class GroupCommit {
     }
   }
 
-  /** Removes and returns up to `count` queued writes sharing the options of the oldest one, oldest first. */
-  private take(count: number): Queued[] {
+  /** Removes and returns the queued writes sharing the options of the oldest one, oldest first. */
+  private take(): Queued[] {
     const key = this.queue[0]?.key;
     const taken: Queued[] = [];
     const kept: Queued[] = [];
-    for (const entry of this.queue) (entry.key === key && taken.length < count ? taken : kept).push(entry);
+    for (const entry of this.queue) (entry.key === key ? taken : kept).push(entry);
     this.queue.length = 0;
     for (const entry of kept) this.queue.push(entry);
     return taken;
