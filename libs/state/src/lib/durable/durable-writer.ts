@@ -2,7 +2,6 @@ import { isRedisConnection, type RedisConnection } from '../client/redis-connect
 import { durableConnectionsOf, type DurableConnectionSource } from './connection-source';
 import { scriptSha } from '../script';
 import { StateOptionsError, ShutDownError } from '../state.error';
-import { DurabilityError } from './durability.error';
 import { DurableOptions, ResolvedDurableOptions, resolveDurableOptions } from './durable.options';
 import { RedisArg, RedisCommand, normalizeCommands } from './redis-command';
 import { tracedDurableWrite } from '../telemetry/state-telemetry';

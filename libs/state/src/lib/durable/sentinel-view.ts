@@ -49,8 +49,8 @@ const DOWN = /\b(s_down|o_down|disconnected|failover_in_progress|promoted)\b/;
  * Asks every sentinel, in parallel, which master they follow and which replicas they could promote:
  * the check of the replica set behind durable writes (rule `replicaSet: 'sentinel'`). A check
  * shares the query in flight when that one started after the asker's write, else the next query,
- * which starts at the end of the current event-loop turn (so batches finishing together share one). One connection
- * per sentinel, opened on first use; `shutdown()` closes them.
+ * which starts at the end of the current event-loop turn (so batches finishing together share
+ * one). One connection per sentinel, opened on first use; `shutdown()` closes them.
  */
 export class SentinelView {
   private readonly connections: Redis[];
