@@ -3,7 +3,8 @@
 // write throughput, then SIGKILL the master under concurrent durable writers, and count the
 // acknowledged writes that are not readable on the new master. Plain and durable phases alternate
 // BENCH_ROUNDS times per run (the run's ratio is median durable / median plain); the master's
-// `INFO commandstats` gives the WAITs sent, hence the mean writes per WAIT (group commit).
+// `INFO commandstats` gives the WAITs sent, hence the mean writes per WAIT (group commit). A third
+// phase per round measures durable writes under rule replicaSet 'online' (no sentinel check).
 // Env: BENCH_RUNS (default 3), BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase
 // length, default 2000), BENCH_ROUNDS (default 3).
 import { SentinelTopology, startSentinelTopology, waitUntil } from '@failsoft/testing';
@@ -59,6 +60,8 @@ interface RunResult {
   lost: number;
   resumeSeconds: number;
   ratio: number;
+  /** Same with rule replicaSet 'online' (no sentinel check). */
+  onlineRatio: number;
   writesPerWait: number;
 }
 
@@ -73,10 +76,12 @@ interface Settings {
  * Alternates plain and durable throughput phases `rounds` times; returns the medians and the mean
  * writes per WAIT over the durable phases (WAIT calls counted by the master itself).
  */
-async function compareThroughput(tag: string, client: StateRedis, writer: DurableWriter, { writers, phaseMs, rounds }: Settings): Promise<{ plain: number; durable: number; writesPerWait: number }> {
-  progress(`${tag}: throughput, ${writers} writers, ${rounds} rounds of ${phaseMs} ms plain SET then ${phaseMs} ms durable SET (WAIT all replicas)`);
+async function compareThroughput(tag: string, client: StateRedis, writer: DurableWriter, { writers, phaseMs, rounds }: Settings): Promise<{ plain: number; durable: number; online: number; writesPerWait: number }> {
+  progress(`${tag}: throughput, ${writers} writers, ${rounds} rounds of ${phaseMs} ms each: plain SET, durable SET (default rule), durable SET (rule 'online')`);
+  const online = new DurableWriter(client, { replicaSet: 'online' });
   const plain: number[] = [];
   const durable: number[] = [];
+  const onlineRates: number[] = [];
   let durableWrites = 0;
   let waits = 0;
   for (let round = 1; round <= rounds; round++) {
@@ -85,11 +90,12 @@ async function compareThroughput(tag: string, client: StateRedis, writer: Durabl
     durable.push(await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${round}:${i}`, 'x'])));
     waits += (await waitCalls(client)) - waitsBefore;
     durableWrites += (durable[durable.length - 1] * phaseMs) / 1000;
-    progress(`${tag}:   round ${round}/${rounds}: plain ${plain[round - 1].toFixed(0)} writes/s, durable ${durable[round - 1].toFixed(0)} writes/s`);
+    onlineRates.push(await throughput(writers, phaseMs, (w, i) => online.write(['SET', `online:{${w}}:${round}:${i}`, 'x'])));
+    progress(`${tag}:   round ${round}/${rounds}: plain ${plain[round - 1].toFixed(0)}, durable ${durable[round - 1].toFixed(0)}, durable 'online' ${onlineRates[round - 1].toFixed(0)} writes/s`);
   }
   const writesPerWait = waits > 0 ? durableWrites / waits : 0;
-  progress(`${tag}: median plain ${median(plain).toFixed(0)} writes/s, median durable ${median(durable).toFixed(0)} writes/s, ${writesPerWait.toFixed(1)} writes per WAIT`);
-  return { plain: median(plain), durable: median(durable), writesPerWait };
+  progress(`${tag}: median plain ${median(plain).toFixed(0)} writes/s, durable ${median(durable).toFixed(0)}, durable 'online' ${median(onlineRates).toFixed(0)}; ${writesPerWait.toFixed(1)} writes per WAIT (default rule)`);
+  return { plain: median(plain), durable: median(durable), online: median(onlineRates), writesPerWait };
 }
 
 /** One run of the experiment on a fresh topology. */
@@ -107,7 +113,7 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
   try {
     await client.ping();
     const writer = new DurableWriter(client);
-    const { plain, durable, writesPerWait } = await compareThroughput(tag, client, writer, { writers, phaseMs, rounds });
+    const { plain, durable, online, writesPerWait } = await compareThroughput(tag, client, writer, { writers, phaseMs, rounds });
 
     const acknowledged = new Map<string, string>();
     let killedAt = Number.POSITIVE_INFINITY;
@@ -164,7 +170,7 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
     } finally {
       await reader.close();
     }
-    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratio: durable / plain, writesPerWait };
+    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratio: durable / plain, onlineRatio: online / plain, writesPerWait };
     progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${result.ratio.toFixed(3)} writes/WAIT=${writesPerWait.toFixed(1)}`);
     return result;
   } finally {
@@ -200,6 +206,7 @@ export async function main(): Promise<void> {
     lostAcknowledgedWrites: results.reduce((sum, r) => sum + r.lost, 0),
     writeResumeSecondsMedian: Number(median(results.map((r) => r.resumeSeconds)).toFixed(3)),
     durableToPlainThroughputRatio: Number(median(results.map((r) => r.ratio)).toFixed(3)),
+    durableOnlineToPlainThroughputRatio: Number(median(results.map((r) => r.onlineRatio)).toFixed(3)),
     writers,
     meanWritesPerWait: Number(median(results.map((r) => r.writesPerWait)).toFixed(2)),
   };
