@@ -8,7 +8,7 @@
 // Env: BENCH_RUNS (default 3), BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase
 // length, default 2000), BENCH_ROUNDS (default 3).
 import { SentinelTopology, startSentinelTopology, waitUntil } from '@failsoft/testing';
-import { createRedisClient, createSentinelClient, DurableWriter, StateRedis } from '../src';
+import { createRedisClient, createSentinelClient, DurableWriter, isDurabilityError, StateRedis } from '../src';
 
 /** One progress line on stderr. */
 function progress(message: string): void {
@@ -119,6 +119,7 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
     let killedAt = Number.POSITIVE_INFINITY;
     let firstAckAfterKill = Number.POSITIVE_INFINITY;
     let failed = 0;
+    const reasons = new Map<string, number>();
     let stop = false;
     const loops = Array.from({ length: writers }, async (_, w) => {
       for (let seq = 0; !stop; seq++) {
@@ -129,13 +130,15 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
           acknowledged.set(key, value);
           const now = Date.now();
           if (now > killedAt && now < firstAckAfterKill) firstAckAfterKill = now;
-        } catch {
+        } catch (error) {
           failed++;
+          const reason = isDurabilityError(error) ? `${error.reason} ${error.acknowledged}/${error.required}` : error instanceof Error ? error.message.slice(0, 40) : String(error);
+          reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
       }
     });
-    const ticker = setInterval(() => progress(`${tag}:   acknowledged=${acknowledged.size} not-acknowledged=${failed}`), 1000);
+    const ticker = setInterval(() => progress(`${tag}:   acknowledged=${acknowledged.size} not-acknowledged=${failed} ${JSON.stringify(Object.fromEntries(reasons))}`), 1000);
     try {
       await waitUntil(() => acknowledged.size >= 500, { timeoutMs: 30_000, message: '500 acknowledged writes before the kill' });
       const before = await topology.currentMaster();

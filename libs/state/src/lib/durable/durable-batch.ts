@@ -5,11 +5,8 @@ import type { ResolvedDurableOptions } from './durable.options';
 import type { RedisCommand } from './redis-command';
 import type { SentinelView, SentinelViewSnapshot } from './sentinel-view';
 
-/**
- * What the last batch on a connection learned, per connection generation (a new connection knows
- * nothing): the server's run_id (rule 'sentinel') and how many replicas it had online.
- */
-const learned = new WeakMap<object, { generation: number; runId?: string; online: number }>();
+/** run_id of the server behind a connection, per connection generation (a new connection knows nothing). */
+const runIds = new WeakMap<object, { generation: number; runId: string }>();
 
 /** One write of a batch: its command and how to answer its caller. */
 export interface BatchEntry {
@@ -48,9 +45,9 @@ function whenReady(connection: RedisConnection, timeoutMs: number): Promise<bool
 
 /**
  * Runs one group commit on `connection`: every write of `entries`, then `ROLE` (and `INFO server`
- * when the server's run_id is not known yet), in ONE pipeline; then ONE `WAIT n timeout`, sent after
- * all of them on the same connection, so it covers every write of the batch (Redis replicates a
- * connection's commands in order). With rule `'sentinel'`, ONE check of the sentinels' view, started
+ * when the server's run_id is not known yet), in ONE pipeline; then ONE `WAIT n timeout` (n from
+ * that `ROLE`), sent after all of them on the same connection, so it covers every write of the
+ * batch (Redis replicates a connection's commands in order). With rule `'sentinel'`, ONE check of the sentinels' view, started
  * after the writes, covers the batch too. Each entry is settled: its own command error (WRONGTYPE...)
  * as it is; otherwise acknowledged only if the shared WAIT and checks pass, else the same
  * {@link DurabilityError} for every write of the batch. Never throws.
@@ -77,17 +74,6 @@ interface Written {
   readonly writtenAt: bigint;
   /** run_id of the server that took the writes (rule 'sentinel'). */
   readonly runId: string | undefined;
-  /** The WAIT sent right behind the writes (count guessed from the last ROLE), with the count it asked for. */
-  readonly early: { replicas: number; reply: Promise<unknown> } | undefined;
-}
-
-/**
- * The replicas a WAIT sent right behind the writes asks for: the explicit count, or with `'all'`
- * the replicas online at the last batch on this connection (undefined when not known yet).
- */
-function earlyReplicas(o: ResolvedDurableOptions, known: { online: number } | undefined): number | undefined {
-  if (o.replicas !== 'all') return o.replicas === 0 ? undefined : o.replicas;
-  return known === undefined ? undefined : Math.max(o.minReplicas, known.online);
 }
 
 /**
@@ -103,20 +89,14 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
     if (!(await whenReady(connection, within))) throw new DurabilityError('NOT_CONNECTED', 0, 0, within);
   }
   const generation = connectionGeneration(connection);
-  const stored = learned.get(connection);
-  const known = stored?.generation === generation ? stored : undefined;
-  const askRunId = view !== undefined && known?.runId === undefined;
+  const stored = runIds.get(connection);
+  const known = stored?.generation === generation ? stored.runId : undefined;
+  const askRunId = view !== undefined && known === undefined;
   const pipeline = connection.pipeline();
   for (const { command } of entries) pipeline.call(command[0], ...command.slice(1));
   pipeline.call('role');
   if (askRunId) pipeline.call('info', 'server');
-  const sent = pipeline.exec();
-  // the WAIT goes out right behind the pipeline (same connection, same turn: after every write of
-  // the batch), saving a round trip; its count is checked against ROLE below
-  const replicas = earlyReplicas(o, known);
-  const early = replicas === undefined ? undefined : { replicas, reply: connection.call('wait', replicas, o.timeoutMs) };
-  early?.reply.catch(() => undefined); // awaited in confirmBatch, unless the batch fails before
-  const replies = (await sent) ?? [];
+  const replies = (await pipeline.exec()) ?? [];
   const writtenAt = process.hrtime.bigint();
   const n = entries.length;
   live.length = 0;
@@ -132,31 +112,22 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
   for (const [error] of replies.slice(n)) if (error) throw error;
   const role = replies[n]?.[1] as [string, number, Array<[string, string, string]>?];
   const online = Array.isArray(role?.[2]) ? role[2].map(([host, port]) => `${host}:${port}`) : [];
-  const runId = askRunId ? (/run_id:(\w+)/.exec(String(replies[n + 1]?.[1]))?.[1] ?? '') : known?.runId;
-  learned.set(connection, { generation, runId, online: online.length });
+  const runId = askRunId ? (/run_id:(\w+)/.exec(String(replies[n + 1]?.[1]))?.[1] ?? '') : known;
+  if (askRunId) runIds.set(connection, { generation, runId: runId ?? '' });
   const required = o.replicas === 'all' ? Math.max(o.minReplicas, online.length) : o.replicas;
   if (role?.[0] !== 'master') throw new DurabilityError('NOT_MASTER', 0, required, o.timeoutMs);
-  return { live, results, required, online, generation, writtenAt, runId, early };
+  return { live, results, required, online, generation, writtenAt, runId };
 }
 
-/**
- * The WAIT (and sentinel check) of a batch; resolves with the replicas that confirmed. The WAIT
- * sent behind the writes counts when it asked for at least the replicas ROLE requires; when it
- * asked for fewer (a replica came online) and got fewer, one more WAIT for the full count follows
- * (it too is behind every write of the batch).
- */
+/** The one WAIT (and sentinel check) of a batch, sent after all its writes; resolves with the replicas that confirmed. */
 async function confirmBatch(connection: RedisConnection, written: Written, { options: o, view }: BatchContext): Promise<number> {
-  const { live, required, generation, early } = written;
-  if (required === 0 || live.length === 0) {
-    await early?.reply.catch(() => undefined); // WAIT blocks the connection: keep it until done
-    return 0;
-  }
+  const { live, required, generation } = written;
+  if (required === 0 || live.length === 0) return 0;
   // the sentinels are asked AFTER the writes: their view covers every replica that could be promoted from now on
   const checked = view?.check(written.writtenAt).catch((error: unknown) => error as Error);
-  let acknowledged = -1;
+  let acknowledged: number;
   try {
-    if (early !== undefined) acknowledged = Number(await early.reply);
-    if (acknowledged < required && (early === undefined || early.replicas < required)) acknowledged = Number(await connection.call('wait', required, o.timeoutMs));
+    acknowledged = Number(await connection.call('wait', required, o.timeoutMs));
   } catch (error) {
     throw new DurabilityError('WAIT_FAILED', 0, required, o.timeoutMs, { cause: error });
   }
