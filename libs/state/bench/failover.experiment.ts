@@ -27,6 +27,13 @@ function envInt(name: string, fallback: number, min: number): number {
   return value;
 }
 
+/** Why a durable write was refused, short (for the progress lines): the reason, and for UNCONFIRMED what the sentinels lacked. */
+function refusalOf(error: unknown): string {
+  if (!isDurabilityError(error)) return error instanceof Error ? error.message.slice(0, 40) : String(error);
+  if (error.reason !== 'UNCONFIRMED' || !(error.cause instanceof Error)) return error.reason;
+  return `UNCONFIRMED: ${error.cause.message.replace(/[0-9a-f]{8}/g, '…').slice(0, 60)}`;
+}
+
 /** Median of a non-empty list. */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -132,7 +139,7 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
           if (now > killedAt && now < firstAckAfterKill) firstAckAfterKill = now;
         } catch (error) {
           failed++;
-          const reason = isDurabilityError(error) ? `${error.reason} ${error.acknowledged}/${error.required}` : error instanceof Error ? error.message.slice(0, 40) : String(error);
+          const reason = refusalOf(error);
           reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
