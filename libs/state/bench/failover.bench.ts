@@ -1,19 +1,6 @@
-// Entry point of `npm run bench:state` (node -r @swc-node/register libs/state/bench/failover.bench.ts).
-// @swc-node/register reads ./tsconfig.json by default, which has no @failsoft/* paths at the
-// workspace root, so this file re-runs itself once with SWC_NODE_PROJECT=tsconfig.base.json and
-// then loads the experiment. Progress goes to stderr; the last stdout line is ONE line of JSON.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
+// Entry point of `npm run bench:state` (node -r @swc-node/register libs/state/bench/failover.bench.ts):
+// re-runs itself with the workspace paths (see re-exec.ts), then the failover experiment.
+// Progress goes to stderr; the last stdout line is ONE line of JSON.
+import { runWithWorkspacePaths } from './re-exec';
 
-if (!process.env['SWC_NODE_PROJECT']) {
-  const root = join(__dirname, '..', '..', '..');
-  const child = spawn(process.execPath, ['-r', '@swc-node/register', __filename, ...process.argv.slice(2)], {
-    cwd: root,
-    env: { ...process.env, SWC_NODE_PROJECT: join(root, 'tsconfig.base.json') },
-    stdio: 'inherit',
-  });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => child.kill(signal));
-  child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
-} else {
-  void import('./failover.experiment').then(({ main }) => main());
-}
+runWithWorkspacePaths(__filename, () => import('./failover.experiment'));

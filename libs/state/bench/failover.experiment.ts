@@ -1,10 +1,14 @@
 // The failover experiment behind `npm run bench:state` (see failover.bench.ts).
 // Each run: start a real topology (1 master, 2 replicas, 3 sentinels), measure plain vs durable
 // write throughput, then SIGKILL the master under concurrent durable writers, and count the
-// acknowledged writes that are not readable on the new master. Env: BENCH_RUNS (default 3),
-// BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase length, default 2000).
+// acknowledged writes that are not readable on the new master. Plain and durable phases alternate
+// BENCH_ROUNDS times per run (the run's ratio is median durable / median plain); the master's
+// `INFO commandstats` gives the WAITs sent, hence the mean writes per WAIT (group commit). A third
+// phase per round measures durable writes under rule replicaSet 'online' (no sentinel check).
+// Env: BENCH_RUNS (default 3), BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase
+// length, default 2000), BENCH_ROUNDS (default 3).
 import { SentinelTopology, startSentinelTopology, waitUntil } from '@failsoft/testing';
-import { createRedisClient, createSentinelClient, DurableWriter, StateRedis } from '../src';
+import { createRedisClient, createSentinelClient, DurableWriter, isDurabilityError, StateRedis } from '../src';
 
 /** One progress line on stderr. */
 function progress(message: string): void {
@@ -23,11 +27,23 @@ function envInt(name: string, fallback: number, min: number): number {
   return value;
 }
 
+/** Why a durable write was refused, short (for the progress lines): the reason, and for UNCONFIRMED what the sentinels lacked. */
+function refusalOf(error: unknown): string {
+  if (!isDurabilityError(error)) return error instanceof Error ? error.message.slice(0, 40) : String(error);
+  if (error.reason !== 'UNCONFIRMED' || !(error.cause instanceof Error)) return error.reason;
+  return `UNCONFIRMED: ${error.cause.message.replace(/[0-9a-f]{8}/g, '…').slice(0, 60)}`;
+}
+
 /** Median of a non-empty list. */
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Calls of `WAIT` the server has run so far (`INFO commandstats`). */
+async function waitCalls(redis: StateRedis): Promise<number> {
+  return Number(/cmdstat_wait:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
 }
 
 /** Runs `writers` loops of `op` for `ms` and returns completed operations per second. */
@@ -51,10 +67,46 @@ interface RunResult {
   lost: number;
   resumeSeconds: number;
   ratio: number;
+  /** Same with rule replicaSet 'online' (no sentinel check). */
+  onlineRatio: number;
+  writesPerWait: number;
+}
+
+/** The bench's settings (from the environment). */
+interface Settings {
+  writers: number;
+  phaseMs: number;
+  rounds: number;
+}
+
+/**
+ * Alternates plain and durable throughput phases `rounds` times; returns the medians and the mean
+ * writes per WAIT over the durable phases (WAIT calls counted by the master itself).
+ */
+async function compareThroughput(tag: string, client: StateRedis, writer: DurableWriter, { writers, phaseMs, rounds }: Settings): Promise<{ plain: number; durable: number; online: number; writesPerWait: number }> {
+  progress(`${tag}: throughput, ${writers} writers, ${rounds} rounds of ${phaseMs} ms each: plain SET, durable SET (default rule), durable SET (rule 'online')`);
+  const online = new DurableWriter(client, { replicaSet: 'online' });
+  const plain: number[] = [];
+  const durable: number[] = [];
+  const onlineRates: number[] = [];
+  let durableWrites = 0;
+  let waits = 0;
+  for (let round = 1; round <= rounds; round++) {
+    plain.push(await throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${round}:${i}`, 'x')));
+    const waitsBefore = await waitCalls(client);
+    durable.push(await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${round}:${i}`, 'x'])));
+    waits += (await waitCalls(client)) - waitsBefore;
+    durableWrites += (durable[durable.length - 1] * phaseMs) / 1000;
+    onlineRates.push(await throughput(writers, phaseMs, (w, i) => online.write(['SET', `online:{${w}}:${round}:${i}`, 'x'])));
+    progress(`${tag}:   round ${round}/${rounds}: plain ${plain[round - 1].toFixed(0)}, durable ${durable[round - 1].toFixed(0)}, durable 'online' ${onlineRates[round - 1].toFixed(0)} writes/s`);
+  }
+  const writesPerWait = waits > 0 ? durableWrites / waits : 0;
+  progress(`${tag}: median plain ${median(plain).toFixed(0)} writes/s, durable ${median(durable).toFixed(0)}, durable 'online' ${median(onlineRates).toFixed(0)}; ${writesPerWait.toFixed(1)} writes per WAIT (default rule)`);
+  return { plain: median(plain), durable: median(durable), online: median(onlineRates), writesPerWait };
 }
 
 /** One run of the experiment on a fresh topology. */
-async function runOnce(run: number, runs: number, writers: number, phaseMs: number, track: (t: SentinelTopology | undefined) => void): Promise<RunResult> {
+async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: Settings, track: (t: SentinelTopology | undefined) => void): Promise<RunResult> {
   const tag = `run ${run}/${runs}`;
   progress(`${tag}: starting 1 master + 2 replicas + 3 sentinels on free loopback ports`);
   const topology = await startSentinelTopology();
@@ -68,15 +120,13 @@ async function runOnce(run: number, runs: number, writers: number, phaseMs: numb
   try {
     await client.ping();
     const writer = new DurableWriter(client);
-    progress(`${tag}: throughput, ${writers} writers, ${phaseMs} ms each: plain SET, then durable SET (WAIT all replicas)`);
-    const plain = await throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${i}`, 'x'));
-    const durable = await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${i}`, 'x']));
-    progress(`${tag}: plain ${plain.toFixed(0)} writes/s, durable ${durable.toFixed(0)} writes/s`);
+    const { plain, durable, online, writesPerWait } = await compareThroughput(tag, client, writer, { writers, phaseMs, rounds });
 
     const acknowledged = new Map<string, string>();
     let killedAt = Number.POSITIVE_INFINITY;
     let firstAckAfterKill = Number.POSITIVE_INFINITY;
     let failed = 0;
+    const reasons = new Map<string, number>();
     let stop = false;
     const loops = Array.from({ length: writers }, async (_, w) => {
       for (let seq = 0; !stop; seq++) {
@@ -87,13 +137,15 @@ async function runOnce(run: number, runs: number, writers: number, phaseMs: numb
           acknowledged.set(key, value);
           const now = Date.now();
           if (now > killedAt && now < firstAckAfterKill) firstAckAfterKill = now;
-        } catch {
+        } catch (error) {
           failed++;
+          const reason = refusalOf(error);
+          reasons.set(reason, (reasons.get(reason) ?? 0) + 1);
           await new Promise((resolve) => setTimeout(resolve, 25));
         }
       }
     });
-    const ticker = setInterval(() => progress(`${tag}:   acknowledged=${acknowledged.size} not-acknowledged=${failed}`), 1000);
+    const ticker = setInterval(() => progress(`${tag}:   acknowledged=${acknowledged.size} not-acknowledged=${failed} ${JSON.stringify(Object.fromEntries(reasons))}`), 1000);
     try {
       await waitUntil(() => acknowledged.size >= 500, { timeoutMs: 30_000, message: '500 acknowledged writes before the kill' });
       const before = await topology.currentMaster();
@@ -128,8 +180,8 @@ async function runOnce(run: number, runs: number, writers: number, phaseMs: numb
     } finally {
       await reader.close();
     }
-    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratio: durable / plain };
-    progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${result.ratio.toFixed(3)}`);
+    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratio: durable / plain, onlineRatio: online / plain, writesPerWait };
+    progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${result.ratio.toFixed(3)} writes/WAIT=${writesPerWait.toFixed(1)}`);
     return result;
   } finally {
     await client.close();
@@ -143,6 +195,7 @@ export async function main(): Promise<void> {
   const runs = envInt('BENCH_RUNS', 3, 1);
   const writers = envInt('BENCH_WRITERS', 24, 1);
   const phaseMs = envInt('BENCH_PHASE_MS', 2000, 100);
+  const rounds = envInt('BENCH_ROUNDS', 3, 1);
   let current: SentinelTopology | undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
@@ -152,7 +205,7 @@ export async function main(): Promise<void> {
   }
   const results: RunResult[] = [];
   try {
-    for (let run = 1; run <= runs; run++) results.push(await runOnce(run, runs, writers, phaseMs, (t) => (current = t)));
+    for (let run = 1; run <= runs; run++) results.push(await runOnce(run, runs, { writers, phaseMs, rounds }, (t) => (current = t)));
   } catch (error) {
     progress(`failed: ${error instanceof Error ? error.message : String(error)}`);
     process.exitCode = 1;
@@ -163,6 +216,9 @@ export async function main(): Promise<void> {
     lostAcknowledgedWrites: results.reduce((sum, r) => sum + r.lost, 0),
     writeResumeSecondsMedian: Number(median(results.map((r) => r.resumeSeconds)).toFixed(3)),
     durableToPlainThroughputRatio: Number(median(results.map((r) => r.ratio)).toFixed(3)),
+    durableOnlineToPlainThroughputRatio: Number(median(results.map((r) => r.onlineRatio)).toFixed(3)),
+    writers,
+    meanWritesPerWait: Number(median(results.map((r) => r.writesPerWait)).toFixed(2)),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }

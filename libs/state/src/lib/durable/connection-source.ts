@@ -1,12 +1,12 @@
 import type { RedisConnection } from '../client/redis-connection';
 
 /**
- * Where a {@link DurableWriter} gets the connection for one durable write (write + WAIT): WAIT
- * blocks the connection it runs on, so a source may hand out dedicated connections, one write at
- * a time each. Implemented by {@link DurableConnectionPool} and {@link SingleConnectionSource}.
+ * Where a {@link DurableWriter} gets the connection for one group commit (a batch of writes + one
+ * WAIT): WAIT blocks the connection it runs on, so a source may hand out dedicated connections,
+ * one batch at a time each. Implemented by {@link DurableConnectionPool} and {@link SingleConnectionSource}.
  */
 export interface DurableConnectionSource {
-  /** A connection for one write; give it back with {@link release}. */
+  /** A connection for one batch of writes; give it back with {@link release}. */
   acquire(): Promise<RedisConnection>;
   /** Returns a connection got from {@link acquire}. */
   release(connection: RedisConnection): void;
@@ -14,6 +14,8 @@ export interface DurableConnectionSource {
   readonly commandTimeoutMs: number | undefined;
   /** True when writes should wait for a connection to be ready rather than queue on it. */
   readonly waitForReady: boolean;
+  /** Optional: most writes waiting for their batch; more fail at once with OfflineQueueFullError. Absent = no bound. */
+  readonly maxWaiting?: number;
 }
 
 /** Counts the closes of connections (public `close` events), to tell whether two commands ran on one connection. */
@@ -70,5 +72,11 @@ export function attachDurableConnections(client: RedisConnection, source: Durabl
  * createSentinelClient / createRedisClient, else the client itself.
  */
 export function durableConnectionsOf(client: RedisConnection): DurableConnectionSource {
-  return sources.get(client) ?? new SingleConnectionSource(client);
+  let source = sources.get(client);
+  if (source === undefined) {
+    // one source per client, kept: writers on the same client then share their group commits
+    source = new SingleConnectionSource(client);
+    sources.set(client, source);
+  }
+  return source;
 }

@@ -8,7 +8,7 @@ export interface DurableConnectionPoolOptions {
   readonly open: () => RedisConnection;
   /** Most connections (0 = none: writes run on `fallback`). */
   readonly size: number;
-  /** Most writes waiting for a connection; more fail at once with OfflineQueueFullError (at least 1). */
+  /** Most writes waiting for their batch (group commit); more fail at once with OfflineQueueFullError (at least 1). */
   readonly maxWaiting: number;
   /** The client writes run on when `size` is 0. */
   readonly fallback: RedisConnection;
@@ -16,8 +16,8 @@ export interface DurableConnectionPoolOptions {
 
 /**
  * The dedicated durable-write connections of one client: opened on demand up to `size`, one
- * write in flight per connection (WAIT blocks the connection it runs on); a write waits for a
- * connection when all are busy. Owns its connections: `close()` closes them.
+ * batch of writes (group commit: one WAIT) in flight per connection, because WAIT blocks the
+ * connection it runs on; writes wait for a connection when all are busy. Owns its connections.
  */
 export class DurableConnectionPool implements DurableConnectionSource {
   readonly waitForReady = true;
@@ -31,6 +31,11 @@ export class DurableConnectionPool implements DurableConnectionSource {
   /** The connections opened so far. */
   get connections(): readonly RedisConnection[] {
     return this.opened;
+  }
+
+  /** The bound of writes waiting for their batch (`maxWaiting`, at least 1). */
+  get maxWaiting(): number {
+    return Math.max(1, this.options.maxWaiting);
   }
 
   get commandTimeoutMs(): number | undefined {

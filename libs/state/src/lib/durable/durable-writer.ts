@@ -1,15 +1,12 @@
 import { isRedisConnection, type RedisConnection } from '../client/redis-connection';
-import { connectionGeneration, durableConnectionsOf, type DurableConnectionSource } from './connection-source';
+import { durableConnectionsOf, type DurableConnectionSource } from './connection-source';
 import { scriptSha } from '../script';
 import { StateOptionsError, ShutDownError } from '../state.error';
-import { DurabilityError } from './durability.error';
 import { DurableOptions, ResolvedDurableOptions, resolveDurableOptions } from './durable.options';
 import { RedisArg, RedisCommand, normalizeCommands } from './redis-command';
 import { tracedDurableWrite } from '../telemetry/state-telemetry';
-import { SentinelView, sentinelViewOf, type SentinelViewSnapshot } from './sentinel-view';
-
-/** run_id of the server behind a connection, per connection generation (changes only with a new connection). */
-const runIds = new WeakMap<object, { generation: number; runId: string }>();
+import { sentinelViewOf, type SentinelView } from './sentinel-view';
+import { groupCommitOf, type GroupCommit } from './group-commit';
 
 /** What a durable write returns once confirmed. */
 export interface DurableWriteResult<T = unknown> {
@@ -41,43 +38,28 @@ end
 return reply
 `;
 
-/** Resolves true once `connection` is ready, false after `timeoutMs` (the timer is unref()ed). */
-function whenReady(connection: RedisConnection, timeoutMs: number): Promise<boolean> {
-  if (connection.status === 'ready') return Promise.resolve(true);
-  if (connection.status === 'end') return Promise.resolve(false);
-  if (connection.status === 'wait') connection.connect().catch(() => undefined);
-  return new Promise((resolve) => {
-    const onReady = (): void => {
-      clearTimeout(timer);
-      resolve(true);
-    };
-    const timer = setTimeout(() => {
-      connection.off('ready', onReady);
-      resolve(false);
-    }, timeoutMs);
-    timer.unref();
-    connection.once('ready', onReady);
-  });
-}
-
 /**
  * Durable writes: a write is acknowledged only once `WAIT` confirms enough replicas have it.
  *
- * Each write borrows a connection from a {@link DurableConnectionSource}: with a client made by
- * createSentinelClient / createRedisClient, one of its dedicated durable connections (one write in
- * flight per connection, because WAIT blocks the connection it runs on); with any other ioredis
- * client, the client itself. `write()` then sends, in ONE pipeline, the command (several commands run as one
- * atomic Lua script, see {@link MULTI_WRITE_SCRIPT}) followed by
- * `ROLE` (to learn how many replicas are online), then `WAIT n timeout`. It resolves only when
- * WAIT reports >= n replicas and the connection did not change between the write and the WAIT
- * (a WAIT on a new connection would not cover a write sent on the old one). Otherwise it throws
- * {@link DurabilityError} (`NOT_DURABLE`). Command errors (WRONGTYPE...) are rethrown as they are.
+ * Group commit: writes issued together (same event-loop turn, or while every connection is busy)
+ * on the same {@link DurableConnectionSource} share one `WAIT`. A batch borrows one connection: with
+ * a client made by createSentinelClient / createRedisClient, one of its dedicated durable
+ * connections (one batch in flight per connection, because WAIT blocks the connection it runs on);
+ * with any other ioredis client, the client itself. It sends, in ONE pipeline, every write of the
+ * batch (several commands of one write run as one atomic Lua script, see {@link MULTI_WRITE_SCRIPT})
+ * followed by `ROLE` (to learn how many replicas are online), then ONE `WAIT n timeout`, which covers
+ * every write sent before it on that connection. Each write resolves only when that WAIT reports
+ * >= n replicas and the connection did not change between the writes and the WAIT (a WAIT on a new
+ * connection would not cover writes sent on the old one). Otherwise every write of the batch throws
+ * {@link DurabilityError} (`NOT_DURABLE`). Command errors (WRONGTYPE...) are rethrown as they are, to
+ * their own caller only.
  */
 export class DurableWriter {
   /** The defaults used by `write()`. */
   readonly options: ResolvedDurableOptions;
   private readonly connections: DurableConnectionSource;
   private readonly view: SentinelView | undefined;
+  private readonly commits: GroupCommit;
   private closed = false;
 
   /**
@@ -96,6 +78,7 @@ export class DurableWriter {
     else throw new StateOptionsError(`DurableWriter needs an ioredis client or a DurableConnectionSource; got ${typeof client}`);
     this.options = resolveDurableOptions(options);
     this.checkAgainstClient(this.options);
+    this.commits = groupCommitOf(this.connections, this.view);
   }
 
   /** WAIT must finish before the client gives up on the command. */
@@ -132,71 +115,15 @@ export class DurableWriter {
     return this.writeSingle<T>(list[0], o);
   }
 
-  /** Borrows a durable connection and runs ONE command + WAIT on it (in a span, with metrics: see state-telemetry.ts). */
+  /** Runs ONE command durably, in its group commit (in a span, with metrics per write: see state-telemetry.ts). */
   private writeSingle<T>(command: RedisCommand, o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
     return tracedDurableWrite(String(command[0]).toUpperCase(), () => this.writeSingleUntraced<T>(command, o));
   }
 
+  /** Queues the command for the next group commit (see {@link GroupCommit}). */
   private async writeSingleUntraced<T>(command: RedisCommand, o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
     if (this.closed) throw new ShutDownError('DurableWriter');
-    const connection = await this.connections.acquire();
-    try {
-      return await this.writeOn<T>(connection, [command], o);
-    } finally {
-      this.connections.release(connection);
-    }
-  }
-
-  /** The write + ROLE pipeline, then WAIT, on one connection. */
-  private async writeOn<T>(connection: RedisConnection, list: RedisCommand[], o: ResolvedDurableOptions): Promise<DurableWriteResult<T>> {
-    if (this.connections.waitForReady && connection.status !== 'ready') {
-      // wait for the connection rather than queueing: a write queued across reconnects could not
-      // be confirmed anyway (CONNECTION_CHANGED)
-      const within = connection.options.commandTimeout ?? 5000;
-      if (!(await whenReady(connection, within))) throw new DurabilityError('NOT_CONNECTED', 0, 0, within);
-    }
-    const generation = connectionGeneration(connection);
-    const view = o.replicas === 'all' && o.replicaSet === 'sentinel' ? this.view : undefined;
-    const known = runIds.get(connection);
-    const askRunId = view !== undefined && known?.generation !== generation;
-    const pipeline = connection.pipeline();
-    for (const [name, ...args] of list) pipeline.call(name, ...args);
-    pipeline.call('role');
-    if (askRunId) pipeline.call('info', 'server');
-    const replies = (await pipeline.exec()) ?? [];
-    const writtenAt = process.hrtime.bigint();
-    for (const [error] of replies) if (error) throw error;
-    const writeReply = replies[list.length - 1][1];
-    const role = replies[list.length][1] as [string, number, Array<[string, string, string]>?];
-    if (askRunId) runIds.set(connection, { generation, runId: /run_id:(\w+)/.exec(String(replies[list.length + 1][1]))?.[1] ?? '' });
-    const online = Array.isArray(role?.[2]) ? role[2].map(([host, port]) => `${host}:${port}`) : [];
-    const required = o.replicas === 'all' ? Math.max(o.minReplicas, online.length) : o.replicas;
-    if (role?.[0] !== 'master') throw new DurabilityError('NOT_MASTER', 0, required, o.timeoutMs);
-    if (required === 0) return { result: writeReply as T, acknowledgedBy: 0, required };
-    // the sentinels are asked AFTER the write: their view covers every replica that could be promoted from now on
-    const checked = view?.check(writtenAt).catch((error: unknown) => error as Error);
-    let acknowledged: number;
-    try {
-      acknowledged = Number(await connection.call('wait', required, o.timeoutMs));
-    } catch (error) {
-      throw new DurabilityError('WAIT_FAILED', 0, required, o.timeoutMs, { cause: error });
-    }
-    if (connectionGeneration(connection) !== generation) throw new DurabilityError('CONNECTION_CHANGED', acknowledged, required, o.timeoutMs);
-    if (acknowledged < required) throw new DurabilityError('TIMEOUT', acknowledged, required, o.timeoutMs);
-    if (checked) this.confirmReplicaSet(await checked, runIds.get(connection)?.runId ?? '', online, acknowledged, required, o);
-    return { result: writeReply as T, acknowledgedBy: acknowledged, required };
-  }
-
-  /** Rule `replicaSet: 'sentinel'`: the sentinels name this master and every replica they could promote is online (so it confirmed). */
-  private confirmReplicaSet(view: SentinelViewSnapshot | Error, runId: string, online: string[], acknowledged: number, required: number, o: ResolvedDurableOptions): void {
-    const fail = (why: string): never => {
-      throw new DurabilityError('UNCONFIRMED', acknowledged, required, o.timeoutMs, { cause: new Error(why) });
-    };
-    if (view instanceof Error) fail(view.message);
-    const snapshot = view as SentinelViewSnapshot;
-    if (snapshot.masterRunId !== runId) fail(`the sentinels follow master ${snapshot.masterRunId.slice(0, 8) || '?'}, not this server ${runId.slice(0, 8) || '?'}`);
-    const missing = snapshot.promotable.filter((address) => !online.includes(address));
-    if (missing.length) fail(`replica(s) ${missing.join(', ')} could be promoted but are not connected to this master`);
+    return (await this.commits.submit(command, o)) as DurableWriteResult<T>;
   }
 
   /**

@@ -47,13 +47,16 @@ const DOWN = /\b(s_down|o_down|disconnected|failover_in_progress|promoted)\b/;
 
 /**
  * Asks every sentinel, in parallel, which master they follow and which replicas they could promote:
- * the check of the replica set behind durable writes (rule `replicaSet: 'sentinel'`). Queries that
- * start while another is in flight and started after the asker's write share it. One connection
- * per sentinel, opened on first use; `shutdown()` closes them.
+ * the check of the replica set behind durable writes (rule `replicaSet: 'sentinel'`). A check
+ * shares the query in flight when that one started after the asker's write, else the next query,
+ * which starts at the end of the current event-loop turn (so batches finishing together share
+ * one). One connection per sentinel, opened on first use; `shutdown()` closes them.
  */
 export class SentinelView {
   private readonly connections: Redis[];
   private inFlight: { startedAt: bigint; promise: Promise<SentinelViewSnapshot> } | undefined;
+  /** The query that starts at the end of this event-loop turn, shared by every check asked for before. */
+  private next: Promise<SentinelViewSnapshot> | undefined;
 
   /** @param options the sentinels and how to reach them. */
   constructor(private readonly options: SentinelViewOptions) {
@@ -86,12 +89,21 @@ export class SentinelView {
   check(since: bigint): Promise<SentinelViewSnapshot> {
     const current = this.inFlight;
     if (current && current.startedAt >= since) return current.promise;
-    const startedAt = process.hrtime.bigint();
-    const promise = this.query().finally(() => {
-      if (this.inFlight?.promise === promise) this.inFlight = undefined;
+    // not started yet, so it starts after `since`: every check asked for in this turn shares it
+    if (this.next) return this.next;
+    const next = new Promise<SentinelViewSnapshot>((resolve, reject) => {
+      setImmediate(() => {
+        this.next = undefined;
+        const startedAt = process.hrtime.bigint();
+        const promise = this.query().finally(() => {
+          if (this.inFlight?.promise === promise) this.inFlight = undefined;
+        });
+        this.inFlight = { startedAt, promise };
+        promise.then(resolve, reject);
+      });
     });
-    this.inFlight = { startedAt, promise };
-    return promise;
+    this.next = next;
+    return next;
   }
 
   /** Closes the sentinel connections. */
