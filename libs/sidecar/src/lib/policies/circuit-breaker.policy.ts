@@ -124,6 +124,8 @@ export class CircuitBreakerPolicy implements IPolicy {
   private readonly failureEmitter = new EventEmitter<CircuitFailureEvent>();
   private forwardingSuccess = false;
   private forwardingFailure = false;
+  private readonly errorThresholdPercentage: number;
+  private readonly errorFilter: (error: unknown, fn: unknown, ctx: PolicyContext) => boolean;
 
   /** Fires on every state transition. */
   readonly onStateChange: Event<CircuitStateChangeEvent> = this.stateEmitter.event;
@@ -158,6 +160,7 @@ export class CircuitBreakerPolicy implements IPolicy {
       throw new InvalidOptionsError(`circuitBreaker.rotateBucketController must be an EventEmitter; got ${show(rotate)}`);
     }
     this.instanceId = options.instanceId;
+    this.errorThresholdPercentage = errorThresholdPercentage;
     const isFailure = options.isFailure;
     const errorFilter =
       isFailure !== undefined
@@ -177,6 +180,7 @@ export class CircuitBreakerPolicy implements IPolicy {
       rotateBucketController: rotate,
       errorFilter,
     });
+    this.errorFilter = errorFilter;
     this.breaker.veto = options.canOpen;
     this.breaker.on('open', () => this.transition('open'));
     this.breaker.on('halfOpen', () => this.transition('halfOpen'));
@@ -234,11 +238,56 @@ export class CircuitBreakerPolicy implements IPolicy {
   execute<T>(fn: PolicyFn<T>, context?: Partial<PolicyContext> | AbortSignal): Promise<T> {
     const ctx = asPolicyContext(context);
     const breaker = this.breaker;
+    if (breaker.closed && !breaker.pendingClose && !breaker.isShutdown && breaker.enabled) return this.runClosed(fn, ctx);
     if (breaker.closed || (breaker.pendingClose && !breaker.isShutdown)) return breaker.fire(fn as PolicyFn<unknown>, ctx) as Promise<T>;
     // Rejected: let opossum count the reject, then raise our own error.
     return breaker.fire(fn as PolicyFn<unknown>, ctx).then(undefined, (error: unknown) => {
       throw this.rejection(error, ctx);
     }) as Promise<T>;
+  }
+
+  /**
+   * The closed-circuit path of opossum's `fire` (no cache, coalescing, timeout, capacity or
+   * fallback are configured on this breaker), without its promise chain: the same events in the
+   * same order ('fire'; then 'success', or 'failure' and the opening check of opossum's `fail`),
+   * so its rolling statistics and transitions are unchanged, but one promise hop instead of three
+   * and no per-call arrays or closures beyond the one `then`.
+   */
+  private runClosed<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
+    const breaker = this.breaker;
+    breaker.emit('fire', [fn, ctx]);
+    const started = Date.now();
+    let result: PromiseLike<T> | T;
+    try {
+      result = fn(ctx);
+    } catch (error) {
+      return this.settleFailure(error, fn, ctx, started);
+    }
+    return Promise.resolve(result).then(
+      (value) => {
+        breaker.emit('success', value, Date.now() - started);
+        return value;
+      },
+      (error: unknown) => this.settleFailure(error, fn, ctx, started),
+    );
+  }
+
+  /** opossum's `handleError` + `fail` for a call run by runClosed: count it, maybe open, reject with the error. */
+  private settleFailure(error: unknown, fn: PolicyFn<unknown>, ctx: PolicyContext, started: number): Promise<never> {
+    const breaker = this.breaker;
+    const latency = Date.now() - started;
+    if (this.errorFilter(error, fn, ctx)) {
+      breaker.emit('success', error, latency);
+    } else {
+      breaker.emit('failure', error, latency, [fn, ctx]);
+      if (!breaker.warmUp) {
+        const stats = breaker.stats;
+        if (stats.fires >= breaker.volumeThreshold || breaker.halfOpen) {
+          if ((stats.failures / stats.fires) * 100 > this.errorThresholdPercentage || breaker.halfOpen) breaker.open();
+        }
+      }
+    }
+    return Promise.reject(error);
   }
 
   /** Forces the circuit open (e.g. from a health check; `canOpen` may veto); it half-opens after `resetTimeoutMs`. */
