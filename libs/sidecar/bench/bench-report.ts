@@ -127,7 +127,7 @@ export function buildReport(input: BenchReportInput): { figures: Record<string, 
   lines.push('(latencies in µs)');
   lines.push('');
   const verdict = (ok: boolean | null): string => (ok === null ? 'skipped' : ok ? 'met' : 'MISSED');
-  const row = (name: string, value: string, target = '', ok = ''): string => `${pad(name, 58)}${pad(value, 14)}${pad(target, 9)}${ok}`;
+  const row = (name: string, value: string, target = '', ok = ''): string => `${pad(name, 61)} ${pad(value, 14)}${pad(target, 9)}${ok}`;
   lines.push(row('figure', 'value', 'target', 'verdict'));
   lines.push(row('throughput ratio at c64 (sidecar / raw)', fmt(throughputRatioC64, 3), `≥ ${TARGETS.throughputRatioC64}`, verdict(met['throughputRatioC64'])));
   lines.push(row('p50 added at c1 (sidecar − raw), µs', fmt(p50AddedMicrosC1, 1), `≤ ${TARGETS.p50AddedMicrosC1}`, verdict(met['p50AddedMicrosC1'])));
@@ -135,7 +135,7 @@ export function buildReport(input: BenchReportInput): { figures: Record<string, 
   lines.push(row('policy stack alone, µs per call (no network)', fmt(policyStackMicrosPerCall, 2), `≤ ${TARGETS.policyStackMicrosPerCall}`, verdict(met['policyStackMicrosPerCall'])));
   if (hops) {
     const hop = (key: string): number => figures[key] as number;
-    lines.push(row(`anchor: HAProxy ${/version (\S+)/.exec(input.haproxyVersion ?? '')?.[1] ?? ''} one hop / raw, ratio c64`, fmt(hop('oneHopThroughputRatio'), 3)));
+    lines.push(row(`anchor: one HAProxy ${/version (\d+\.\d+\.\d+)/.exec(input.haproxyVersion ?? '')?.[1] ?? ''} hop / raw, ratio c64`, fmt(hop('oneHopThroughputRatio'), 3)));
     lines.push(row('anchor: two hops / raw, ratio c64', fmt(hop('twoHopsThroughputRatio'), 3)));
     lines.push(row('anchor: p50 added at c1, one hop / two hops, µs', `${fmt(hop('oneHopAddedP50Micros'), 1)} / ${fmt(hop('twoHopsAddedP50Micros'), 1)}`));
     lines.push(row('anchor: p99 added at c1, one hop, µs', fmt(hop('oneHopAddedP99Micros'), 1)));
