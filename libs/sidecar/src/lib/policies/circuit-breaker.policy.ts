@@ -87,6 +87,11 @@ export type CircuitStats = CircuitBreaker.Stats;
 
 type Action = (fn: PolicyFn<unknown>, ctx: PolicyContext) => Promise<unknown>;
 
+/** opossum's rolling-window counters (its `Status`), as its own 'fire' and 'success' listeners update them. */
+interface Counters {
+  increment(property: 'fires' | 'successes', latencyMs?: number): void;
+}
+
 /** Runs the protected function; always returns a promise (opossum needs one). */
 const runAction: Action = (fn, ctx) => Promise.resolve(fn(ctx));
 
@@ -248,14 +253,15 @@ export class CircuitBreakerPolicy implements IPolicy {
 
   /**
    * The closed-circuit path of opossum's `fire` (no cache, coalescing, timeout, capacity or
-   * fallback are configured on this breaker), without its promise chain: the same events in the
-   * same order ('fire'; then 'success', or 'failure' and the opening check of opossum's `fail`),
-   * so its rolling statistics and transitions are unchanged, but one promise hop instead of three
-   * and no per-call arrays or closures beyond the one `then`.
+   * fallback are configured on this breaker), without its promise chain: the same bookkeeping in
+   * the same order (a fire; then a success, or a failure and the opening check of opossum's
+   * `fail`), so its rolling statistics and transitions are unchanged, but one promise hop instead
+   * of three. The breaker is private and its only 'fire' / 'success' listeners are opossum's
+   * counters and onSuccess's forwarder, so the happy path counts directly instead of emitting.
    */
   private runClosed<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    const breaker = this.breaker;
-    breaker.emit('fire', [fn, ctx]);
+    const status = (this.breaker as unknown as { status: Counters }).status;
+    status.increment('fires');
     const started = Date.now();
     let result: PromiseLike<T> | T;
     try {
@@ -265,7 +271,9 @@ export class CircuitBreakerPolicy implements IPolicy {
     }
     return Promise.resolve(result).then(
       (value) => {
-        breaker.emit('success', value, Date.now() - started);
+        const latencyMs = Date.now() - started;
+        if (!this.breaker.isShutdown) status.increment('successes', latencyMs);
+        if (this.successEmitter.hasListeners) this.successEmitter.emit({ breaker: this.name, latencyMs });
         return value;
       },
       (error: unknown) => this.settleFailure(error, fn, ctx, started),
