@@ -108,7 +108,7 @@ export function buildReport(input: BenchReportInput): { figures: Record<string, 
   const lines: string[] = [];
   lines.push('');
   lines.push(`Sidecar client stack vs raw @grpc/grpc-js — loopback, server in its own process, ${cpus().length} CPUs, node ${process.version}, load ${loadavg()[0].toFixed(2)}`);
-  lines.push(`c1: ${input.c1Rounds} rounds × ${median(c1Of('raw').map((b) => b.calls))} sequential calls per variant (median), interleaved call by call (median over rounds of each round's p50/p99)`);
+  lines.push(`c1: ${input.c1Rounds} rounds × ${median(c1Of('raw').map((b) => b.calls))} sequential calls per variant (median), interleaved call by call, order shuffled every turn (median over rounds of each round's p50/p99)`);
   lines.push(`c64: ${input.c64Rounds} rounds × ${input.c64Ms} ms per variant, alternating order (median over rounds; ratios paired per round)`);
   lines.push('');
   lines.push(`${pad('variant', 36)}${pad('c1 p50', 9)}${pad('c1 p99', 9)}${pad('c1 mean', 9)}${pad('c64 calls/s', 13)}${pad('c64 CPU/call client+server', 28)}errors`);

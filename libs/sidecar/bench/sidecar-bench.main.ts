@@ -22,7 +22,7 @@
  *
  * Phases: policy stack alone (measurePolicyStack, no network) and client path without network
  * (client-path.ts); warm-up (discarded); concurrency 1: rounds of 2000 sequential calls per
- * variant, interleaved call by call (so every variant sees the same machine at the same moment),
+ * variant, interleaved call by call in a shuffled order (so every variant sees the same machine at the same moment),
  * each timed with hrtime → p50/p99 per round, added = sidecar − raw per round, median over rounds;
  * concurrency 64: alternating fixed-duration rounds → calls/s, ratio = sidecar / raw per round
  * (adjacent in time), median over rounds.
