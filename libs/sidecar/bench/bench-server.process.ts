@@ -10,12 +10,16 @@
  * Both register in the Redis registry (`REDIS_PORT`), as services `bench-echo` (plain) and
  * `bench-echo-sidecar` (SidecarServer), so the sidecar client discovers them for real.
  *
- * Environment: TOKEN (shared token, required), REDIS_PORT (required), HOST (default 127.0.0.1).
+ * Environment: TOKEN (shared token, required), REDIS_PORT (required), HOST (default 127.0.0.1),
+ * BENCH_SERVER_PROFILE (optional: a file this process writes its V8 CPU profile to when stopped,
+ * e.g. with `BENCH_PROFILE_VARIANT=rawToSidecarServer npm run bench:sidecar`, to profile the server path).
  * Prints `READY <plainPort> <sidecarPort>` once both listen and are registered. SIGTERM / SIGINT:
  * deregister, stop both servers, exit 0.
  */
 import * as grpc from '@grpc/grpc-js';
 import { Redis } from 'ioredis';
+import { writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector';
 import { RedisRegistry, type Registration } from '../src/lib/discovery/redis.registry';
 import { RegistrySigner } from '../src/lib/discovery/registry-signature';
 import { SidecarServer } from '../src/lib/server/sidecar.server';
@@ -36,7 +40,26 @@ function reply(request: EchoRequest, instanceId: string): EchoReply {
   return { message: request.message ?? '', instanceId, deadlineMs: 0, caller: '', traceparent: '', attempt: 0, idempotencyKey: '', incomingTraceparent: '' };
 }
 
+/** Starts the V8 profiler when BENCH_SERVER_PROFILE names a file; returns what writes it (a no-op otherwise). */
+function startProfiler(): () => Promise<void> {
+  const file = process.env['BENCH_SERVER_PROFILE'];
+  if (!file) return async () => undefined;
+  const session = new Session();
+  session.connect();
+  session.post('Profiler.enable');
+  session.post('Profiler.start');
+  return () =>
+    new Promise((resolve) =>
+      session.post('Profiler.stop', (error, result) => {
+        if (error) process.stderr.write(`bench-server: profile not written: ${error.message}\n`);
+        else writeFileSync(file, JSON.stringify(result.profile));
+        resolve();
+      }),
+    );
+}
+
 async function main(): Promise<void> {
+  const writeProfile = startProfiler();
   const token = process.env['TOKEN'] || fail('set TOKEN (the shared token of the bench)');
   const redisPort = Number(process.env['REDIS_PORT'] || fail('set REDIS_PORT (the bench registry)'));
   if (!Number.isInteger(redisPort) || redisPort <= 0) fail(`REDIS_PORT must be a port number; got ${JSON.stringify(process.env['REDIS_PORT'])}`);
@@ -86,6 +109,7 @@ async function main(): Promise<void> {
     redis.disconnect();
     await sidecar.shutdown().catch(() => undefined);
     plain.forceShutdown();
+    await writeProfile();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());

@@ -23,7 +23,7 @@ import { authChannelOptions, authMetadata, createChannelCredentials } from '../a
 import type { Logger } from '../telemetry/logger';
 import type { SidecarMetrics } from '../telemetry/metrics';
 import { childSpan, formatTraceparent } from '../telemetry/trace-context';
-import { startCallTrace, type CallTrace } from '../telemetry/otel/client-call.trace';
+import { NOOP_ATTEMPT, NOOP_CALL_TRACE, startCallTrace, type CallTrace } from '../telemetry/otel/client-call.trace';
 import type { TraceContext } from '../core/call-scope';
 import { ChannelPool } from './channel-pool';
 import { NoHealthyInstanceError } from './no-healthy-instance.error';
@@ -376,8 +376,10 @@ export class ServiceClient {
     ctx.call.tried.push(instance.id);
     ctx.call.instance = instance;
     if (ctx.attempt > 0) this.metrics?.clientFailover(this.service);
-    const attempt = span.attempt(instance, ctx.attempt, this.instanceBreakers.stateOf(instance.id), ctx.deadline);
+    const attempt = span === NOOP_CALL_TRACE ? NOOP_ATTEMPT : span.attempt(instance, ctx.attempt, this.instanceBreakers.stateOf(instance.id), ctx.deadline);
     const pending = this.instanceBreakers.policyFor(instance.id).execute((inner) => run(instance, inner, attempt.context), ctx);
+    // tracing off: no span to end, so no extra promise (and breaker look-ups) per attempt
+    if (attempt === NOOP_ATTEMPT) return pending;
     pending.then(
       () => attempt.end('OK', undefined, this.instanceBreakers.stateOf(instance.id)),
       (error: unknown) => attempt.end(codeName(error), error, this.instanceBreakers.stateOf(instance.id)),

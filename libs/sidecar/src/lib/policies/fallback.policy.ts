@@ -53,16 +53,20 @@ export class FallbackPolicy<R = unknown> implements IPolicy {
 
   /** Runs `fn`; on a handled error resolves with the fallback's result instead. */
   execute<T>(fn: PolicyFn<T>, context?: Partial<PolicyContext> | AbortSignal): Promise<T> {
-    return this.run(fn, asPolicyContext(context));
+    const ctx = asPolicyContext(context);
+    // No async frame on the happy path: `fn`'s result is followed with one `then`.
+    let result: PromiseLike<T> | T;
+    try {
+      result = fn(ctx);
+    } catch (error) {
+      return this.handle<T>(error, ctx);
+    }
+    return Promise.resolve(result).then(undefined, (error: unknown) => this.handle<T>(error, ctx));
   }
 
-  private async run<T>(fn: PolicyFn<T>, ctx: PolicyContext): Promise<T> {
-    try {
-      return await fn(ctx);
-    } catch (error) {
-      if (!this.shouldHandle(error)) throw error;
-      if (this.fallbackEmitter.hasListeners) this.fallbackEmitter.emit({ error, call: ctx.call });
-      return (await this.fallback(error, ctx)) as unknown as T;
-    }
+  private async handle<T>(error: unknown, ctx: PolicyContext): Promise<T> {
+    if (!this.shouldHandle(error)) throw error;
+    if (this.fallbackEmitter.hasListeners) this.fallbackEmitter.emit({ error, call: ctx.call });
+    return (await this.fallback(error, ctx)) as unknown as T;
   }
 }

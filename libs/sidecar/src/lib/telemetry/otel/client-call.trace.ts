@@ -24,7 +24,8 @@ export interface AttemptSpan {
   end(code: string, error: unknown, breakerAfter: BreakerStateName): void;
 }
 
-const NOOP_ATTEMPT: AttemptSpan = { context: undefined, end: () => undefined };
+/** The attempt span when tracing is off: ending it does nothing, so callers may skip waiting for the outcome. */
+export const NOOP_ATTEMPT: AttemptSpan = { context: undefined, end: () => undefined };
 
 /** The trace of a call when no tracer provider is registered: nothing is allocated. */
 export const NOOP_CALL_TRACE: CallTrace = { attempt: () => NOOP_ATTEMPT, end: () => undefined };
