@@ -378,8 +378,7 @@ export class ServiceClient {
     if (ctx.attempt > 0) this.metrics?.clientFailover(this.service);
     const attempt = span === NOOP_CALL_TRACE ? NOOP_ATTEMPT : span.attempt(instance, ctx.attempt, this.instanceBreakers.stateOf(instance.id), ctx.deadline);
     const pending = this.instanceBreakers.policyFor(instance.id).execute((inner) => run(instance, inner, attempt.context), ctx);
-    // tracing off: no span to end, so no extra promise (and breaker look-ups) per attempt
-    if (attempt === NOOP_ATTEMPT) return pending;
+    if (attempt === NOOP_ATTEMPT) return pending; // tracing off: no span to end, no extra promise per attempt
     pending.then(
       () => attempt.end('OK', undefined, this.instanceBreakers.stateOf(instance.id)),
       (error: unknown) => attempt.end(codeName(error), error, this.instanceBreakers.stateOf(instance.id)),
