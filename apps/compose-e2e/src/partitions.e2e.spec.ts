@@ -1,5 +1,6 @@
 import { waitUntil } from '@failsoft/testing';
-import { compose, failsoft, masterName, progress, sentinelDiagnosis, waitForAllHealthy } from './support/compose';
+import { failsoft, masterName, progress, project, run, sentinelDiagnosis, waitForAllHealthy } from './support/compose';
+import { fixture } from './support/platform';
 
 /**
  * Network partitions in compose (`failsoft partition|heal --compose`): iptables rules in the
@@ -13,6 +14,11 @@ jest.setTimeout(300_000);
 const SENTINELS = ['sentinel-1', 'sentinel-2', 'sentinel-3'];
 const REDIS = ['redis-1', 'redis-2', 'redis-3'];
 
+beforeAll(async () => {
+  // the scenario likes posts: the platform needs a few
+  await fixture(2);
+});
+
 afterAll(async () => {
   await failsoft(['heal', '--compose']);
   await waitForAllHealthy(180_000);
@@ -20,8 +26,9 @@ afterAll(async () => {
 
 /** What a TCP connection from container `from` to `to`:`port` meets: `open`, `refused` or the error. */
 async function connect(from: string, to: string, port = 6379): Promise<string> {
-  const out = await compose(['exec', '-T', from, 'timeout', '5', 'bash', '-c', `exec 3<>/dev/tcp/${to}/${port} && echo open`]).catch((error: Error) => error.message);
-  return /\bopen\b/.test(out) ? 'open' : /Connection refused/.test(out) ? 'refused' : out.trim().split('\n').pop() ?? out;
+  const result = await run('docker', ['compose', '-p', project(), 'exec', '-T', from, 'timeout', '5', 'bash', '-c', `exec 3<>/dev/tcp/${to}/${port} && echo connected`]);
+  if (result.code === 0 && result.stdout.trim() === 'connected') return 'open';
+  return /Connection refused/.test(result.stderr) ? 'refused' : `exit ${result.code}: ${result.stderr.trim().split('\n').pop() ?? ''}`;
 }
 
 it('partition --compose refuses exactly the links between the groups, heal restores them; a bad name changes nothing', async () => {
