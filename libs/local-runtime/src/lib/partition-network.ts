@@ -1,6 +1,6 @@
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { InvalidRuntimeOptionsError, show } from './local-runtime.error';
-import { findSocketOwners, peerKey, type ClientProcess } from './socket-owner';
+import { BatchedOwnerLookup, type ClientProcess } from './socket-owner';
 
 /** Name of every peer whose source address is not a registered node (the services, the CLI). */
 export const CLIENTS = 'clients';
@@ -71,6 +71,9 @@ export class PartitionNetwork {
   /** Cut links; for a link of {@link CLIENTS}, the client processes it does NOT cut (named elsewhere in its partition). */
   private readonly cut = new Map<string, ReadonlySet<string>>();
   private clientProcesses: () => readonly ClientProcess[] = () => [];
+  /** The client processes named by the cuts now: only their sockets are looked for (any other client is {@link CLIENTS}). */
+  private readonly named = new Set<string>();
+  private readonly owners = new BatchedOwnerLookup(() => this.clientProcesses().filter((p) => this.named.has(p.name)));
   /** True while a cut names a client process: connections from {@link CLIENTS} are then identified. */
   private identityMatters = false;
   private readonly mode: CutMode;
@@ -168,6 +171,12 @@ export class PartitionNetwork {
       }
     }
     if (named.size > 0) this.identityMatters = true;
+    const newlyNamed = [...named].filter((name) => !this.named.has(name));
+    for (const name of newlyNamed) this.named.add(name);
+    if (newlyNamed.length > 0) {
+      // a connection found to be of no named process may be of one named now
+      for (const c of this.connections) if (c.process === undefined) c.identified = false;
+    }
     if (!this.identityMatters) {
       this.dropCutConnections();
       return Promise.resolve();
@@ -180,6 +189,7 @@ export class PartitionNetwork {
   /** Heals every cut link (new connections are relayed again). */
   heal(): void {
     this.cut.clear();
+    this.named.clear();
     this.identityMatters = false;
   }
 
@@ -237,16 +247,18 @@ export class PartitionNetwork {
     }
   }
 
-  /** Names the client process of every connection from {@link CLIENTS} not identified yet (one /proc scan for all). */
+  /**
+   * Names the client process (among those the cuts name) of every connection from {@link CLIENTS}
+   * not identified yet; lookups are batched (one /proc scan serves every connection waiting).
+   */
   private async identify(connections: readonly RelayedConnection[]): Promise<void> {
     const pending = connections.filter((c) => c.from === CLIENTS && !c.identified && c.inbound.remotePort !== undefined && c.inbound.localPort !== undefined);
-    if (pending.length === 0) return;
-    const peers = pending.map((c) => ({ clientPort: c.inbound.remotePort as number, serverPort: c.inbound.localPort as number }));
-    const owners = await findSocketOwners(peers, this.clientProcesses()).catch(() => new Map<string, string>());
-    pending.forEach((c, i) => {
-      c.process = owners.get(peerKey(peers[i]));
-      c.identified = true;
-    });
+    await Promise.all(
+      pending.map(async (c) => {
+        c.process = await this.owners.ownerOf({ clientPort: c.inbound.remotePort as number, serverPort: c.inbound.localPort as number });
+        c.identified = true;
+      }),
+    );
   }
 
   private node(name: string): RelayedNode {

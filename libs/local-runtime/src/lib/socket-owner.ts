@@ -75,8 +75,8 @@ export async function findSocketOwners(peers: readonly LoopbackPeer[], processes
   const running = processes.filter((p): p is { name: string; pid: number } => p.pid !== undefined);
   if (peers.length === 0 || running.length === 0) return owners;
   const wanted = new Set(peers.map(peerKey));
-  const [v4, v6] = await Promise.all([readOrEmpty('/proc/net/tcp'), readOrEmpty('/proc/net/tcp6')]);
-  const inodes = new Map([...parseProcNetTcp(v6, wanted), ...parseProcNetTcp(v4, wanted)]);
+  const inodes = parseProcNetTcp(await readOrEmpty('/proc/net/tcp'), wanted);
+  if (inodes.size < wanted.size) for (const [key, inode] of parseProcNetTcp(await readOrEmpty('/proc/net/tcp6'), wanted)) inodes.set(key, inode); // a dual-stack client socket
   if (inodes.size === 0) return owners;
   const held = await Promise.all(running.map(async (p) => ({ name: p.name, inodes: await socketInodes(p.pid) })));
   for (const [key, inode] of inodes) {
@@ -84,4 +84,48 @@ export async function findSocketOwners(peers: readonly LoopbackPeer[], processes
     if (owner) owners.set(key, owner.name);
   }
   return owners;
+}
+
+/** One peer waiting for its owner. */
+interface Waiting {
+  readonly peer: LoopbackPeer;
+  readonly resolve: (owner: string | undefined) => void;
+}
+
+/**
+ * Finds socket owners ({@link findSocketOwners}) with at most ONE /proc scan in flight: peers asked
+ * for while a scan runs wait for the next one, which serves them all, so a burst of reconnects
+ * costs a few scans, not one each.
+ */
+export class BatchedOwnerLookup {
+  private queue: Waiting[] = [];
+  private running = false;
+
+  /** @param candidates the processes that may own the sockets, read at each scan. */
+  constructor(private readonly candidates: () => readonly ClientProcess[]) {}
+
+  /** The name of the candidate owning the client end of `peer`; undefined when none does. */
+  ownerOf(peer: LoopbackPeer): Promise<string | undefined> {
+    return new Promise((resolve) => {
+      this.queue.push({ peer, resolve });
+      if (!this.running) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.running = true;
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        const owners = await findSocketOwners(
+          batch.map((w) => w.peer),
+          this.candidates(),
+        ).catch(() => new Map<string, string>());
+        for (const w of batch) w.resolve(owners.get(peerKey(w.peer)));
+      }
+    } finally {
+      this.running = false;
+    }
+  }
 }
