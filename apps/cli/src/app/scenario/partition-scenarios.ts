@@ -24,10 +24,16 @@ async function everyRedisNode(target: ChaosTarget): Promise<string[]> {
   return [master, ...replicas, ...SENTINELS];
 }
 
-/** Polls the trending lease holder until it is a feed instance other than `old`; null when none took over within `timeoutMs`. */
-async function waitForTakeover(ctx: FaultContext, old: string, timeoutMs: number): Promise<string | null> {
+/**
+ * Waits until a feed instance other than `old` holds the trending lease: the lease holder in the
+ * status, or a fresh trending result written by another instance under a newer term (seen through
+ * the front door, even while the status cannot read Redis in time); null when none took over within `timeoutMs`.
+ */
+async function waitForTakeover(ctx: FaultContext, watch: TrendingWatch, old: string, timeoutMs: number): Promise<string | null> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
+    const seen = watch.successorOf(old);
+    if (seen) return seen;
     const leader = (await ctx.target.status().catch(() => undefined))?.trendingLeader;
     if (leader && leader !== old) return leader;
     await ctx.hold(250);
@@ -139,7 +145,7 @@ export const PARTITION_SCENARIOS: readonly ScenarioDefinition[] = [
       let successor: string | null = null;
       await ctx.target.partition(groups);
       try {
-        successor = await waitForTakeover(ctx, leader, ctx.faultMs);
+        successor = await waitForTakeover(ctx, watch, leader, ctx.faultMs);
         ctx.note('takeover', successor !== null);
         ctx.note('takeoverSeconds', successor ? Math.round((Date.now() - cutAt) / 100) / 10 : null);
         ctx.note('successor', successor);

@@ -32,6 +32,8 @@ export class TrendingWatch {
   private maxToken = -1;
   private maxLeader = '';
   private readonly terms: string[] = [];
+  /** Highest fresh token seen per leader. */
+  private readonly tokens = new Map<string, number>();
   private stopped = false;
   private readonly loop: Promise<void>;
 
@@ -41,6 +43,19 @@ export class TrendingWatch {
     private readonly everyMs = 250,
   ) {
     this.loop = this.run();
+  }
+
+  /**
+   * The first leader other than `old` whose fresh result carries a token above every token seen
+   * from `old` (its successor wrote under a newer lease term); null until one is seen.
+   */
+  successorOf(old: string): string | null {
+    const oldToken = this.tokens.get(old) ?? 0;
+    for (const term of this.terms) {
+      const [leader, token] = term.split('#');
+      if (leader !== old && Number(token) > oldToken) return leader;
+    }
+    return null;
   }
 
   /** Stops polling; resolves with what was seen. */
@@ -67,6 +82,7 @@ export class TrendingWatch {
     this.reads++;
     const term = `${leader}#${token}`;
     if (!this.terms.includes(term)) this.terms.push(term);
+    this.tokens.set(leader, Math.max(token, this.tokens.get(leader) ?? 0));
     if (token < this.maxToken) {
       this.stale++;
       this.firstStale ??= `${leader} token ${token} after ${this.maxLeader} token ${this.maxToken}`;
