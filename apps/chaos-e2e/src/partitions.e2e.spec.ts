@@ -9,6 +9,11 @@ import { progress, runShortScenario, startScenarioPlatform, type ScenarioPlatfor
 
 jest.setTimeout(300_000);
 
+/** What the fault step of a scenario must have found (FaultContext.note). */
+const EXPECTED_FINDINGS: Record<string, Record<string, unknown>> = {
+  'redis-partition-leader-cut': { takeover: true, staleTrendingResults: 0 },
+};
+
 describe('Redis partition scenarios (--short) against the real platform', () => {
   let sp: ScenarioPlatform | undefined;
 
@@ -33,7 +38,10 @@ describe('Redis partition scenarios (--short) against the real platform', () => 
     const network = sp.platform.redis.network;
     expect(network?.names).toEqual(['redis-1', 'redis-2', 'redis-3', 'sentinel-1', 'sentinel-2', 'sentinel-3']);
     expect(await sp.target.partition([['redis-2'], ['sentinel-1']])).toEqual(['redis-2|sentinel-1']);
-    await expect(sp.target.partition([['redis-2'], ['gateway-1']])).rejects.toThrow(/unknown node "gateway-1" in the partition/);
+    await expect(sp.target.partition([['redis-2'], ['gateway-9']])).rejects.toThrow(/unknown node "gateway-9" in the partition; known: redis-1, .*clients.*gateway-1/);
+    expect(network?.cutLinks).toEqual(['redis-2|sentinel-1']); // nothing changed by the bad one
+    // a service instance is a node of its own (its connections are identified by their owner process)
+    expect(await sp.target.partition([['feed-2'], ['redis-3']])).toEqual(['feed-2|redis-3', 'redis-2|sentinel-1']);
     await sp.target.heal();
     expect(network?.cutLinks).toEqual([]);
     await sp.target.waitForHealthy(60_000);
@@ -49,6 +57,7 @@ describe('Redis partition scenarios (--short) against the real platform', () => 
     expect({ lost: result.lost, unverified: result.unverified }).toEqual({ lost: [], unverified: [] });
     expect(result.lostAcknowledgedWrites).toBe(0);
     expect(result.recoverySeconds).not.toBeNull();
+    expect(result.findings ?? {}).toMatchObject(EXPECTED_FINDINGS[scenario.name] ?? {});
     expect({ scenario: result.name, misses: result.misses, met: result.met }).toEqual({ scenario: scenario.name, misses: [], met: true });
   });
 });

@@ -12,6 +12,8 @@ export type { SentinelTopology, SentinelTopologyOptions, Address } from './lib/s
 export type { TopologyAuth } from './lib/topology-auth';
 export { PartitionNetwork, CLIENTS } from './lib/partition-network';
 export type { CutMode, PartitionNetworkOptions } from './lib/partition-network';
+export { findSocketOwners } from './lib/socket-owner';
+export type { ClientProcess, LoopbackPeer } from './lib/socket-owner';
 export { startPartitionedTopology } from './lib/partitioned-topology';
 export type { PartitionedTopology, PartitionedTopologyOptions, PartitionedNode } from './lib/partitioned-topology';
 export { Supervisor, backoffDelay, describeExit, tailFile, CONFIG_ERROR_EXIT_CODE } from './lib/supervisor';

@@ -147,7 +147,7 @@ class Partitioned implements PartitionedTopology {
   ) {}
 
   partition(groups: readonly (readonly string[])[]): void {
-    this.network.partition(groups);
+    void this.network.partition(groups); // no client processes here: every cut applies at once
   }
 
   heal(): void {

@@ -64,7 +64,8 @@ export interface ChaosTarget {
   reviveSentinel(index: number): Promise<void>;
   /**
    * Cuts every link between a node of one group and a node of another (`redis-1`.., `sentinel-1`..,
-   * `clients` = the services and the CLI): existing connections are reset, new ones refused, until
+   * a service instance id such as `gateway-1` or `feed-2`, `clients` = every client not named in
+   * the groups: the other instances and the CLI): existing connections are reset, new ones refused, until
    * {@link heal}. Adds to the cuts already made; resolves with every link cut now (`a|b`).
    * @throws ChaosError BAD_REQUEST naming an unknown node; UNAVAILABLE where partitions are not possible.
    */

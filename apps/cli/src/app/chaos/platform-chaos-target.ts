@@ -163,12 +163,14 @@ export class PlatformChaosTarget implements ChaosTarget {
 
   async partition(groups: string[][]): Promise<string[]> {
     const network = this.partitionNetwork();
+    let applied: Promise<void>;
     try {
-      network.partition(groups);
+      applied = network.partition(groups);
     } catch (error) {
       if (isInvalidRuntimeOptionsError(error)) throw new ChaosError('BAD_REQUEST', error.message);
       throw error;
     }
+    await applied; // the connections of the named instances are identified and reset
     return network.cutLinks;
   }
 

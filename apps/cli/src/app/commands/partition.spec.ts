@@ -25,11 +25,12 @@ describe('failsoft partition / heal', () => {
   it('parses comma-separated groups of node names', () => {
     expect(parseGroups(['redis-1', 'sentinel-1,sentinel-2,sentinel-3,redis-2'])).toEqual([['redis-1'], ['sentinel-1', 'sentinel-2', 'sentinel-3', 'redis-2']]);
     expect(parseGroups(['clients', 'redis-1,redis-2', 'sentinel-1'])).toEqual([['clients'], ['redis-1', 'redis-2'], ['sentinel-1']]);
+    expect(parseGroups(['gateway-1', 'redis-1,redis-2,sentinel-1'])).toEqual([['gateway-1'], ['redis-1', 'redis-2', 'sentinel-1']]);
   });
 
   it('rejects unknown names, a node in two groups and a single group, naming the problem', () => {
     const cases: Array<[string[], RegExp]> = [
-      [['redis-1', 'gateway-1'], /unknown node "gateway-1" in "gateway-1"; nodes are redis-1\.\., sentinel-1\.\. and clients/],
+      [['redis-1', 'haproxy-1'], /unknown node "haproxy-1" in "haproxy-1"; nodes are redis-1\.\., sentinel-1\.\., service instances \(upload-1, likes-1, feed-1, gateway-1\.\.\) and clients/],
       [['redis-1', 'redis-1,sentinel-1'], /node "redis-1" is in two groups/],
       [['redis-1'], /give at least 2 groups/],
       [['redis-1', 'sentinel-1,'], /unknown node ""/],

@@ -73,6 +73,8 @@ export class LocalPlatform implements Platform {
     const short = (path: string): string => shortPath(workspace, path);
     const isStopping = (): boolean => this.stopping !== undefined;
     this.redis = new LocalRedis({ supervisor: this.supervisor, logs: this.paths.logs, say: this.say, warn: this.warn, onChange: () => this.save(), isStopping, workspace });
+    // partitions may name a service instance (`gateway-1`): the relays find the owner of a client socket among these
+    this.redis.network?.identifyClients(() => this.processes().filter((p) => (SERVICE_NAMES as readonly string[]).includes(p.service)).map((p) => ({ name: p.id, pid: p.pid })));
     this.door = new FrontDoor({ workspace, paths: this.paths, supervisor: this.supervisor, say: this.say, warn: this.warn, short });
     this.gate = new ReadinessGate({ supervisor: this.supervisor, logs: this.paths.logs, signal: this.abort.signal, say: this.say, warn: this.warn, short, plans: () => this.plans });
     const scrape = typeof options.prometheus === 'object' ? options.prometheus.scrapeIntervalS : undefined;

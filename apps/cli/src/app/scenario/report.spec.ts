@@ -37,6 +37,15 @@ function result(overrides: Partial<ScenarioResult> = {}): ScenarioResult {
 }
 
 describe('scenario reports', () => {
+  it('shows what the fault step found (takeover, fencing) in the table and the JSON line, and nothing when it found nothing', () => {
+    const findings = { takeover: true, takeoverSeconds: 10.7, successor: 'feed-2', staleTrendingResults: 0 };
+    const withFindings = result({ name: 'redis-partition-leader-cut', findings });
+    expect(formatTable([withFindings])).toContain('    findings: takeover true, takeoverSeconds 10.7, successor feed-2, staleTrendingResults 0');
+    expect((JSON.parse(jsonLine([withFindings])) as { scenarios: Array<Record<string, unknown>> }).scenarios[0]['findings']).toEqual(findings);
+    expect(formatTable([result()]).join('\n')).not.toContain('findings');
+    expect(jsonLine([result()])).not.toContain('findings');
+  });
+
   it('the JSON line has the figures, the target with its exemption, and met', () => {
     const line = jsonLine([result(), result({ name: 'kill-one-likes', met: false, misses: ['1 acknowledged writes lost'], lostAcknowledgedWrites: 1 })]);
     expect(line).not.toContain('\n');

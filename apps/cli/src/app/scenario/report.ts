@@ -30,6 +30,7 @@ export function formatTable(results: readonly ScenarioResult[]): string[] {
       .map(([e, f]) => `${e} ${percent(f.availability)} (${f.errors}/${f.requests} errors)`)
       .join(', ');
     out.push(`  ${r.name}: ${per}${exempt}`);
+    if (r.findings) out.push(`    findings: ${Object.entries(r.findings).map(([k, v]) => `${k} ${String(v)}`).join(', ')}`);
     if (r.resentAfterReset) out.push(`    resent after a reset connection (as a browser does): ${r.resentAfterReset}`);
     if (r.errorsByCause.length) out.push(`    errors by cause: ${r.errorsByCause.map((c) => `${c.cause} ×${c.count}`).join(', ')}`);
     for (const lost of r.lost.slice(0, 5)) out.push(`    LOST ${lost.kind} by ${lost.user} on post ${lost.postId}: read back ${lost.seen}${lost.history ? ` (last ops: ${lost.history})` : ''}`);
@@ -45,6 +46,7 @@ export function jsonOf(r: ScenarioResult): Record<string, unknown> {
   return {
     name: r.name,
     ...(r.durability ? { durability: r.durability } : {}),
+    ...(r.findings ? { findings: r.findings } : {}),
     availability: round(r.availability),
     lostAcknowledgedWrites: r.lostAcknowledgedWrites,
     unverifiedWrites: r.unverifiedWrites,

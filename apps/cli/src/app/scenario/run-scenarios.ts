@@ -23,6 +23,7 @@ export function summaryLine(r: ScenarioResult): string {
   return (
     `${r.name}: ${r.met ? 'met' : `MISSED (${r.misses.join('; ')})`}; availability ${pct(r.availability)}, degraded ${pct(r.degradedShare)}, ` +
     `p99 in fault ${r.p99Ms} ms, recovery ${r.recoverySeconds === null ? 'none' : `${r.recoverySeconds} s`}, lost writes ${r.lostAcknowledgedWrites} of ${r.acknowledgedWrites}, unverified ${r.unverifiedWrites}` +
+    (r.findings ? `; findings ${Object.entries(r.findings).map(([k, v]) => `${k} ${String(v)}`).join(', ')}` : '') +
     (r.resentAfterReset ? `; resent after a reset ${r.resentAfterReset}` : '') +
     (r.errorsByCause.length ? `; errors ${r.errorsByCause.map((c) => `${c.cause} ×${c.count}`).join(', ')}` : '') +
     r.lost

@@ -3,7 +3,7 @@ import { DEMO_USERS, LoadApi } from '../load/api-client';
 import { LoadGenerator } from '../load/load-generator';
 import type { ReadBackRequests, ReadBackResult, UnverifiedWrite } from '../load/read-back';
 import { errorsByCause, figuresByEndpoint, figuresOf, type Endpoint, type Figures, type SecondBucket, perSecond } from '../load/stats';
-import type { FaultContext, ScenarioDefinition } from './scenario';
+import type { FaultContext, Finding, ScenarioDefinition } from './scenario';
 import { DELAY_RULE_ID, SCENARIO_SERVICES } from './scenarios';
 import { judge, targetFor, type ScenarioTarget } from './targets';
 
@@ -60,6 +60,8 @@ export interface ScenarioResult {
   title: string;
   /** The durability rule of the writes, for scenarios about it (partitions). */
   durability?: string;
+  /** What the fault step found (FaultContext.note), e.g. whether a leader takeover happened. */
+  findings?: Record<string, Finding>;
   startedAt: string;
   /** 2xx (degraded included) over all requests of the run. */
   availability: number;
@@ -175,6 +177,7 @@ interface ScenarioRun {
   recoveryTimeoutMs: number;
   api: LoadApi;
   events: ScenarioEvent[];
+  findings: Record<string, Finding>;
   log: (line: string) => void;
 }
 
@@ -194,6 +197,7 @@ export async function runScenario(definition: ScenarioDefinition, options: RunOp
     recoveryTimeoutMs: options.recoveryTimeoutMs ?? 120_000,
     api: new LoadApi(options.target.url, 10_000),
     events: [],
+    findings: {},
     log: (line) => options.log(`[${definition.name}] ${line}`),
   };
   const startedAt = new Date().toISOString();
@@ -205,7 +209,7 @@ export async function runScenario(definition: ScenarioDefinition, options: RunOp
   // 3. results and read-back
   const result = phase.load ? await phase.load.stop() : undefined;
   const readBack = phase.load && result ? await readBackWrites(phase.load, result.acknowledgedWrites, run) : undefined;
-  return resultOf(definition, { startedAt, steady: !unsteady, phase, result, readBack, events: run.events, recoveryTimeoutMs: run.recoveryTimeoutMs });
+  return resultOf(definition, { startedAt, steady: !unsteady, phase, result, readBack, events: run.events, findings: run.findings, recoveryTimeoutMs: run.recoveryTimeoutMs });
 }
 
 /** Why the platform is not in its steady state (undefined when it is). */
@@ -232,7 +236,7 @@ async function underLoad(definition: ScenarioDefinition, run: ScenarioRun): Prom
     ticker = setInterval(() => options.progress?.(l.progressLine(definition.name)), 1000);
     log(`load ${run.rate}/s; fault in ${timing.warmMs / 1000} s`);
     await sleep(timing.warmMs);
-    const ctx: FaultContext = { target: options.target, faultMs: run.faultMs, log, mark: (label) => run.events.push({ atMs: Math.round(l.elapsed()), label }), hold: sleep, random: options.random ?? Math.random };
+    const ctx: FaultContext = { target: options.target, faultMs: run.faultMs, log, mark: (label) => run.events.push({ atMs: Math.round(l.elapsed()), label }), hold: sleep, random: options.random ?? Math.random, note: (key, value) => (run.findings[key] = value) };
     phase.faultStart = l.elapsed();
     try {
       await definition.fault(ctx);
@@ -279,7 +283,7 @@ function readBackWrites(load: LoadGenerator, acknowledgedWrites: number, run: Sc
 /** The figures of one run, judged against the scenario's target. */
 function resultOf(
   definition: ScenarioDefinition,
-  run: { startedAt: string; steady: boolean; phase: LoadPhase; result: Awaited<ReturnType<LoadGenerator['stop']>> | undefined; readBack: ReadBackResult | undefined; events: ScenarioEvent[]; recoveryTimeoutMs: number },
+  run: { startedAt: string; steady: boolean; phase: LoadPhase; result: Awaited<ReturnType<LoadGenerator['stop']>> | undefined; readBack: ReadBackResult | undefined; events: ScenarioEvent[]; findings: Record<string, Finding>; recoveryTimeoutMs: number },
 ): ScenarioResult {
   const { phase, result, readBack, steady } = run;
   const target = targetFor(definition.exempt, Math.round(run.recoveryTimeoutMs / 1000));
@@ -297,6 +301,7 @@ function resultOf(
     name: definition.name,
     title: definition.title,
     ...(definition.durability ? { durability: definition.durability } : {}),
+    ...(Object.keys(run.findings).length ? { findings: run.findings } : {}),
     startedAt: run.startedAt,
     availability: overall.availability,
     degradedShare: overall.degradedShare,

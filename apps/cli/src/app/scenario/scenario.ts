@@ -14,7 +14,12 @@ export interface FaultContext {
   hold(ms: number): Promise<void>;
   /** Random numbers in [0, 1) (injectable for specs). */
   random(): number;
+  /** Records a finding of the fault step in the result (`takeover: true`, `takeoverSeconds: 11.2`). */
+  note(key: string, value: Finding): void;
 }
+
+/** The value of a scenario finding. */
+export type Finding = string | number | boolean | null;
 
 /** Endpoints a scenario lets fail, and why (see the targets in docs/chaos.md). */
 export interface Exemption {
