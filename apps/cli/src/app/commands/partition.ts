@@ -38,6 +38,8 @@ export const partitionCommand: Command = {
     'shows it (gateway-1, feed-2..), clients (every service instance not named in the groups, and this CLI).',
     'Every link between a node of one group and a node of another is cut: its connections are reset at once and new ones',
     'refused, until `failsoft heal`. Unlisted nodes keep every link. Cuts add up.',
+    'npm start: the relays in front of every Redis node and sentinel cut (FAILSOFT_RELAYS=on). --compose: iptables rules in',
+    'each container concerned, set by a throwaway cutter (deploy/netcut, built on first use); a restarted container comes back uncut.',
     'Example (master isolated from the sentinels and one replica): failsoft partition redis-1 sentinel-1,sentinel-2,sentinel-3,redis-2',
     'Example (one gateway cut from Redis): failsoft partition gateway-1 redis-1,redis-2,redis-3,sentinel-1,sentinel-2,sentinel-3',
   ],
