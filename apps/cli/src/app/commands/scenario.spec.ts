@@ -78,7 +78,7 @@ describe('failsoft scenario: arguments', () => {
 
   it('selectScenarios: partitions is every Redis partition scenario (not part of all), each found by name too', () => {
     const names = selectScenarios('partitions').map((s) => s.name);
-    expect(names).toEqual(['redis-partition-minority-master', 'redis-partition-master-with-replica', 'redis-partition-flapping']);
+    expect(names).toEqual(['redis-partition-minority-master', 'redis-partition-master-with-replica', 'redis-partition-flapping', 'redis-partition-gateway-cut', 'redis-partition-leader-cut']);
     for (const name of names) expect(selectScenarios(name).map((s) => s.name)).toEqual([name]);
     expect(SCENARIOS.map((s) => s.name)).not.toContain(names[0]);
     for (const s of selectScenarios('partitions')) expect([s.name, s.exempt?.endpoints, s.durability]).toEqual([s.name, ['like', 'unlike', 'create'], expect.stringContaining("replicaSet 'sentinel'")]);
