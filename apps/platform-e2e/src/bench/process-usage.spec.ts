@@ -31,16 +31,18 @@ describe('process usage from /proc', () => {
     );
     const start = cpuTicks(process.pid) as number;
     sampler.start();
-    // busy until this process has spent at least 5 ticks of CPU (a condition, not a sleep)
+    // busy until this process has spent at least 50 ticks of CPU (a condition, not a sleep): long
+    // enough that the counters' tick granularity (a tick or two at each end) stays small against it
     let spin = 0;
-    while ((cpuTicks(process.pid) as number) < start + 5) spin += Math.sqrt(spin + 1);
+    while ((cpuTicks(process.pid) as number) < start + 50) spin += Math.sqrt(spin + 1);
     const usage = sampler.stop();
     expect(spin).toBeGreaterThan(0);
     expect(usage.wallMs).toBeGreaterThan(0);
     expect(usage.cpuCores['client']).toBeGreaterThan(0);
     expect(usage.cpuCores['redis']).toBeGreaterThanOrEqual(0);
     expect(usage.rssMbMax['client']).toBeGreaterThan(usage.rssMbMax['redis']);
-    // the machine was at least as busy as this process
-    expect(usage.machineBusyCores).toBeGreaterThanOrEqual((usage.cpuCores['client'] as number) * 0.9);
+    // the machine was at least as busy as this process, give or take the two counters' granularity
+    // (per-process and per-machine ticks are sampled apart: 0.86 of it was seen over a 5-tick window)
+    expect(usage.machineBusyCores).toBeGreaterThanOrEqual((usage.cpuCores['client'] as number) * 0.8);
   });
 });
