@@ -155,15 +155,31 @@ export async function containers(): Promise<Map<string, ContainerInfo>> {
   return out;
 }
 
-/** Resolves once every container runs and every health check passes (polls; a bound, not a speed). */
+/**
+ * Why Redis is not whole (undefined when it is): the three sentinels name one master, and it has
+ * both replicas online. After a failover the old master is converted about 10 s after it is back
+ * and then resynchronises; durable writes are refused until then (every replica the sentinels
+ * could promote must confirm them), so a spec that starts earlier meets a platform that cannot write.
+ */
+async function redisProblem(): Promise<string | undefined> {
+  const named = await Promise.all(['sentinel-1', 'sentinel-2', 'sentinel-3'].map((s) => masterName(s).catch(() => '?')));
+  if (new Set(named).size !== 1 || named[0] === '?') return `the sentinels name the master ${named.join(', ')}`;
+  const info = await redisCli(named[0], ['INFO', 'replication']).catch(() => [] as string[]);
+  const online = info.filter((l) => /^slave\d+:.*state=online/.test(l)).length;
+  if (info.includes('role:master') && online === 2) return undefined;
+  return `the master ${named[0]} says ${info.find((l) => l.startsWith('role:')) ?? 'nothing'}, ${online} of 2 replicas online`;
+}
+
+/** Resolves once every container runs, every health check passes and Redis is whole (polls; a bound, not a speed). */
 export async function waitForAllHealthy(timeoutMs = 120_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     const done = (c: ContainerInfo): boolean => ONE_SHOT_SERVICES.includes(c.service) && c.state === 'exited' && c.exitCode === 0;
     const bad = [...(await containers()).values()].filter((c) => !done(c) && (c.state !== 'running' || (c.health !== null && c.health !== 'healthy')));
-    if (bad.length === 0) return;
-    last = bad.map((c) => `${c.service} ${c.state}${c.health ? `/${c.health}` : ''}`).join(', ');
+    const redis = bad.length === 0 ? await redisProblem() : undefined;
+    if (bad.length === 0 && redis === undefined) return;
+    last = redis ? `Redis is not whole: ${redis}` : bad.map((c) => `${c.service} ${c.state}${c.health ? `/${c.health}` : ''}`).join(', ');
     await new Promise((r) => setTimeout(r, 500));
   }
   throw new Error(`the compose platform is not healthy after ${timeoutMs / 1000} s: ${last}; see: docker compose -p ${project()} logs`);

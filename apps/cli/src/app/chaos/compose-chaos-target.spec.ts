@@ -12,7 +12,8 @@ const fs = require('fs');
 const args = process.argv.slice(2);
 fs.appendFileSync(process.env.STUB_LOG, JSON.stringify(args) + '\\n');
 const state = JSON.parse(fs.readFileSync(process.env.STUB_STATE, 'utf8'));
-const save = () => fs.writeFileSync(process.env.STUB_STATE, JSON.stringify(state));
+// atomic (write + rename): the target runs some commands in parallel, and a reader must never see half a file
+const save = () => { const tmp = process.env.STUB_STATE + '.' + process.pid; fs.writeFileSync(tmp, JSON.stringify(state)); fs.renameSync(tmp, process.env.STUB_STATE); };
 const out = (t) => process.stdout.write(t);
 if (args[0] === 'inspect') { out(JSON.stringify(args.slice(1).map((id) => ({ RestartCount: 3, State: { Pid: 42 }, Config: { Env: ['ZONE=zone-b'], Labels: { 'com.docker.compose.service': id.replace(/^id-/, '') } } })))); process.exit(0); }
 if (args[0] !== 'compose') { process.stderr.write('unknown command'); process.exit(1); }
@@ -39,6 +40,11 @@ switch (cmd) {
     else if (op === 'HDEL') { const had = cli[2] in state.rules; delete state.rules[cli[2]]; out(had ? '1\\n' : '0\\n'); }
     else if (op === 'HGETALL') out(Object.entries(state.rules).map(([k, v]) => k + '\\n' + v + '\\n').join(''));
     else if (op === 'PUBLISH') out('0\\n');
+    else if (op === 'INFO') {
+      const replicas = Object.keys(state.services).filter((s) => s.startsWith('redis') && s !== state.master && state.services[s] === 'running');
+      const online = state.online === undefined ? replicas.length : state.online;
+      out(svc !== state.master ? '# Replication\\nrole:slave\\n' : '# Replication\\nrole:master\\nconnected_slaves:' + replicas.length + '\\n' + replicas.map((r, i) => 'slave' + i + ':ip=' + r + ',port=6379,state=' + (i < online ? 'online' : 'wait_bgsave') + ',offset=1,lag=0\\n').join(''));
+    }
     else if (op === 'GET') out('7:feed-2\\n');
     else { process.stderr.write('stub: unknown redis-cli ' + cli.join(' ')); process.exit(1); }
     void svc;
@@ -94,6 +100,15 @@ describe('composeChaosTarget (against a stub docker that records its argv)', () 
     await target().waitForHealthy(5000);
     writeFileSync(stateFile, JSON.stringify({ services: { ...services(), certs: 'exited' }, exitCodes: { certs: 1 }, master: 'redis-1', rules: {} }));
     await expect(target().waitForHealthy(300)).rejects.toThrow('not healthy: certs (exited)');
+  });
+
+  it('waits for Redis to be whole too: the master has every running replica online (after a failover the old master resynchronises first)', async () => {
+    writeFileSync(stateFile, JSON.stringify({ services: services(), master: 'redis-2', online: 1, rules: {} }));
+    await expect(target().waitForHealthy(300)).rejects.toThrow('Redis is not whole: the master redis-2 has 1 of 2 replicas online');
+    writeFileSync(stateFile, JSON.stringify({ services: { ...services(), 'redis-3': 'exited' }, master: 'redis-2', online: 1, rules: {} }));
+    await expect(target().waitForHealthy(300)).rejects.toThrow('not healthy: redis-3 (exited)');
+    writeFileSync(stateFile, JSON.stringify({ services: services(), master: 'redis-2', online: 2, rules: {} }));
+    await target().waitForHealthy(5000);
   });
 
   it('parses both shapes of `docker compose ps --format json`', () => {

@@ -7,6 +7,7 @@ import { breakersOf, leaseHolder, TRENDING_LEASE_KEY } from './platform-chaos-ta
 import { rulesInForce } from './fault-rules';
 import type { DockerRunner } from './docker-engine-runner';
 import { cutScript, healScript, Netcut, parseCutLinks, planCuts, type CuttableContainer } from './compose-partitions';
+import { composeRedisProblem } from './compose-redis-whole';
 import { pairs, parseComposePs, parseInspect, type ContainerFacts, type PsEntry } from './compose-output.parser';
 
 export { parseComposePs, parseInspect } from './compose-output.parser';
@@ -384,11 +385,13 @@ export class ComposeChaosTarget implements ChaosTarget {
         const entries = await this.ps();
         const done = (e: PsEntry): boolean => ONE_SHOT_SERVICES.includes(e.Service) && e.State === 'exited' && e.ExitCode === 0;
         const bad = entries.filter((e) => !done(e) && (e.State !== 'running' || (e.Health !== undefined && e.Health !== '' && e.Health !== 'healthy')));
-        if (bad.length === 0) {
-          await this.masterService(entries);
-          return;
-        }
         problem = `not healthy: ${bad.map((e) => `${e.Service} (${e.State}${e.Health ? `, ${e.Health}` : ''})`).join(', ')}`;
+        if (bad.length === 0) {
+          const running = (names: string[]): string[] => names.filter((n) => entries.some((e) => e.Service === n && e.State === 'running'));
+          const redis = await composeRedisProblem((s, a, p) => this.redisCli(s, a, p), { sentinels: running(SENTINEL_SERVICES), data: running(REDIS_SERVICES) }, SENTINEL_PORT, COMPOSE_MASTER_NAME);
+          if (redis === undefined) return;
+          problem = `Redis is not whole: ${redis}`;
+        }
       } catch (error) {
         problem = (error as Error).message;
       }
