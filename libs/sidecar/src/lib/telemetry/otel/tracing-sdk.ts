@@ -1,7 +1,8 @@
 import { diag, DiagLogLevel, trace, type DiagLogger } from '@opentelemetry/api';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, ConsoleSpanExporter, NodeTracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace-node';
+import type * as OtlpHttp from '@opentelemetry/exporter-trace-otlp-http';
+import type * as Resources from '@opentelemetry/resources';
+import type * as SdkTraceNode from '@opentelemetry/sdk-trace-node';
+import type { SpanExporter } from '@opentelemetry/sdk-trace-node';
 import { InvalidOptionsError } from '../../core/sidecar.error';
 import { assertObject, assertString, show } from '../../core/validate';
 import type { Logger } from '../logger';
@@ -47,6 +48,8 @@ export function startTracing(options: StartTracingOptions): TracingHandle | unde
   const exporter = exporterFrom(env);
   if (exporter === undefined || tracingActive()) return undefined;
   if (options.logger !== undefined) diag.setLogger(diagLogger(options.logger), DiagLogLevel.WARN);
+  const { NodeTracerProvider, BatchSpanProcessor } = sdk().trace;
+  const { resourceFromAttributes } = sdk().resources;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({
       'service.name': env['OTEL_SERVICE_NAME'] || service,
@@ -71,6 +74,29 @@ export function startTracing(options: StartTracingOptions): TracingHandle | unde
 
 const EXPORTERS = ['otlp', 'console', 'none'];
 
+/** The SDK packages, loaded on first use. */
+interface Sdk {
+  readonly trace: typeof SdkTraceNode;
+  readonly resources: typeof Resources;
+  readonly otlp: typeof OtlpHttp;
+}
+let loaded: Sdk | undefined;
+
+/**
+ * The OpenTelemetry SDK, required only when tracing is asked for: a process without tracing
+ * (the default) does not load it, which saves about 0.1 s of CPU at every start (measured with
+ * `node -e "require(...)"`: 0.15 s with the three packages against 0.05 s without; bench:start
+ * starts 8 services on 2 cores). The ESM build re-exports this CommonJS one, so `require` is there.
+ */
+function sdk(): Sdk {
+  loaded ??= {
+    trace: require('@opentelemetry/sdk-trace-node') as typeof SdkTraceNode,
+    resources: require('@opentelemetry/resources') as typeof Resources,
+    otlp: require('@opentelemetry/exporter-trace-otlp-http') as typeof OtlpHttp,
+  };
+  return loaded;
+}
+
 function exporterFrom(env: NodeJS.ProcessEnv): SpanExporter | undefined {
   if ((env['OTEL_SDK_DISABLED'] ?? '').trim().toLowerCase() === 'true') return undefined;
   const kind = (env['OTEL_TRACES_EXPORTER'] ?? '').trim().toLowerCase();
@@ -78,14 +104,15 @@ function exporterFrom(env: NodeJS.ProcessEnv): SpanExporter | undefined {
     throw new InvalidOptionsError(`OTEL_TRACES_EXPORTER must be one of ${EXPORTERS.join(', ')}; got ${show(env['OTEL_TRACES_EXPORTER'])}`);
   }
   if (kind === 'none') return undefined;
-  if (kind === 'console') return new ConsoleSpanExporter();
+  if (kind === 'console') return new (sdk().trace.ConsoleSpanExporter)();
   const traces = env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT'];
   const base = env['OTEL_EXPORTER_OTLP_ENDPOINT'];
   // the URL from `env` (the exporter itself reads process.env only); the rest of OTEL_EXPORTER_OTLP_* it reads itself
+  if (!traces && !base && kind !== 'otlp') return undefined;
+  const { OTLPTraceExporter } = sdk().otlp;
   if (traces) return new OTLPTraceExporter({ url: traces });
   if (base) return new OTLPTraceExporter({ url: `${base.replace(/\/+$/, '')}/v1/traces` });
-  if (kind === 'otlp') return new OTLPTraceExporter();
-  return undefined;
+  return new OTLPTraceExporter();
 }
 
 function diagLogger(logger: Logger): DiagLogger {
