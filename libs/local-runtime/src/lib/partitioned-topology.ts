@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { LocalRuntimeError, assertInteger } from './local-runtime.error';
 import { PartitionNetwork, type CutMode } from './partition-network';
 import { trackDir, untrackDir } from './process-registry';
-import { pairsToMap, parseInfo, redisCommand } from './redis-command';
+import { parseInfo, redisCommand } from './redis-command';
 import { startRedisServer, startSentinelProcess, type RedisProcessHandle } from './redis-server';
 import { waitUntil } from './wait-until';
+import { awaitSentinelAgreement } from './sentinel-agreement';
 
 /** Options of {@link startPartitionedTopology}. */
 export interface PartitionedTopologyOptions {
@@ -112,16 +113,8 @@ export async function startPartitionedTopology(options: PartitionedTopologyOptio
       network.setTarget(name, process.port);
       sentinels.push({ name, port, process });
     }
-    await waitUntil(
-      async () => {
-        for (const s of sentinels) {
-          const state = pairsToMap(await redisCommand(s.process.port, ['SENTINEL', 'MASTER', MASTER_NAME], { timeoutMs: 1000 }));
-          if (Number(state['num-slaves']) !== replicas || Number(state['num-other-sentinels']) !== sentinelCount - 1) return false;
-        }
-        return true;
-      },
-      { timeoutMs: 30_000, intervalMs: 100, message: 'the sentinels to see every replica and each other through the relays' },
-    );
+    // through the relays: the sentinels see every replica and each other
+    await awaitSentinelAgreement({ ports: sentinels.map((s) => s.process.port), masterName: MASTER_NAME, masterPort: master.port, replicas, timeoutMs: 30_000 });
   } catch (error) {
     await stop();
     throw new LocalRuntimeError('PROCESS_FAILED', `startPartitionedTopology failed: ${(error as Error).message}`, { cause: error });

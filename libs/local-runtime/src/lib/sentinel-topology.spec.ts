@@ -36,6 +36,13 @@ describe('startSentinelTopology', () => {
     expect(() => topology.serverAt(1)).toThrow(/no data node of this topology listens on port 1/);
   });
 
+  it('settles with a fast hello period and leaves every sentinel at the default period (2000 ms) once they agree', async () => {
+    for (const sentinel of topology.sentinels) {
+      const periods = pairsToMap(await redisCommand(sentinel.port, ['SENTINEL', 'DEBUG']));
+      expect(periods['PUBLISH-PERIOD'] ?? periods['publish-period']).toBe('2000');
+    }
+  });
+
   it('fails over after SIGKILL of the master, and a restarted node rejoins as a replica', async () => {
     const before = await topology.currentMaster();
     await redisCommand(before.port, ['SET', 'before-kill', '1']);

@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trackDir, untrackDir } from './process-registry';
-import { pairsToMap, parseInfo, redisCommand } from './redis-command';
+import { parseInfo, redisCommand } from './redis-command';
+import { awaitSentinelAgreement } from './sentinel-agreement';
 import { dataNodeArgs, RedisProcessHandle, RedisServerHandle, spawnRedis, startRedisServer, startSentinelProcess } from './redis-server';
 import { InvalidRuntimeOptionsError, LocalRuntimeError, assertInteger, show } from './local-runtime.error';
 import { dataNodeAuthArgs, validateTopologyAuth, type TopologyAuth } from './topology-auth';
@@ -258,7 +259,7 @@ class Topology implements SentinelTopology {
  * temp dir under os.tmpdir(): 1 master, `replicas` replicas (default 2) and `sentinels` sentinels
  * (default 3, quorum 2), demo-tuned (down-after 1000 ms, failover-timeout 3000 ms), no persistence.
  * Resolves once the replicas are in sync and every sentinel sees the master, all replicas and all
- * other sentinels. If anything fails, everything started so far is stopped before the error is thrown.
+ * other sentinels (hellos sped up while they settle: see {@link awaitSentinelAgreement}). If anything fails, everything started so far is stopped before the error is thrown.
  * Never touches the machine's own Redis (6379/26379).
  */
 export async function startSentinelTopology(options: SentinelTopologyOptions = {}): Promise<SentinelTopology> {
@@ -295,21 +296,14 @@ export async function startSentinelTopology(options: SentinelTopologyOptions = {
         }),
       )),
     );
-    await waitUntil(
-      async () => {
-        for (const s of sentinels) {
-          const state = pairsToMap(await redisCommand(s.port, ['SENTINEL', 'MASTER', settings.masterName], { timeoutMs: 1000, ...authOf(settings.auth).sentinel }));
-          if (state['flags'] !== 'master' || state['port'] !== String(master.port)) return false;
-          if (Number(state['num-slaves']) !== settings.replicas || Number(state['num-other-sentinels']) !== settings.sentinels - 1) return false;
-        }
-        return true;
-      },
-      {
-        timeoutMs: settings.startTimeoutMs,
-        intervalMs: 100,
-        message: `the ${settings.sentinels} sentinels to agree on the master, its ${settings.replicas} replicas and each other`,
-      },
-    );
+    await awaitSentinelAgreement({
+      ports: sentinels.map((s) => s.port),
+      masterName: settings.masterName,
+      masterPort: master.port,
+      replicas: settings.replicas,
+      password: authOf(settings.auth).sentinel.password,
+      timeoutMs: settings.startTimeoutMs,
+    });
     return new Topology(settings, dir, nodes, sentinels, nodeArgs);
   } catch (error) {
     const logs = [...nodes, ...sentinels].map((p) => `--- :${p.port}\n${p.logTail(6)}`).join('\n');
