@@ -85,7 +85,7 @@ it('fault --compose: an abort rule on likes makes likes unavailable, --list show
 });
 
 describe('scenario <name> --compose --short --json: the same JSON as locally, every target met', () => {
-  it.each(['kill-one-likes', 'kill-all-likes', 'redis-master-kill', 'rolling-restart'])('%s', async (name) => {
+  it.each(['kill-one-likes', 'kill-all-likes', 'redis-master-kill', 'rolling-restart', 'kill-front-door', 'stop-front-door'])('%s', async (name) => {
     progress(`scenario ${name} --compose --short --json`);
     const run = await failsoft(['scenario', name, '--compose', '--short', '--json'], 280_000);
     const last = run.stdout.trim().split('\n').pop() ?? '';

@@ -61,6 +61,8 @@ export interface FakeData {
   readonly idempotency: Map<string, string>;
   /** What the last CreatePost received: its idempotency keys (request field and call metadata). */
   lastCreate?: { requestKey: string; metadataKey: string | undefined };
+  /** The idempotency key of the last Like/Unlike ('' when none was sent). */
+  lastLikeKey?: string;
 }
 
 /** A part of the platform. */
@@ -261,6 +263,7 @@ export class FakePlatform {
     return {
       Like: async (request: LikeRequestOutput): Promise<LikeResponse> => {
         check(request);
+        this.data.lastLikeKey = request.idempotencyKey;
         const users = likes.get(request.postId) ?? new Set<string>();
         users.add(request.userId);
         likes.set(request.postId, users);
@@ -268,6 +271,7 @@ export class FakePlatform {
       },
       Unlike: async (request: LikeRequestOutput): Promise<LikeResponse> => {
         check(request);
+        this.data.lastLikeKey = request.idempotencyKey;
         likes.get(request.postId)?.delete(request.userId);
         return state(request.userId, request.postId);
       },

@@ -288,7 +288,18 @@ describe('gateway', () => {
     expect(extraRes.body.error.message).not.toContain('Ã');
     for (const key of ['', 'has space', 'x'.repeat(201), 'semi;colon']) {
       expectJsonError(await call(posts, { method: 'POST', headers: { ...auth, 'idempotency-key': key }, body: imageForm(PNG) }), 400, 'INVALID_IDEMPOTENCY_KEY');
+      // likes take the same header: a bad one is refused before likes is called
+      platform.data.lastLikeKey = undefined;
+      for (const method of ['POST', 'DELETE']) {
+        expectJsonError(await call(`${urlA}/api/posts/${postId}/likes`, { method, headers: { ...auth, 'idempotency-key': key } }), 400, 'INVALID_IDEMPOTENCY_KEY');
+      }
+      expect(platform.data.lastLikeKey).toBeUndefined();
     }
+    // a good key reaches likes as the call's idempotency_key; none is sent as ''
+    expect((await call(`${urlA}/api/posts/${postId}/likes`, { method: 'POST', headers: { ...auth, 'idempotency-key': 'like-1:a/b+c=' } })).status).toBe(200);
+    expect(platform.data.lastLikeKey).toBe('like-1:a/b+c=');
+    expect((await call(`${urlA}/api/posts/${postId}/likes`, { method: 'DELETE', headers: auth })).status).toBe(200);
+    expect(platform.data.lastLikeKey).toBe('');
 
     expectJsonError(await call(`${urlA}/api/posts/p_nothingherezzzzz`), 404, 'NOT_FOUND');
     expectJsonError(await call(`${urlA}/api/posts/p_nothingherezzzzz/image`), 404, 'NOT_FOUND');

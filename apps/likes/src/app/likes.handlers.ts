@@ -3,7 +3,7 @@ import { likesServiceDefinition, type CountsRequestOutput, type CountsResponse, 
 import type { HandlerContext } from '@failsoft/sidecar';
 import { SidecarHandlers } from '@failsoft/sidecar/nest';
 import { LikesRepository } from './likes.repository';
-import { assertId, assertPostIds, optionalViewerId } from './likes.validation';
+import { assertId, assertPostIds, optionalIdempotencyKey, optionalViewerId } from './likes.validation';
 import { toStateError } from './state-unavailable.error';
 
 /**
@@ -15,6 +15,10 @@ import { toStateError } from './state-unavailable.error';
  *   the outcome is unknown and the caller may retry. A write is applied only while its call's
  *   deadline has not passed by Redis' clock (see LikesRepository): an attempt its caller gave up
  *   on never lands late, after a newer like/unlike of the same user (DEADLINE_EXCEEDED instead).
+ * - With an `idempotency_key`, a Like/Unlike is applied once per (user, key) for
+ *   LIKE_KEY_TTL_SECONDS: a copy delivered late (a frozen front door resumed, after the client had
+ *   resent the request and moved on) writes nothing; a key reused for another operation is
+ *   INVALID_ARGUMENT `IDEMPOTENCY_KEY_REUSED`.
  * - `Counts` reads a batch of at most `CONTRACT_LIMITS.countsBatchMax` posts in one pipeline.
  * - Ids are validated (1-128 characters of letters, digits and `. _ : @ -`); bad input gets
  *   INVALID_ARGUMENT naming the field and changes nothing.
@@ -31,8 +35,9 @@ export class LikesHandlers implements LikesServiceHandlers<HandlerContext> {
   async Like(request: LikeRequestOutput, ctx: HandlerContext): Promise<LikeResponse> {
     const userId = assertId('user_id', request.userId);
     const postId = assertId('post_id', request.postId);
+    const key = optionalIdempotencyKey(request.idempotencyKey);
     try {
-      const state = await this.repository.like(userId, postId, ctx.deadline);
+      const state = await this.repository.like(userId, postId, ctx.deadline, key);
       return { postId, count: state.count, liked: true };
     } catch (error) {
       throw toStateError(error, 'Like');
@@ -43,8 +48,9 @@ export class LikesHandlers implements LikesServiceHandlers<HandlerContext> {
   async Unlike(request: UnlikeRequestOutput, ctx: HandlerContext): Promise<LikeResponse> {
     const userId = assertId('user_id', request.userId);
     const postId = assertId('post_id', request.postId);
+    const key = optionalIdempotencyKey(request.idempotencyKey);
     try {
-      const state = await this.repository.unlike(userId, postId, ctx.deadline);
+      const state = await this.repository.unlike(userId, postId, ctx.deadline, key);
       return { postId, count: state.count, liked: false };
     } catch (error) {
       throw toStateError(error, 'Unlike');

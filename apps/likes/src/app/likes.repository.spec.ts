@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { GrpcError } from '@failsoft/sidecar';
 import { DurableWriter, type StateRedis } from '@failsoft/state';
 import { startRedisServer, type RedisServerHandle } from '@failsoft/testing';
-import { isLateWrite, likesKey, LikesRepository } from './likes.repository';
+import { isKeyReused, isLateWrite, LIKE_KEY_TTL_SECONDS, likeKeyRecord, likesKey, LikesRepository } from './likes.repository';
 import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
 import { toStateError } from './state-unavailable.error';
 
@@ -52,5 +52,41 @@ describe('LikesRepository deadline fence (real redis-server)', () => {
     expect(mapped).toBeInstanceOf(GrpcError);
     expect((mapped as GrpcError).code).toBe(status.DEADLINE_EXCEEDED);
     expect((mapped as GrpcError).metadata.get(ERROR_CODE_METADATA_KEY)).toEqual(['LATE_WRITE']);
+  });
+
+  it('applies a like or an unlike with an idempotency key once: a late copy of an old like does not undo a newer unlike', async () => {
+    expect(await repository.like('frank', 'p4', Date.now() + 10_000, 'k-like-1')).toEqual({ changed: true, count: 1 });
+    // the client resent k-like-1 (it met a reset), then unliked with a new key
+    expect(await repository.like('frank', 'p4', Date.now() + 10_000, 'k-like-1')).toEqual({ changed: false, count: 1 });
+    expect(await repository.unlike('frank', 'p4', Date.now() + 10_000, 'k-unlike-2')).toEqual({ changed: true, count: 0 });
+    // the first copy of k-like-1, held by a frozen front door, arrives now
+    expect(await repository.like('frank', 'p4', Date.now() + 10_000, 'k-like-1')).toEqual({ changed: false, count: 0 });
+    expect(await redis.smembers(likesKey('p4'))).toEqual([]);
+    // keys are per user: another user's k-like-1 is its own operation
+    expect(await repository.like('grace', 'p4', undefined, 'k-like-1')).toEqual({ changed: true, count: 1 });
+    const ttl = await redis.ttl(likeKeyRecord('frank', 'k-like-1'));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(LIKE_KEY_TTL_SECONDS);
+  });
+
+  it('refuses a key already used for another operation (INVALID_ARGUMENT IDEMPOTENCY_KEY_REUSED) and changes nothing', async () => {
+    await repository.like('heidi', 'p5', undefined, 'k-reused');
+    const reused = await repository.unlike('heidi', 'p5', undefined, 'k-reused').catch((error: unknown) => error);
+    expect(isKeyReused(reused)).toBe(true);
+    const otherPost = await repository.like('heidi', 'p6', undefined, 'k-reused').catch((error: unknown) => error);
+    expect(isKeyReused(otherPost)).toBe(true);
+    expect(await redis.smembers(likesKey('p5'))).toEqual(['heidi']);
+    expect(await redis.exists(likesKey('p6'))).toBe(0);
+    const mapped = toStateError(reused, 'Unlike') as GrpcError;
+    expect(mapped.code).toBe(status.INVALID_ARGUMENT);
+    expect(mapped.metadata.get(ERROR_CODE_METADATA_KEY)).toEqual(['IDEMPOTENCY_KEY_REUSED']);
+    expect(mapped.message).toMatch(/k-reused.*another like or unlike; send a new key per operation/);
+  });
+
+  it('checks the deadline before the key: a late write with a fresh key records nothing', async () => {
+    const late = await repository.like('ivan', 'p7', Date.now() - 1, 'k-late').catch((error: unknown) => error);
+    expect(isLateWrite(late)).toBe(true);
+    expect(await redis.exists(likeKeyRecord('ivan', 'k-late'))).toBe(0);
+    expect(await repository.like('ivan', 'p7', Date.now() + 10_000, 'k-late')).toEqual({ changed: true, count: 1 });
   });
 });

@@ -2,7 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
 import { CONTRACT_LIMITS } from '@failsoft/contracts';
 import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
-import { assertId, assertPostIds, optionalViewerId } from './likes.validation';
+import { assertId, assertPostIds, optionalIdempotencyKey, optionalViewerId } from './likes.validation';
 
 /** The GrpcError thrown by `fn`. */
 function thrown(fn: () => unknown): GrpcError {
@@ -51,5 +51,16 @@ describe('likes validation', () => {
     expect(optionalViewerId('')).toBeUndefined();
     expect(optionalViewerId('v1')).toBe('v1');
     expect(thrown(() => optionalViewerId('v 1')).code).toBe(status.INVALID_ARGUMENT);
+  });
+
+  it('takes an empty idempotency key as none, and refuses a bad one naming what is accepted', () => {
+    expect(optionalIdempotencyKey('')).toBeUndefined();
+    expect(optionalIdempotencyKey('like-0b6c0e1e-8f7a')).toBe('like-0b6c0e1e-8f7a');
+    for (const bad of ['has space', 'x'.repeat(CONTRACT_LIMITS.idempotencyKeyMaxLength + 1), 'é']) {
+      const error = thrown(() => optionalIdempotencyKey(bad));
+      expect(error.code).toBe(status.INVALID_ARGUMENT);
+      expect(error.metadata.get(ERROR_CODE_METADATA_KEY)).toEqual(['INVALID_IDEMPOTENCY_KEY']);
+      expect(error.message).toMatch(new RegExp(`idempotency_key must be 1-${CONTRACT_LIMITS.idempotencyKeyMaxLength} printable ASCII characters`));
+    }
   });
 });

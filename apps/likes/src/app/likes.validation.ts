@@ -47,3 +47,18 @@ export function assertPostIds(values: unknown): string[] {
 export function optionalViewerId(value: unknown): string | undefined {
   return value === undefined || value === '' ? undefined : assertId('viewer_id', value);
 }
+
+/** Idempotency keys: 1 to `CONTRACT_LIMITS.idempotencyKeyMaxLength` printable ASCII characters (the gateway accepts a narrower set). */
+const IDEMPOTENCY_KEY = new RegExp(`^[\\x21-\\x7e]{1,${CONTRACT_LIMITS.idempotencyKeyMaxLength}}$`);
+
+/**
+ * The `idempotency_key` of a Like/Unlike: `undefined` when empty (none).
+ * @throws GrpcError INVALID_ARGUMENT (code `INVALID_IDEMPOTENCY_KEY`) saying what is accepted.
+ */
+export function optionalIdempotencyKey(value: unknown): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
+    throw invalidArgument('INVALID_IDEMPOTENCY_KEY', `idempotency_key must be 1-${CONTRACT_LIMITS.idempotencyKeyMaxLength} printable ASCII characters without spaces; got ${show(value)}`);
+  }
+  return value;
+}

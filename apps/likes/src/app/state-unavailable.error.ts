@@ -1,7 +1,8 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import { GrpcError } from '@failsoft/sidecar';
 import { stateFailureKind, type DurabilityError } from '@failsoft/state';
-import { isLateWrite } from './likes.repository';
+import { isKeyReused, isLateWrite } from './likes.repository';
+import { invalidArgument } from './likes.validation';
 import { ERROR_CODE_METADATA_KEY } from '@failsoft/contracts';
 
 /**
@@ -19,6 +20,7 @@ export function toStateError(error: unknown, what: string): unknown {
   if (error instanceof GrpcError) return error;
   const message = error instanceof Error ? error.message : String(error);
   const metadata = new Metadata();
+  if (isKeyReused(error)) return invalidArgument('IDEMPOTENCY_KEY_REUSED', `${what}: ${error.message}`);
   if (isLateWrite(error)) {
     metadata.set(ERROR_CODE_METADATA_KEY, 'LATE_WRITE');
     return new GrpcError(status.DEADLINE_EXCEEDED, `${what} arrived after its deadline: ${error.message}`, undefined, metadata);

@@ -166,9 +166,13 @@ export class LoadApi {
     return apiRequest(`${this.baseUrl}/api/posts`, { method: 'POST', headers: { ...this.auth(token), 'idempotency-key': idempotencyKey }, body: form, timeoutMs: this.timeoutMs });
   }
 
-  /** `POST /api/posts/:id/likes` (like: true) or `DELETE` (like: false). */
-  setLike(token: string, id: string, like: boolean): Promise<ApiCall<ApiLike>> {
-    return apiRequest(`${this.baseUrl}/api/posts/${encodeURIComponent(id)}/likes`, { method: like ? 'POST' : 'DELETE', headers: this.auth(token), timeoutMs: this.timeoutMs });
+  /**
+   * `POST /api/posts/:id/likes` (like: true) or `DELETE` (like: false); with `idempotencyKey`, sent
+   * as `Idempotency-Key` (a resend after a reset carries the same key: applied once).
+   */
+  setLike(token: string, id: string, like: boolean, idempotencyKey?: string): Promise<ApiCall<ApiLike>> {
+    const headers = idempotencyKey === undefined ? this.auth(token) : { ...this.auth(token), 'idempotency-key': idempotencyKey };
+    return apiRequest(`${this.baseUrl}/api/posts/${encodeURIComponent(id)}/likes`, { method: like ? 'POST' : 'DELETE', headers, timeoutMs: this.timeoutMs });
   }
 
   /** `GET /api/health` of whichever gateway answers. */

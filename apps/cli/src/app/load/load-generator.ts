@@ -253,7 +253,8 @@ export class LoadGenerator {
     this.busyKeys.add(key);
     try {
       const at = this.elapsed();
-      const res = await this.api.setLike(this.token(user), postId, like);
+      // one key per operation: a late copy of an attempt the resend replaced cannot undo a newer op
+      const res = await this.api.setLike(this.token(user), postId, like, `like-${randomUUID()}`);
       const acknowledged = res.status === 200 && res.json?.liked === like;
       this.ledger.recordLike({ user, postId, like, acknowledged, at: Math.round(at), result: acknowledged ? `${res.status}` : causeOf(res) });
       this.record(like ? 'like' : 'unlike', at, res, acknowledged ? 'ok' : 'error');

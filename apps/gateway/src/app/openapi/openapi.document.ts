@@ -13,6 +13,13 @@ const postIdParameter = {
   description: 'Post id, as the API makes them: `p_` and 16 characters a-z or 2-7 (anything else is a 400 `INVALID_POST_ID`, on every route).',
   schema: { type: 'string', pattern: POST_ID_PATTERN.source },
 };
+const idempotencyKeyParameter = {
+  name: 'Idempotency-Key',
+  in: 'header',
+  required: false,
+  description: `1-${CONTRACT_LIMITS.idempotencyKeyMaxLength} characters from letters, digits and \`- _ . : ~ + / =\`.`,
+  schema: { type: 'string', pattern: `^[A-Za-z0-9_.:~+/=-]{1,${CONTRACT_LIMITS.idempotencyKeyMaxLength}}$` },
+};
 const optionalAuth = [{}, { bearerAuth: [] }];
 const requiredAuth = [{ bearerAuth: [] }];
 const rateLimitHeaders = {
@@ -150,13 +157,7 @@ export const OPENAPI_DOCUMENT = Object.freeze({
           'The image type is detected from its bytes (JPEG, PNG, WebP, GIF), never from the file name, and the original is re-encoded without its metadata (EXIF, XMP, ICC, ancillary chunks; EXIF orientation applied). Send `Idempotency-Key` to make retries safe: the same key and user create one post.',
         security: requiredAuth,
         parameters: [
-          {
-            name: 'Idempotency-Key',
-            in: 'header',
-            required: false,
-            description: `1-${CONTRACT_LIMITS.idempotencyKeyMaxLength} characters from letters, digits and \`- _ . : ~ + / =\`.`,
-            schema: { type: 'string', pattern: `^[A-Za-z0-9_.:~+/=-]{1,${CONTRACT_LIMITS.idempotencyKeyMaxLength}}$` },
-          },
+          idempotencyKeyParameter,
         ],
         requestBody: {
           required: true,
@@ -267,8 +268,9 @@ export const OPENAPI_DOCUMENT = Object.freeze({
         tags: ['posts'],
         operationId: 'likePost',
         summary: 'Like a post (idempotent)',
+        description: 'Send `Idempotency-Key` (a new key per like or unlike, the same key when sending it again) so that a late copy of a request you already sent again cannot undo a newer unlike: a second request with the key writes nothing; the key used for another operation is 400 `IDEMPOTENCY_KEY_REUSED`.',
         security: requiredAuth,
-        parameters: [postIdParameter],
+        parameters: [postIdParameter, idempotencyKeyParameter],
         responses: {
           '200': { description: 'The like state after the call.', headers: rateLimitHeaders, content: { 'application/json': { schema: ref('LikeState') } } },
           '400': response('BadRequest'),
@@ -283,8 +285,9 @@ export const OPENAPI_DOCUMENT = Object.freeze({
         tags: ['posts'],
         operationId: 'unlikePost',
         summary: 'Unlike a post (idempotent)',
+        description: '`Idempotency-Key` as for a like.',
         security: requiredAuth,
-        parameters: [postIdParameter],
+        parameters: [postIdParameter, idempotencyKeyParameter],
         responses: {
           '200': { description: 'The like state after the call.', headers: rateLimitHeaders, content: { 'application/json': { schema: ref('LikeState') } } },
           '400': response('BadRequest'),

@@ -1,6 +1,7 @@
 import { Controller, Delete, HttpCode, Param, Post, Req, Res, UseGuards } from '@nestjs/common';
 import { SignedInGuard } from '../auth/signed-in.guard';
 import type { GatewayRequest, GatewayResponse } from '../common/gateway-request';
+import { idempotencyKeyOf } from '../common/idempotency-key';
 import { postIdParam } from '../common/json-input';
 import { notFound } from '../errors/api-error';
 import { WriteRateLimit } from '../rate-limit/write-rate-limit';
@@ -17,22 +18,29 @@ export class LikesController {
     private readonly writeLimit: WriteRateLimit,
   ) {}
 
-  /** Likes the post: `{"postId","likeCount","liked":true}`; 503 + Retry-After while likes is down. */
+  /**
+   * Likes the post: `{"postId","likeCount","liked":true}`; 503 + Retry-After while likes is down.
+   * `Idempotency-Key` (optional, as for creating a post): a second request of the user with the
+   * same key writes nothing again (a late copy of a request the client already resent cannot undo
+   * a newer unlike); the same key for another operation is 400 `IDEMPOTENCY_KEY_REUSED`.
+   */
   @Post(':id/likes')
   @HttpCode(200)
   @UseGuards(SignedInGuard)
   async like(@Param('id') id: string | undefined, @Req() request: GatewayRequest, @Res({ passthrough: true }) response: GatewayResponse): Promise<LikeState> {
+    const key = idempotencyKeyOf(request);
     const postId = await this.knownPost(id, request, response);
-    return this.likes.like(request.user as string, postId);
+    return this.likes.like(request.user as string, postId, key);
   }
 
-  /** Unlikes the post: `{"postId","likeCount","liked":false}`; 503 + Retry-After while likes is down. */
+  /** Unlikes the post: `{"postId","likeCount","liked":false}`; 503 + Retry-After while likes is down; `Idempotency-Key` as for a like. */
   @Delete(':id/likes')
   @HttpCode(200)
   @UseGuards(SignedInGuard)
   async unlike(@Param('id') id: string | undefined, @Req() request: GatewayRequest, @Res({ passthrough: true }) response: GatewayResponse): Promise<LikeState> {
+    const key = idempotencyKeyOf(request);
     const postId = await this.knownPost(id, request, response);
-    return this.likes.unlike(request.user as string, postId);
+    return this.likes.unlike(request.user as string, postId, key);
   }
 
   /**

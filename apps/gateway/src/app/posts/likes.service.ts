@@ -33,14 +33,14 @@ export class LikesService {
     this.likes = client.typed<LikesMethods>();
   }
 
-  /** Makes `user` like `postId` (idempotent). @throws ApiError (503 while likes is down). */
-  like(user: string, postId: string): Promise<LikeState> {
-    return this.write('Like', { userId: user, postId });
+  /** Makes `user` like `postId` (idempotent; once per `idempotencyKey` when given). @throws ApiError (503 while likes is down). */
+  like(user: string, postId: string, idempotencyKey?: string): Promise<LikeState> {
+    return this.write('Like', { userId: user, postId, idempotencyKey: idempotencyKey ?? '' });
   }
 
-  /** Makes `user` not like `postId` (idempotent). @throws ApiError (503 while likes is down). */
-  unlike(user: string, postId: string): Promise<LikeState> {
-    return this.write('Unlike', { userId: user, postId });
+  /** Makes `user` not like `postId` (idempotent; once per `idempotencyKey` when given). @throws ApiError (503 while likes is down). */
+  unlike(user: string, postId: string, idempotencyKey?: string): Promise<LikeState> {
+    return this.write('Unlike', { userId: user, postId, idempotencyKey: idempotencyKey ?? '' });
   }
 
   /**

@@ -1,9 +1,9 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res, UseGuards, UseInterceptors } from '@nestjs/common';
-import { CONTRACT_LIMITS } from '@failsoft/contracts';
 import { randomUUID } from 'node:crypto';
 import { SignedInGuard } from '../auth/signed-in.guard';
 import { ViewerGuard } from '../auth/viewer.guard';
 import { clientIp } from '../common/client-ip';
+import { idempotencyKeyOf } from '../common/idempotency-key';
 import type { GatewayRequest, GatewayResponse } from '../common/gateway-request';
 import { postIdParam, queryParam } from '../common/json-input';
 import { badRequest } from '../errors/api-error';
@@ -15,8 +15,6 @@ import { PostsService } from './posts.service';
 import { ImageResponsesLimiter } from './image-responses.limiter';
 import { sendImageStream, type ImageResponse } from './image-stream.sender';
 
-/** Idempotency keys: 1-200 characters from a safe set (letters, digits and `-_.:~+/=`). */
-export const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^[A-Za-z0-9_.:~+/=-]{1,${CONTRACT_LIMITS.idempotencyKeyMaxLength}}$`);
 /** Content types served for images (anything else is served as opaque bytes). */
 const IMAGE_TYPES = new Set(['image/jpeg', 'image/png', 'image/webp', 'image/gif']);
 
@@ -151,17 +149,4 @@ function setImageHeaders(response: GatewayResponse, contentType: string, length:
 /** What the image route uses of the raw (Node) response besides GatewayResponse and ImageResponse. */
 interface ImageResponseEvents {
   setTimeout(ms: number, onTimeout: () => void): unknown;
-}
-
-/** The request's Idempotency-Key header, validated. @throws 400 `INVALID_IDEMPOTENCY_KEY`. */
-function idempotencyKeyOf(request: GatewayRequest): string | undefined {
-  const header = request.headers['idempotency-key'];
-  if (header === undefined) return undefined;
-  if (typeof header !== 'string' || !IDEMPOTENCY_KEY_PATTERN.test(header)) {
-    throw badRequest(
-      `the Idempotency-Key header must be 1 to ${CONTRACT_LIMITS.idempotencyKeyMaxLength} characters from letters, digits and - _ . : ~ + / =`,
-      'INVALID_IDEMPOTENCY_KEY',
-    );
-  }
-  return header;
 }

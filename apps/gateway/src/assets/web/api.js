@@ -18,6 +18,12 @@ export class ApiError extends Error {
   }
 }
 
+/** A random idempotency key (works outside secure contexts too, unlike crypto.randomUUID). */
+export function randomKey() {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
 /**
  * Calls the API and returns the parsed JSON body of a 2xx answer.
  * @param {string} path e.g. `/api/feed?limit=12`

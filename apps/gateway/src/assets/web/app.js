@@ -2,7 +2,7 @@
 // honest notices when parts of the platform are down (they clear by themselves on recovery).
 // Plain ES modules served by the gateway; no framework, nothing from another origin.
 
-import { api, ApiError } from './api.js';
+import { api, ApiError, randomKey } from './api.js';
 import { FeedView } from './feed.js';
 import { NOTICE_TEXT, Notices } from './notices.js';
 import { currentSession, signIn, signOut } from './session.js';
@@ -150,7 +150,8 @@ async function toggleLike(postId, like, button) {
   button.setAttribute('aria-busy', 'true');
   feed.postError(postId, '');
   try {
-    const result = await api(`/api/posts/${encodeURIComponent(postId)}/likes`, { method: like ? 'POST' : 'DELETE', token: session.token, timeoutMs: 10_000 });
+    // a key per click: a copy of this request delivered late cannot undo the user's next click
+    const result = await api(`/api/posts/${encodeURIComponent(postId)}/likes`, { method: like ? 'POST' : 'DELETE', token: session.token, timeoutMs: 10_000, headers: { 'Idempotency-Key': randomKey() } });
     feed.update({ id: postId, likeCount: result.likeCount, likeCountStale: false, likedByViewer: result.liked });
     if (actionParts.delete('likes')) refreshNotices();
   } catch (error) {

@@ -1,6 +1,6 @@
 // The new-post form: image preview, client-side hints, and the server's own error messages.
 
-import { api, ApiError } from './api.js';
+import { api, ApiError, randomKey } from './api.js';
 
 const ACCEPTED = ['image/jpeg', 'image/png', 'image/webp', 'image/gif'];
 
@@ -9,12 +9,6 @@ export function formatBytes(bytes) {
   if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
   if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
   return `${bytes} bytes`;
-}
-
-/** A random idempotency key (works outside secure contexts too, unlike crypto.randomUUID). */
-function randomKey() {
-  const bytes = crypto.getRandomValues(new Uint8Array(16));
-  return `web-${Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('')}`;
 }
 
 /**
