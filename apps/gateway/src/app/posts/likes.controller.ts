@@ -22,7 +22,7 @@ export class LikesController {
    * Likes the post: `{"postId","likeCount","liked":true}`; 503 + Retry-After while likes is down.
    * `Idempotency-Key` (optional, as for creating a post): a second request of the user with the
    * same key writes nothing again (a late copy of a request the client already resent cannot undo
-   * a newer unlike); the same key for another operation is 400 `IDEMPOTENCY_KEY_REUSED`.
+   * a newer unlike); the same key for another operation is 422 `IDEMPOTENCY_KEY_REUSED`.
    */
   @Post(':id/likes')
   @HttpCode(200)
