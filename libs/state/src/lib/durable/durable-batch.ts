@@ -8,6 +8,20 @@ import type { SentinelView, SentinelViewSnapshot } from './sentinel-view';
 /** run_id of the server behind a connection, per connection generation (a new connection knows nothing). */
 const runIds = new WeakMap<object, { generation: number; runId: string }>();
 
+/**
+ * The replicas the last batch on a connection required (from its ROLE), per connection generation:
+ * the next batch sends its WAIT for that many in the same write as its commands (see
+ * {@link commitBatch}) instead of one round trip later.
+ */
+const lastRequired = new WeakMap<object, { generation: number; required: number }>();
+
+/**
+ * How long the early WAIT of a batch may block (ms). It asks for as many replicas as the previous
+ * batch needed; when a replica has left since, it cannot be met and times out, so it is kept short.
+ * A shortfall is made up by a second WAIT for the remaining time.
+ */
+export const EARLY_WAIT_MS = 50;
+
 /** One write of a batch: its command and how to answer its caller. */
 export interface BatchEntry {
   readonly command: RedisCommand;
@@ -45,17 +59,25 @@ function whenReady(connection: RedisConnection, timeoutMs: number): Promise<bool
 
 /**
  * Runs one group commit on `connection`: every write of `entries`, then `ROLE` (and `INFO server`
- * when the server's run_id is not known yet), in ONE pipeline; then ONE `WAIT n timeout` (n from
- * that `ROLE`), sent after all of them on the same connection, so it covers every write of the
- * batch (Redis replicates a connection's commands in order). With rule `'sentinel'`, ONE check of the sentinels' view, started
- * after the writes, covers the batch too. Each entry is settled: its own command error (WRONGTYPE...)
- * as it is; otherwise acknowledged only if the shared WAIT and checks pass, else the same
- * {@link DurabilityError} for every write of the batch. Never throws.
+ * when the server's run_id is not known yet), in ONE pipeline; then `WAIT n timeout` (n from that
+ * `ROLE`), sent after all of them on the same connection, so it covers every write of the batch
+ * (Redis replicates a connection's commands in order). With rule `'sentinel'`, ONE check of the
+ * sentinels' view, started once the writes are applied, covers the batch too. Each entry is
+ * settled: its own command error (WRONGTYPE...) as it is; otherwise acknowledged only if the shared
+ * WAIT and checks pass, else the same {@link DurabilityError} for every write of the batch. Never throws.
+ *
+ * Early WAIT: when the previous batch on this connection needed n replicas, a `WAIT n` of at most
+ * {@link EARLY_WAIT_MS} follows the pipeline in the same write, so the replicas' confirmation is
+ * not a round trip behind the writes' replies, and the sentinel check runs while it waits. Its
+ * reply counts only against the n this batch's own `ROLE` requires; when it falls short (a replica
+ * joined, or the replicas were slower), a second `WAIT` for the rest of the timeout decides. Both
+ * cover the batch's writes: each is sent after them on the same connection.
  */
 export async function commitBatch(connection: RedisConnection, entries: readonly BatchEntry[], context: BatchContext): Promise<void> {
   const live: BatchEntry[] = [...entries];
   try {
-    const written = await writeBatch(connection, live, context);
+    const early = earlyWait(connection, context);
+    const written = await writeBatch(connection, live, context, early);
     const acknowledgedBy = await confirmBatch(connection, written, context);
     written.live.forEach((entry, i) => entry.resolve({ result: written.results[i], acknowledgedBy, required: written.required }));
   } catch (error) {
@@ -74,13 +96,30 @@ interface Written {
   readonly writtenAt: bigint;
   /** run_id of the server that took the writes (rule 'sentinel'). */
   readonly runId: string | undefined;
+  /** The early WAIT sent with the writes, if any: its reply, or the error it got. */
+  readonly early: EarlyWait | undefined;
+  /** When the writes were sent (ms, Date.now()): the WAIT timeout counts from here. */
+  readonly sentAt: number;
+}
+
+/** An early WAIT (see {@link commitBatch}): how many replicas it asked for, and its outcome. */
+interface EarlyWait {
+  readonly replicas: number;
+  readonly reply: Promise<number | Error>;
+}
+
+/** The early WAIT's size for `connection`, or undefined when nothing is known of it yet (or none is needed). */
+function earlyWait(connection: RedisConnection, { options }: BatchContext): { replicas: number } | undefined {
+  const last = lastRequired.get(connection);
+  if (last === undefined || last.generation !== connectionGeneration(connection) || last.required === 0) return undefined;
+  return options.replicas === 'all' || options.replicas === last.required ? { replicas: last.required } : undefined;
 }
 
 /**
  * Sends the writes + ROLE (+ INFO) pipeline. Rejects the entries whose own command failed and
  * removes them from `live` (which then lists the writes still waiting for their confirmation).
  */
-async function writeBatch(connection: RedisConnection, live: BatchEntry[], { options: o, view, waitForReady }: BatchContext): Promise<Written> {
+async function writeBatch(connection: RedisConnection, live: BatchEntry[], { options: o, view, waitForReady }: BatchContext, earlySize: { replicas: number } | undefined): Promise<Written> {
   const entries = [...live];
   if (waitForReady && connection.status !== 'ready') {
     // wait for the connection rather than queueing: a write queued across reconnects could not
@@ -96,7 +135,14 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
   for (const { command } of entries) pipeline.call(command[0], ...command.slice(1));
   pipeline.call('role');
   if (askRunId) pipeline.call('info', 'server');
-  const replies = (await pipeline.exec()) ?? [];
+  const sentAt = Date.now();
+  const sent = pipeline.exec();
+  // written to the socket right after the pipeline (same synchronous turn): the WAIT follows the writes
+  const early: EarlyWait | undefined =
+    earlySize === undefined
+      ? undefined
+      : { replicas: earlySize.replicas, reply: connection.call('wait', earlySize.replicas, Math.min(EARLY_WAIT_MS, o.timeoutMs)).then(Number, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))) };
+  const replies = (await sent) ?? [];
   const writtenAt = process.hrtime.bigint();
   const n = entries.length;
   live.length = 0;
@@ -116,7 +162,8 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
   if (askRunId) runIds.set(connection, { generation, runId: runId ?? '' });
   const required = o.replicas === 'all' ? Math.max(o.minReplicas, online.length) : o.replicas;
   if (role?.[0] !== 'master') throw new DurabilityError('NOT_MASTER', 0, required, o.timeoutMs);
-  return { live, results, required, online, generation, writtenAt, runId };
+  lastRequired.set(connection, { generation, required });
+  return { live, results, required, online, generation, writtenAt, runId, early, sentAt };
 }
 
 /** The one WAIT (and sentinel check) of a batch, sent after all its writes; resolves with the replicas that confirmed. */
@@ -125,11 +172,16 @@ async function confirmBatch(connection: RedisConnection, written: Written, { opt
   if (required === 0 || live.length === 0) return 0;
   // the sentinels are asked AFTER the writes: their view covers every replica that could be promoted from now on
   const checked = view?.check(written.writtenAt).catch((error: unknown) => error as Error);
-  let acknowledged: number;
-  try {
-    acknowledged = Number(await connection.call('wait', required, o.timeoutMs));
-  } catch (error) {
-    throw new DurabilityError('WAIT_FAILED', 0, required, o.timeoutMs, { cause: error });
+  let acknowledged = written.early === undefined ? -1 : await written.early.reply;
+  if (acknowledged instanceof Error) throw new DurabilityError('WAIT_FAILED', 0, required, o.timeoutMs, { cause: acknowledged });
+  if (acknowledged < required) {
+    // no early WAIT, or it fell short: one WAIT for the required replicas, for what is left of the timeout
+    const left = Math.max(1, o.timeoutMs - (Date.now() - written.sentAt));
+    try {
+      acknowledged = Number(await connection.call('wait', required, written.early === undefined ? o.timeoutMs : left));
+    } catch (error) {
+      throw new DurabilityError('WAIT_FAILED', 0, required, o.timeoutMs, { cause: error });
+    }
   }
   if (connectionGeneration(connection) !== generation) throw new DurabilityError('CONNECTION_CHANGED', acknowledged, required, o.timeoutMs);
   if (acknowledged < required) throw new DurabilityError('TIMEOUT', acknowledged, required, o.timeoutMs);

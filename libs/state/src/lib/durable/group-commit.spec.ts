@@ -110,7 +110,10 @@ describe('group commit of durable writes (real master + 2 replicas + 3 sentinels
     }
     await expect(first).resolves.toMatchObject({ acknowledgedBy: 2, required: 2 });
     await expect(second).resolves.toMatchObject({ acknowledgedBy: 2, required: 2 });
-    expect((await calls(masterPort, 'wait')) - waitsBefore).toBe(2);
+    // one WAIT per write, plus at most one early WAIT each (for as many replicas as its connection's last batch needed)
+    const waits = (await calls(masterPort, 'wait')) - waitsBefore;
+    expect(waits).toBeGreaterThanOrEqual(2);
+    expect(waits).toBeLessThanOrEqual(4);
     expect(client.durableConnections.length).toBeGreaterThanOrEqual(2);
     for (const replica of replicas) expect(await redisCommand(replica.port, ['MGET', 'gc:first', 'gc:second'])).toEqual(['1', '1']);
   });

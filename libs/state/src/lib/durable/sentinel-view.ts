@@ -91,19 +91,26 @@ export class SentinelView {
     if (current && current.startedAt >= since) return current.promise;
     // not started yet, so it starts after `since`: every check asked for in this turn shares it
     if (this.next) return this.next;
+    // nothing in flight: start now (a later check of this turn shares it when its write came before)
+    if (current === undefined) return this.start();
     const next = new Promise<SentinelViewSnapshot>((resolve, reject) => {
       setImmediate(() => {
         this.next = undefined;
-        const startedAt = process.hrtime.bigint();
-        const promise = this.query().finally(() => {
-          if (this.inFlight?.promise === promise) this.inFlight = undefined;
-        });
-        this.inFlight = { startedAt, promise };
-        promise.then(resolve, reject);
+        this.start().then(resolve, reject);
       });
     });
     this.next = next;
     return next;
+  }
+
+  /** Starts a query now; it is the one in flight until it settles. */
+  private start(): Promise<SentinelViewSnapshot> {
+    const startedAt = process.hrtime.bigint();
+    const promise = this.query().finally(() => {
+      if (this.inFlight?.promise === promise) this.inFlight = undefined;
+    });
+    this.inFlight = { startedAt, promise };
+    return promise;
   }
 
   /** Closes the sentinel connections. */
@@ -111,21 +118,37 @@ export class SentinelView {
     for (const connection of this.connections) connection.disconnect();
   }
 
-  private async query(): Promise<SentinelViewSnapshot> {
-    // A sentinel that does not know the master's run_id yet (just restarted: no INFO from it so far)
-    // has no view to give: it counts as not answering, like a cut one.
-    const answers = (await Promise.all(this.connections.map((c) => this.ask(c)))).filter((a): a is Answer => a !== undefined && a.runId !== '');
-    // The majority is of the sentinels configured here, not of num-other-sentinels: a sentinel
-    // restarted without its old myid stays listed by its peers under both ids until SENTINEL
-    // RESET, and counting those ghosts would ask for an answer from a sentinel that is not there.
+  /**
+   * Asks every sentinel at once and settles as soon as the answers so far decide: a majority that
+   * agrees (a slower sentinel then counts as not answering, as a cut one does: one slow sentinel
+   * does not hold up every durable write), or a disagreement or a failover flag (more answers
+   * cannot undo either), or the last answer.
+   */
+  private query(): Promise<SentinelViewSnapshot> {
     const known = this.connections.length;
     const needed = Math.floor(known / 2) + 1;
-    if (answers.length < needed) throw new SentinelViewUnconfirmed(`only ${answers.length} of ${known} sentinels answered (${needed} needed)`);
-    const runIds = new Set(answers.map((a) => a.runId));
-    if (runIds.size !== 1) throw new SentinelViewUnconfirmed(`the sentinels name ${runIds.size} different masters (a failover is under way)`);
-    const busy = answers.find((a) => DOWN.test(a.masterFlags));
-    if (busy) throw new SentinelViewUnconfirmed(`a sentinel flags the master "${busy.masterFlags}"`);
-    return { masterRunId: answers[0].runId, promotable: [...new Set(answers.flatMap((a) => a.promotable))].sort(), agreeing: answers.length, known };
+    return new Promise((resolve, reject) => {
+      const answers: Answer[] = [];
+      let pending = known;
+      let settled = false;
+      const decide = (): void => {
+        const verdict = answers.length >= needed || pending === 0 ? judge(answers, known, needed) : undefined;
+        if (verdict === undefined) return;
+        settled = true;
+        if (verdict instanceof SentinelViewUnconfirmed) reject(verdict);
+        else resolve(verdict);
+      };
+      for (const connection of this.connections) {
+        void this.ask(connection).then((answer) => {
+          pending--;
+          if (settled) return;
+          // A sentinel that does not know the master's run_id yet (just restarted: no INFO from it
+          // so far) has no view to give: it counts as not answering, like a cut one.
+          if (answer !== undefined && answer.runId !== '') answers.push(answer);
+          decide();
+        });
+      }
+    });
   }
 
   private async ask(connection: Redis): Promise<Answer | undefined> {
@@ -144,6 +167,22 @@ export class SentinelView {
       return undefined;
     }
   }
+}
+
+/**
+ * What `answers` (from `known` sentinels, `needed` of them a majority) say: the snapshot they agree
+ * on, or why they do not confirm a master.
+ */
+function judge(answers: readonly Answer[], known: number, needed: number): SentinelViewSnapshot | SentinelViewUnconfirmed {
+  // The majority is of the sentinels configured here, not of num-other-sentinels: a sentinel
+  // restarted without its old myid stays listed by its peers under both ids until SENTINEL
+  // RESET, and counting those ghosts would ask for an answer from a sentinel that is not there.
+  const runIds = new Set(answers.map((a) => a.runId));
+  if (runIds.size > 1) return new SentinelViewUnconfirmed(`the sentinels name ${runIds.size} different masters (a failover is under way)`);
+  const busy = answers.find((a) => DOWN.test(a.masterFlags));
+  if (busy) return new SentinelViewUnconfirmed(`a sentinel flags the master "${busy.masterFlags}"`);
+  if (answers.length < needed) return new SentinelViewUnconfirmed(`only ${answers.length} of ${known} sentinels answered (${needed} needed)`);
+  return { masterRunId: answers[0].runId, promotable: [...new Set(answers.flatMap((a) => a.promotable))].sort(), agreeing: answers.length, known };
 }
 
 /** The view attached to a client by createSentinelClient (see {@link sentinelViewOf}). */

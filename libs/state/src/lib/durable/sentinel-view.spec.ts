@@ -1,0 +1,57 @@
+import { SentinelTopology, startSentinelTopology } from '@failsoft/testing';
+import { SentinelView, SentinelViewUnconfirmed } from './sentinel-view';
+
+jest.setTimeout(30_000);
+
+/** The sentinels' view behind rule replicaSet 'sentinel', against real sentinels. */
+describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
+  let topology: SentinelTopology;
+  let view: SentinelView;
+  let masterRunId: string;
+
+  beforeAll(async () => {
+    topology = await startSentinelTopology();
+    // a per-query timeout far beyond the test's: a check that waited for a hung sentinel could not pass
+    view = new SentinelView({ sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })), masterName: topology.masterName, timeoutMs: 120_000 });
+    masterRunId = (await view.check(process.hrtime.bigint())).masterRunId;
+  });
+  afterAll(async () => {
+    view?.shutdown();
+    await topology?.stop();
+  });
+
+  it('names the master by run_id and lists both replicas as promotable', async () => {
+    const snapshot = await view.check(process.hrtime.bigint());
+    expect(snapshot.masterRunId).toMatch(/^[0-9a-f]{40}$/);
+    expect(snapshot.masterRunId).toBe(masterRunId);
+    expect(snapshot.known).toBe(3);
+    expect(snapshot.agreeing).toBeGreaterThanOrEqual(2);
+    const master = await topology.currentMaster();
+    expect(snapshot.promotable).toEqual(topology.servers.filter((s) => s.port !== master.port).map((s) => `127.0.0.1:${s.port}`).sort());
+  });
+
+  it('a hung sentinel does not hold up the check: the first two that agree decide', async () => {
+    const hung = topology.sentinels[2];
+    process.kill(hung.pid, 'SIGSTOP');
+    try {
+      const snapshot = await view.check(process.hrtime.bigint());
+      expect(snapshot).toMatchObject({ masterRunId, agreeing: 2, known: 3 });
+    } finally {
+      process.kill(hung.pid, 'SIGCONT');
+    }
+  });
+
+  it('with two of three hung, the check waits for a majority and refuses once none can come', async () => {
+    const short = new SentinelView({ sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })), masterName: topology.masterName, timeoutMs: 500 });
+    const hung = topology.sentinels.slice(1);
+    for (const sentinel of hung) process.kill(sentinel.pid, 'SIGSTOP');
+    try {
+      const outcome = await short.check(process.hrtime.bigint()).catch((error: unknown) => error);
+      expect(outcome).toBeInstanceOf(SentinelViewUnconfirmed);
+      expect((outcome as Error).message).toBe('only 1 of 3 sentinels answered (2 needed)');
+    } finally {
+      for (const sentinel of hung) process.kill(sentinel.pid, 'SIGCONT');
+      short.shutdown();
+    }
+  });
+});
