@@ -23,7 +23,7 @@ import { authChannelOptions, authMetadata, createChannelCredentials } from '../a
 import type { Logger } from '../telemetry/logger';
 import type { SidecarMetrics } from '../telemetry/metrics';
 import { childSpan, formatTraceparent } from '../telemetry/trace-context';
-import { NOOP_ATTEMPT, NOOP_CALL_TRACE, startCallTrace, type CallTrace } from '../telemetry/otel/client-call.trace';
+import { startCallTrace, type CallTrace } from '../telemetry/otel/client-call.trace';
 import type { TraceContext } from '../core/call-scope';
 import { ChannelPool } from './channel-pool';
 import { NoHealthyInstanceError } from './no-healthy-instance.error';
@@ -195,9 +195,7 @@ export class ServiceClient {
   }
 
   /** The method names of the service definition. */
-  get methods(): string[] {
-    return Object.keys(this.definition);
-  }
+  get methods(): string[] { return Object.keys(this.definition); }
 
   /**
    * Calls `method` with `request` through the whole policy stack.
@@ -376,9 +374,10 @@ export class ServiceClient {
     ctx.call.tried.push(instance.id);
     ctx.call.instance = instance;
     if (ctx.attempt > 0) this.metrics?.clientFailover(this.service);
-    const attempt = span === NOOP_CALL_TRACE ? NOOP_ATTEMPT : span.attempt(instance, ctx.attempt, this.instanceBreakers.stateOf(instance.id), ctx.deadline);
-    const pending = this.instanceBreakers.policyFor(instance.id).execute((inner) => run(instance, inner, attempt.context), ctx);
-    if (attempt === NOOP_ATTEMPT) return pending; // tracing off: no span to end, no extra promise per attempt
+    const breaker = this.instanceBreakers.policyFor(instance.id);
+    if (!span.recording) return breaker.execute((inner) => run(instance, inner, span.context), ctx); // off or unsampled
+    const attempt = span.attempt(instance, ctx.attempt, this.instanceBreakers.stateOf(instance.id), ctx.deadline);
+    const pending = breaker.execute((inner) => run(instance, inner, attempt.context), ctx);
     pending.then(
       () => attempt.end('OK', undefined, this.instanceBreakers.stateOf(instance.id)),
       (error: unknown) => attempt.end(codeName(error), error, this.instanceBreakers.stateOf(instance.id)),

@@ -10,7 +10,16 @@ export type BreakerStateName = string;
 
 /** What the client needs of a call's trace (a real one, or {@link NOOP_CALL_TRACE} with no SDK). */
 export interface CallTrace {
-  /** Starts the span of attempt `attempt` (0 = first) on `instance`. */
+  /**
+   * True when the call span records (sampled): then each attempt gets a span of its own through
+   * {@link attempt}. False with no SDK, or when the sampler dropped the call: then no attempt span
+   * is made (a child of an unsampled span is not sampled either under the SDK's parent-based
+   * samplers) and every attempt sends {@link context} downstream.
+   */
+  readonly recording: boolean;
+  /** What attempts of a call that does not record send downstream as `traceparent` (undefined: keep the call scope's). */
+  readonly context: TraceContext | undefined;
+  /** Starts the span of attempt `attempt` (0 = first) on `instance` (only when {@link recording}). */
   attempt(instance: ServiceInstance, attempt: number, instanceBreaker: BreakerStateName, deadline: number): AttemptSpan;
   /** Ends the call span: `code` is the outcome label (OK, a gRPC status name or a sidecar code). */
   end(code: string, error: unknown, fallbackUsed: boolean, breakerAfter: BreakerStateName): void;
@@ -24,11 +33,11 @@ export interface AttemptSpan {
   end(code: string, error: unknown, breakerAfter: BreakerStateName): void;
 }
 
-/** The attempt span when tracing is off: ending it does nothing, so callers may skip waiting for the outcome. */
+/** The attempt span when tracing is off: ending it does nothing. */
 export const NOOP_ATTEMPT: AttemptSpan = { context: undefined, end: () => undefined };
 
 /** The trace of a call when no tracer provider is registered: nothing is allocated. */
-export const NOOP_CALL_TRACE: CallTrace = { attempt: () => NOOP_ATTEMPT, end: () => undefined };
+export const NOOP_CALL_TRACE: CallTrace = { recording: false, context: undefined, attempt: () => NOOP_ATTEMPT, end: () => undefined };
 
 /** The trace of one client call: real spans when a tracer provider is registered, else {@link NOOP_CALL_TRACE}. */
 export function startCallTrace(service: string, method: string, scopeTrace: TraceContext | undefined, breaker: BreakerStateName): CallTrace {
@@ -42,7 +51,10 @@ export function startCallTrace(service: string, method: string, scopeTrace: Trac
  */
 export class ClientCallTrace implements CallTrace {
   private readonly span: Span;
-  private readonly recording: boolean;
+  /** True when the call span records (sampled): attempts get spans of their own. */
+  readonly recording: boolean;
+  /** The call span's own trace context (undefined under the no-op API): what unrecorded attempts send. */
+  readonly context: TraceContext | undefined;
   private readonly parent: TraceContext | undefined;
   private readonly own: TraceContext | undefined;
   private lastFailure: string | undefined;
@@ -63,6 +75,7 @@ export class ClientCallTrace implements CallTrace {
     this.span = sidecarTracer().startSpan(`${service}/${method}`, { kind: SpanKind.CLIENT }, parentContext(scopeTrace));
     this.recording = this.span.isRecording();
     this.own = ownTraceContext(this.span, scopeTrace);
+    this.context = this.own;
     if (this.recording) {
       this.span.setAttribute(SpanAttributes.rpcSystem, 'grpc');
       this.span.setAttribute(SpanAttributes.rpcService, service);

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { trace } from '@opentelemetry/api';
-import { InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
+import { AlwaysOffSampler, InMemorySpanExporter, NodeTracerProvider, SimpleSpanProcessor, type ReadableSpan } from '@opentelemetry/sdk-trace-node';
 import { EchoService, loadEcho, type EchoReply } from '../../../../test/fixtures';
 import { StaticResolver } from '../../discovery/static.resolver';
 import { ServiceClient } from '../../client/service-client';
@@ -93,6 +93,20 @@ describe('sidecar spans', () => {
     expect(new Set(served.map((s) => s.parentSpanContext?.spanId))).toEqual(new Set(attempts.map((a) => a.spanContext().spanId)));
     expect(served.every((s) => s.attributes[SpanAttributes.admission] === 'admitted')).toBe(true);
     expect(new Set(spans.map((s) => s.spanContext().traceId)).size).toBe(1);
+  });
+
+  it('a call the sampler drops: no span recorded, and every attempt sends the call span\'s own unsampled context downstream', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = new NodeTracerProvider({ sampler: new AlwaysOffSampler(), spanProcessors: [new SimpleSpanProcessor(exporter)] });
+    trace.setGlobalTracerProvider(provider);
+    const ok = await startEcho('ok-1', false);
+    const client = echoClient([ok]);
+    const replies = [await client.call<unknown, EchoReply>('Echo', { message: 'a' }), await client.call<unknown, EchoReply>('Echo', { message: 'b' })];
+    await provider.forceFlush();
+    expect(exporter.getFinishedSpans()).toEqual([]);
+    // a context of its own per call (the server's parent-based sampler follows the 00 flags), not the no-SDK "none sent"
+    for (const reply of replies) expect(reply.incomingTraceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-00$/);
+    expect(replies[0].incomingTraceparent.slice(3, 35)).not.toBe(replies[1].incomingTraceparent.slice(3, 35));
   });
 
   it('a call answered by its fallback says so on the client span', async () => {
