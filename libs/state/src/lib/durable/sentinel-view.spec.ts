@@ -1,5 +1,11 @@
-import { SentinelTopology, startSentinelTopology } from '@failsoft/testing';
+import { SentinelTopology, redisCommand, startSentinelTopology } from '@failsoft/testing';
 import { SentinelView, SentinelViewUnconfirmed } from './sentinel-view';
+
+/** Commands a sentinel has processed so far (a sentinel has no commandstats; its peers' PINGs count too, about 2 a second). */
+async function commandsOf(port: number): Promise<number> {
+  const info = String(await redisCommand(port, ['INFO', 'stats']));
+  return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
+}
 
 jest.setTimeout(30_000);
 
@@ -30,8 +36,9 @@ describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
     expect(snapshot.promotable).toEqual(topology.servers.filter((s) => s.port !== master.port).map((s) => `127.0.0.1:${s.port}`).sort());
   });
 
-  it('a hung sentinel does not hold up the check: the first two that agree decide', async () => {
-    const hung = topology.sentinels[2];
+  it('a hung sentinel does not hold up the check: the others are asked, and it goes to the back of the line', async () => {
+    // the first in line (a check asks two of the three, the ones that answered lately)
+    const hung = topology.sentinels[0];
     process.kill(hung.pid, 'SIGSTOP');
     try {
       const snapshot = await view.check(process.hrtime.bigint());
@@ -39,6 +46,12 @@ describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
     } finally {
       process.kill(hung.pid, 'SIGCONT');
     }
+    // later checks ask the two that answered: each asks two commands of each (SENTINEL MASTER + REPLICAS)
+    const [hungBefore, otherBefore] = [await commandsOf(hung.port), await commandsOf(topology.sentinels[1].port)];
+    for (let i = 0; i < 5; i++) await view.check(process.hrtime.bigint());
+    const [hungAfter, otherAfter] = [await commandsOf(hung.port), await commandsOf(topology.sentinels[1].port)];
+    expect(otherAfter - otherBefore).toBeGreaterThanOrEqual(10);
+    expect(hungAfter - hungBefore).toBeLessThan(10);
   });
 
   it('with two of three hung, the check waits for a majority and refuses once none can come', async () => {

@@ -1,23 +1,14 @@
 import { Redis } from 'ioredis';
+import { askSentinel, judgeAnswers, SentinelViewUnconfirmed, type SentinelAnswer, type SentinelViewSnapshot } from './sentinel-answer';
 
-/** A replica as the sentinels see it, `host:port` as announced (the same form as in the master's ROLE). */
-export interface ViewReplica {
-  readonly address: string;
-}
+export { SentinelViewUnconfirmed, type SentinelViewSnapshot } from './sentinel-answer';
 
-/** What a majority of the sentinels agree on at one moment. */
-export interface SentinelViewSnapshot {
-  /** run_id of the master the agreeing sentinels name. */
-  readonly masterRunId: string;
-  /** Replicas some answering sentinel could promote (not s_down/o_down/disconnected, priority > 0). */
-  readonly promotable: readonly string[];
-  /** Sentinels that answered and agreed / sentinels known in all. */
-  readonly agreeing: number;
-  readonly known: number;
-}
-
-/** Why the sentinels' view could not confirm a master (see {@link SentinelView.check}). */
-export class SentinelViewUnconfirmed extends Error {}
+/**
+ * How long a check waits for the sentinels it asked first before it asks the others too (ms). A
+ * check asks a majority, the ones that answered best lately; one that is slow (hung, overloaded)
+ * costs this much once, then goes to the back of the line.
+ */
+export const SENTINEL_HEDGE_MS = 25;
 
 /** Options of a {@link SentinelView}. */
 export interface SentinelViewOptions {
@@ -29,31 +20,20 @@ export interface SentinelViewOptions {
   readonly timeoutMs: number;
 }
 
-/** Turns the flat [k, v, k, v] reply of SENTINEL MASTER / REPLICAS into an object. */
-function pairs(reply: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (Array.isArray(reply)) for (let i = 0; i + 1 < reply.length; i += 2) out[String(reply[i])] = String(reply[i + 1]);
-  return out;
-}
-
-/** What one sentinel said. */
-interface Answer {
-  readonly runId: string;
-  readonly masterFlags: string;
-  readonly promotable: string[];
-}
-
-const DOWN = /\b(s_down|o_down|disconnected|failover_in_progress|promoted)\b/;
-
 /**
- * Asks every sentinel, in parallel, which master they follow and which replicas they could promote:
+ * Asks a majority of the sentinels which master they follow and which replicas they could promote:
  * the check of the replica set behind durable writes (rule `replicaSet: 'sentinel'`). A check
- * shares the query in flight when that one started after the asker's write, else the next query,
- * which starts at the end of the current event-loop turn (so batches finishing together share
- * one). One connection per sentinel, opened on first use; `shutdown()` closes them.
+ * shares the query in flight when that one started after the asker's write, else starts one (at
+ * once when none is in flight, else at the end of the current event-loop turn, so batches
+ * finishing together share one). A query asks the majority that answered best lately, and the
+ * others too when one of those fails or is still silent after {@link SENTINEL_HEDGE_MS}: every
+ * group commit pays for two sentinels' round trips, not three. One connection per sentinel, opened
+ * on first use; `shutdown()` closes them.
  */
 export class SentinelView {
   private readonly connections: Redis[];
+  /** Indexes of `connections`, the ones to ask first in front (those that answered lately). */
+  private readonly order: number[];
   private inFlight: { startedAt: bigint; promise: Promise<SentinelViewSnapshot> } | undefined;
   /** The query that starts at the end of this event-loop turn, shared by every check asked for before. */
   private next: Promise<SentinelViewSnapshot> | undefined;
@@ -78,6 +58,7 @@ export class SentinelView {
       connection.on('error', () => undefined); // a cut sentinel is expected: its answer is just missing
       return connection;
     });
+    this.order = this.connections.map((_, i) => i);
   }
 
   /**
@@ -119,70 +100,59 @@ export class SentinelView {
   }
 
   /**
-   * Asks every sentinel at once and settles as soon as the answers so far decide: a majority that
-   * agrees (a slower sentinel then counts as not answering, as a cut one does: one slow sentinel
-   * does not hold up every durable write), or a disagreement or a failover flag (more answers
-   * cannot undo either), or the last answer.
+   * Asks the majority first in line, and the rest when one of them gives no answer or the hedge
+   * delay passes; settles as soon as the answers so far decide: a majority that agrees (a sentinel
+   * not asked or not answered yet counts as not answering, as a cut one does), or a disagreement
+   * or a failover flag (more answers cannot undo either), or when no sentinel is left to hear from.
+   * Sentinels that failed or were not heard from in time move to the back of the line.
    */
   private query(): Promise<SentinelViewSnapshot> {
     const known = this.connections.length;
     const needed = Math.floor(known / 2) + 1;
+    const line = [...this.order];
+    const answers: SentinelAnswer[] = [];
+    const answered = new Set<number>();
+    let asked = 0;
+    let heard = 0; // answers and failures
+    let settled = false;
     return new Promise((resolve, reject) => {
-      const answers: Answer[] = [];
-      let pending = known;
-      let settled = false;
       const decide = (): void => {
-        const verdict = answers.length >= needed || pending === 0 ? judge(answers, known, needed) : undefined;
-        if (verdict === undefined) return;
+        if (settled || (answers.length < needed && heard < known)) return;
         settled = true;
+        clearTimeout(hedge);
+        this.reorder(line, answered);
+        const verdict = judgeAnswers(answers, known, needed);
         if (verdict instanceof SentinelViewUnconfirmed) reject(verdict);
         else resolve(verdict);
       };
-      for (const connection of this.connections) {
-        void this.ask(connection).then((answer) => {
-          pending--;
-          if (settled) return;
-          // A sentinel that does not know the master's run_id yet (just restarted: no INFO from it
-          // so far) has no view to give: it counts as not answering, like a cut one.
-          if (answer !== undefined && answer.runId !== '') answers.push(answer);
-          decide();
-        });
-      }
+      const ask = (count: number): void => {
+        const batch = line.slice(asked, asked + count);
+        asked += batch.length;
+        for (const index of batch) {
+          void askSentinel(this.connections[index], this.options.masterName).then((answer) => {
+            heard++;
+            if (settled) return;
+            // A sentinel that does not know the master's run_id yet (just restarted: no INFO from
+            // it so far) has no view to give: it counts as not answering, like a cut one.
+            if (answer !== undefined && answer.runId !== '') {
+              answers.push(answer);
+              answered.add(index);
+            } else ask(1);
+            decide();
+          });
+        }
+      };
+      const hedge = setTimeout(() => ask(known), SENTINEL_HEDGE_MS);
+      hedge.unref();
+      ask(needed);
     });
   }
 
-  private async ask(connection: Redis): Promise<Answer | undefined> {
-    try {
-      if (connection.status === 'wait') await connection.connect();
-      const replies = await connection.pipeline().call('sentinel', 'master', this.options.masterName).call('sentinel', 'replicas', this.options.masterName).exec();
-      if (!replies || replies.some(([error]) => error)) return undefined;
-      const master = pairs(replies[0][1]);
-      const replicas = (replies[1][1] as unknown[]).map(pairs);
-      return {
-        runId: master['runid'] ?? '',
-        masterFlags: master['flags'] ?? '',
-        promotable: replicas.filter((r) => !DOWN.test(r['flags'] ?? '') && r['slave-priority'] !== '0').map((r) => `${r['ip']}:${r['port']}`),
-      };
-    } catch {
-      return undefined;
-    }
+  /** The sentinels that answered go first next time, in their current order; the others after them. */
+  private reorder(line: readonly number[], answered: ReadonlySet<number>): void {
+    const next = [...line.filter((i) => answered.has(i)), ...line.filter((i) => !answered.has(i))];
+    this.order.splice(0, this.order.length, ...next);
   }
-}
-
-/**
- * What `answers` (from `known` sentinels, `needed` of them a majority) say: the snapshot they agree
- * on, or why they do not confirm a master.
- */
-function judge(answers: readonly Answer[], known: number, needed: number): SentinelViewSnapshot | SentinelViewUnconfirmed {
-  // The majority is of the sentinels configured here, not of num-other-sentinels: a sentinel
-  // restarted without its old myid stays listed by its peers under both ids until SENTINEL
-  // RESET, and counting those ghosts would ask for an answer from a sentinel that is not there.
-  const runIds = new Set(answers.map((a) => a.runId));
-  if (runIds.size > 1) return new SentinelViewUnconfirmed(`the sentinels name ${runIds.size} different masters (a failover is under way)`);
-  const busy = answers.find((a) => DOWN.test(a.masterFlags));
-  if (busy) return new SentinelViewUnconfirmed(`a sentinel flags the master "${busy.masterFlags}"`);
-  if (answers.length < needed) return new SentinelViewUnconfirmed(`only ${answers.length} of ${known} sentinels answered (${needed} needed)`);
-  return { masterRunId: answers[0].runId, promotable: [...new Set(answers.flatMap((a) => a.promotable))].sort(), agreeing: answers.length, known };
 }
 
 /** The view attached to a client by createSentinelClient (see {@link sentinelViewOf}). */
