@@ -146,6 +146,11 @@ export function buildReport(input: BenchReportInput): { figures: Record<string, 
     lines.push(row(`OpenTelemetry SDK at ${otel.sampling * 100} % vs none: throughput ratio c64`, fmt(otel.throughputRatio, 3), '≥ 0.95', verdict(otel.throughputRatio >= 0.95)));
     lines.push(row('  calls/s c64, no SDK / SDK; spans exported', `${otel.noSdkCallsPerSecond} / ${otel.sdkCallsPerSecond}; ${otel.spansExported}`));
     lines.push(row('  client CPU per call c64, no SDK / SDK, µs; CPU-bound ratio', `${otel.clientCpuMicrosPerCall.noSdk} / ${otel.clientCpuMicrosPerCall.sdk}; ${fmt(otel.cpuBoundRatio, 3)}`));
+    const served = otel.inServedCall;
+    if (served !== undefined) {
+      lines.push(row('  inside a served call (traceparent both ways): ratio', fmt(served.throughputRatio, 3)));
+      lines.push(row('    calls/s, no SDK / SDK; client CPU per call, µs', `${served.noSdkCallsPerSecond} / ${served.sdkCallsPerSecond}; ${served.clientCpuMicrosPerCall.noSdk} / ${served.clientCpuMicrosPerCall.sdk}`));
+    }
   }
   lines.push(row('client path added, no network (sidecar − raw), µs/call', fmt(input.clientPath?.addedMicrosPerCall ?? NaN, 2)));
   lines.push(row('client CPU per call at c64, raw / sidecar, µs', `${fmt(rawCpu, 1)} / ${fmt(sidecarCpu, 1)}`));

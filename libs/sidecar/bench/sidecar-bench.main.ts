@@ -57,6 +57,7 @@ import { findRedisServer, killAndWait, outputOf, spawnTsNode, startRedisServer, 
 import { loadEcho, type EchoReply, type EchoRequest } from '../test/fixtures/load-echo';
 import { formatTraceparent, newTrace } from '../src/lib/telemetry/trace-context';
 import { MetadataKeys } from '../src/lib/core/metadata-keys';
+import { runInCallScope } from '../src/lib/core/call-scope';
 import { measureClientPath, type ClientPathResult } from './client-path';
 import { measurePolicyStack, type PolicyStackBenchResult } from './policy-stack';
 import { measureOtelOverhead } from './otel-overhead';
@@ -73,6 +74,8 @@ const CALLER_INSTANCE = `bench-client-${process.pid}`;
 const TIMEOUT_MS = 2000;
 const CONCURRENCY = 64;
 const REQUEST: EchoRequest = { message: 'ping' };
+/** Sampling rate of the OpenTelemetry phase (parent-based trace-id ratio, and the served calls' upstream decision). */
+const OTEL_SAMPLING = 0.1;
 
 
 function envInt(name: string, fallback: number): number {
@@ -353,7 +356,15 @@ export async function main(): Promise<void> {
 
     // ---- the same sidecar client with the OpenTelemetry SDK registered (10 % sampling) vs none: otel-overhead.ts
     const sidecarVariant = byKey['sidecar'];
-    const otel = process.env['BENCH_SKIP_OTEL'] === '1' ? undefined : await measureOtelOverhead(() => c64Round(sidecarVariant.call, C64_MS, CONCURRENCY, sidecarVariant.serverPids), { rounds: C64_ROUNDS, progress });
+    // inside a served call: the scope a SidecarServer handler runs in, its trace sampled upstream at the SDK's rate
+    const served: Caller = () => runInCallScope({ deadline: Infinity, trace: newTrace(Math.random() < OTEL_SAMPLING) }, sidecarVariant.call);
+    const otel =
+      process.env['BENCH_SKIP_OTEL'] === '1'
+        ? undefined
+        : await measureOtelOverhead(
+            { outside: () => c64Round(sidecarVariant.call, C64_MS, CONCURRENCY, sidecarVariant.serverPids), inServedCall: () => c64Round(served, C64_MS, CONCURRENCY, sidecarVariant.serverPids) },
+            { rounds: C64_ROUNDS, sampling: OTEL_SAMPLING, progress },
+          );
 
     const report = buildReport({ variants, c1, c64, policy, clientPath, otel, diag: DIAG, c1Rounds: C1_ROUNDS, c64Rounds: C64_ROUNDS, c64Ms: C64_MS, haproxyVersion: rig.haproxy?.version, haproxySkipped: rig.haproxySkipped });
     process.stdout.write(`${report.table}\n`);
