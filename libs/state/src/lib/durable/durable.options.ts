@@ -24,8 +24,9 @@ export interface DurableOptions {
    *   (no failover under way), and every replica any of them could promote must be online on it
    *   and confirm the write. A master cut from the sentinels, or from a replica they could promote,
    *   acknowledges nothing. Needs a client made by createSentinelClient (plain clients have no
-   *   failover: the rule is then `'online'`). Costs one parallel round trip to the sentinels per group
-   *   commit (one per batch of writes sharing a WAIT, and shared by concurrent batches).
+   *   failover: the rule is then `'online'`). Costs one round trip to two sentinels per group
+   *   commit, in parallel with the WAIT (one per batch of writes sharing a WAIT, and shared by
+   *   concurrent batches); the third is asked when one of them fails or is slow.
    * - `'online'`: the previous rule, every replica online on the master at the time of the write.
    *   Loses acknowledged writes when the master and one replica are cut from the sentinels and the
    *   other replica (see docs/chaos.md, "Partitions").
