@@ -1,5 +1,6 @@
 import { CONTRACT_LIMITS } from '@failsoft/contracts';
 import { DEMO_USERS } from '../auth/demo-users';
+import { IDEMPOTENCY_KEY_PATTERN } from '../common/idempotency-key';
 import { POST_ID_PATTERN } from '../common/json-input';
 import { CONSOLE_OPENAPI_PATHS } from '../console/console.openapi';
 import { OPENAPI_COMPONENTS } from './openapi.components';
@@ -18,7 +19,7 @@ const idempotencyKeyParameter = {
   in: 'header',
   required: false,
   description: `1-${CONTRACT_LIMITS.idempotencyKeyMaxLength} characters from letters, digits and \`- _ . : ~ + / =\`.`,
-  schema: { type: 'string', pattern: `^[A-Za-z0-9_.:~+/=-]{1,${CONTRACT_LIMITS.idempotencyKeyMaxLength}}$` },
+  schema: { type: 'string', pattern: IDEMPOTENCY_KEY_PATTERN.source },
 };
 const optionalAuth = [{}, { bearerAuth: [] }];
 const requiredAuth = [{ bearerAuth: [] }];
