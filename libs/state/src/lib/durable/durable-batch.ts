@@ -10,8 +10,8 @@ const runIds = new WeakMap<object, { generation: number; runId: string }>();
 
 /**
  * The replicas the last batch on a connection required (from its ROLE), per connection generation:
- * the next batch sends its WAIT for that many in the same write as its commands (see
- * {@link commitBatch}) instead of one round trip later.
+ * the next batch sends its WAIT for that many right behind its commands (see {@link commitBatch})
+ * instead of one round trip later.
  */
 const lastRequired = new WeakMap<object, { generation: number; required: number }>();
 
@@ -67,7 +67,7 @@ function whenReady(connection: RedisConnection, timeoutMs: number): Promise<bool
  * WAIT and checks pass, else the same {@link DurabilityError} for every write of the batch. Never throws.
  *
  * Early WAIT: when the previous batch on this connection needed n replicas, a `WAIT n` of at most
- * {@link EARLY_WAIT_MS} follows the pipeline in the same write, so the replicas' confirmation is
+ * {@link EARLY_WAIT_MS} follows the pipeline in the same event-loop turn, so the replicas' confirmation is
  * not a round trip behind the writes' replies, and the sentinel check runs while it waits. Its
  * reply counts only against the n this batch's own `ROLE` requires; when it falls short (a replica
  * joined, or the replicas were slower), a second `WAIT` for the rest of the timeout decides. Both

@@ -63,8 +63,8 @@ export class SentinelView {
 
   /**
    * The view of a majority of the sentinels, taken AFTER `since` (a `process.hrtime.bigint()`
-   * reading): every sentinel that answers must name the same master, with no failover under way,
-   * and more than half of the sentinels known must answer.
+   * reading): more than half of the sentinels known must answer, and the answers that decide (the
+   * first majority, see {@link query}) must name the same master, with no failover under way.
    * @throws SentinelViewUnconfirmed saying what is missing.
    */
   check(since: bigint): Promise<SentinelViewSnapshot> {
@@ -101,9 +101,9 @@ export class SentinelView {
 
   /**
    * Asks the majority first in line, and the rest when one of them gives no answer or the hedge
-   * delay passes; settles as soon as the answers so far decide: a majority that agrees (a sentinel
-   * not asked or not answered yet counts as not answering, as a cut one does), or a disagreement
-   * or a failover flag (more answers cannot undo either), or when no sentinel is left to hear from.
+   * delay passes; settles once a majority has answered (it confirms the master when they agree and
+   * none flags a failover; a sentinel not asked or not answered yet counts as not answering, as a
+   * cut one does), or when no sentinel is left to hear from.
    * Sentinels that failed or were not heard from in time move to the back of the line.
    */
   private query(): Promise<SentinelViewSnapshot> {
