@@ -3,6 +3,7 @@ import { trace } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, NodeTracerProvider, ParentBasedSampler, TraceIdRatioBasedSampler } from '@opentelemetry/sdk-trace-node';
+import { median } from './bench-rounds';
 
 /**
  * The OpenTelemetry overhead phase of `npm run bench:sidecar`: the same sidecar client at c64 with
@@ -47,12 +48,6 @@ export interface OtelOverheadResult extends OtelComparison {
 export interface OtelRounds {
   readonly outside: C64RoundFn;
   readonly inServedCall?: C64RoundFn;
-}
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length === 0 ? NaN : sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** An OTLP/HTTP sink in a child process: answers 200 to everything, counts spans roughly (by spanId keys). */

@@ -5,15 +5,18 @@ import type { ResolvedDurableOptions } from './durable.options';
 import type { RedisCommand } from './redis-command';
 import type { SentinelView, SentinelViewSnapshot } from './sentinel-view';
 
-/** run_id of the server behind a connection, per connection generation (a new connection knows nothing). */
-const runIds = new WeakMap<object, { generation: number; runId: string }>();
-
 /**
- * The replicas the last batch on a connection required (from its ROLE), per connection generation:
- * the next batch sends its WAIT for that many right behind its commands (see {@link commitBatch})
- * instead of one round trip later.
+ * What earlier batches learned of the server behind a connection, per connection generation (a new
+ * connection knows nothing): its run_id (rule 'sentinel' asks INFO once), and the replicas the last
+ * batch required (from its ROLE), for which the next batch sends its WAIT right behind its
+ * commands (see {@link commitBatch}) instead of one round trip later.
  */
-const lastRequired = new WeakMap<object, { generation: number; required: number }>();
+interface Known {
+  readonly generation: number;
+  runId?: string;
+  required?: number;
+}
+const knownOf = new WeakMap<object, Known>();
 
 /**
  * How long the early WAIT of a batch may block (ms). It asks for as many replicas as the previous
@@ -76,8 +79,7 @@ function whenReady(connection: RedisConnection, timeoutMs: number): Promise<bool
 export async function commitBatch(connection: RedisConnection, entries: readonly BatchEntry[], context: BatchContext): Promise<void> {
   const live: BatchEntry[] = [...entries];
   try {
-    const early = earlyWait(connection, context);
-    const written = await writeBatch(connection, live, context, early);
+    const written = await writeBatch(connection, live, context);
     const acknowledgedBy = await confirmBatch(connection, written, context);
     written.live.forEach((entry, i) => entry.resolve({ result: written.results[i], acknowledgedBy, required: written.required }));
   } catch (error) {
@@ -108,18 +110,18 @@ interface EarlyWait {
   readonly reply: Promise<number | Error>;
 }
 
-/** The early WAIT's size for `connection`, or undefined when nothing is known of it yet (or none is needed). */
-function earlyWait(connection: RedisConnection, { options }: BatchContext): { replicas: number } | undefined {
-  const last = lastRequired.get(connection);
-  if (last === undefined || last.generation !== connectionGeneration(connection) || last.required === 0) return undefined;
-  return options.replicas === 'all' || options.replicas === last.required ? { replicas: last.required } : undefined;
+/** How many replicas the early WAIT asks for, or undefined for none (nothing known yet, or none needed). */
+function earlyReplicas(known: Known, { replicas }: ResolvedDurableOptions): number | undefined {
+  const last = known.required;
+  if (last === undefined || last === 0) return undefined;
+  return replicas === 'all' || replicas === last ? last : undefined;
 }
 
 /**
  * Sends the writes + ROLE (+ INFO) pipeline. Rejects the entries whose own command failed and
  * removes them from `live` (which then lists the writes still waiting for their confirmation).
  */
-async function writeBatch(connection: RedisConnection, live: BatchEntry[], { options: o, view, waitForReady }: BatchContext, earlySize: { replicas: number } | undefined): Promise<Written> {
+async function writeBatch(connection: RedisConnection, live: BatchEntry[], { options: o, view, waitForReady }: BatchContext): Promise<Written> {
   const entries = [...live];
   if (waitForReady && connection.status !== 'ready') {
     // wait for the connection rather than queueing: a write queued across reconnects could not
@@ -128,9 +130,11 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
     if (!(await whenReady(connection, within))) throw new DurabilityError('NOT_CONNECTED', 0, 0, within);
   }
   const generation = connectionGeneration(connection);
-  const stored = runIds.get(connection);
-  const known = stored?.generation === generation ? stored.runId : undefined;
-  const askRunId = view !== undefined && known === undefined;
+  const stored = knownOf.get(connection);
+  const known: Known = stored?.generation === generation ? stored : { generation };
+  knownOf.set(connection, known);
+  const askRunId = view !== undefined && known.runId === undefined;
+  const earlySize = earlyReplicas(known, o);
   const pipeline = connection.pipeline();
   for (const { command } of entries) pipeline.call(command[0], ...command.slice(1));
   pipeline.call('role');
@@ -141,7 +145,7 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
   const early: EarlyWait | undefined =
     earlySize === undefined
       ? undefined
-      : { replicas: earlySize.replicas, reply: connection.call('wait', earlySize.replicas, Math.min(EARLY_WAIT_MS, o.timeoutMs)).then(Number, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))) };
+      : { replicas: earlySize, reply: connection.call('wait', earlySize, Math.min(EARLY_WAIT_MS, o.timeoutMs)).then(Number, (error: unknown) => (error instanceof Error ? error : new Error(String(error)))) };
   const replies = (await sent) ?? [];
   const writtenAt = process.hrtime.bigint();
   const n = entries.length;
@@ -158,11 +162,11 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
   for (const [error] of replies.slice(n)) if (error) throw error;
   const role = replies[n]?.[1] as [string, number, Array<[string, string, string]>?];
   const online = Array.isArray(role?.[2]) ? role[2].map(([host, port]) => `${host}:${port}`) : [];
-  const runId = askRunId ? (/run_id:(\w+)/.exec(String(replies[n + 1]?.[1]))?.[1] ?? '') : known;
-  if (askRunId) runIds.set(connection, { generation, runId: runId ?? '' });
+  if (askRunId) known.runId = /run_id:(\w+)/.exec(String(replies[n + 1]?.[1]))?.[1] ?? '';
+  const runId = known.runId;
   const required = o.replicas === 'all' ? Math.max(o.minReplicas, online.length) : o.replicas;
   if (role?.[0] !== 'master') throw new DurabilityError('NOT_MASTER', 0, required, o.timeoutMs);
-  lastRequired.set(connection, { generation, required });
+  known.required = required;
   return { live, results, required, online, generation, writtenAt, runId, early, sentAt };
 }
 

@@ -56,7 +56,6 @@ export class ClientCallTrace implements CallTrace {
   /** The call span's own trace context (undefined under the no-op API): what unrecorded attempts send. */
   readonly context: TraceContext | undefined;
   private readonly parent: TraceContext | undefined;
-  private readonly own: TraceContext | undefined;
   private lastFailure: string | undefined;
 
   /**
@@ -74,8 +73,7 @@ export class ClientCallTrace implements CallTrace {
     this.parent = scopeTrace;
     this.span = sidecarTracer().startSpan(`${service}/${method}`, { kind: SpanKind.CLIENT }, parentContext(scopeTrace));
     this.recording = this.span.isRecording();
-    this.own = ownTraceContext(this.span, scopeTrace);
-    this.context = this.own;
+    this.context = ownTraceContext(this.span, scopeTrace);
     if (this.recording) {
       this.span.setAttribute(SpanAttributes.rpcSystem, 'grpc');
       this.span.setAttribute(SpanAttributes.rpcService, service);
@@ -86,7 +84,7 @@ export class ClientCallTrace implements CallTrace {
 
   /** Starts the span of attempt `attempt` (0 = first) on `instance`. */
   attempt(instance: ServiceInstance, attempt: number, instanceBreaker: BreakerStateName, deadline: number): AttemptTrace {
-    return new AttemptTrace(this.own ?? this.parent, this.own !== undefined, this.service, instance, attempt, instanceBreaker, deadline, this.lastFailure, (reason) => {
+    return new AttemptTrace(this.context ?? this.parent, this.context !== undefined, this.service, instance, attempt, instanceBreaker, deadline, this.lastFailure, (reason) => {
       this.lastFailure = reason;
     });
   }
