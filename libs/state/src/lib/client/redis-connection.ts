@@ -18,6 +18,11 @@ export interface RedisConnection extends RedisCommander {
   connect(): Promise<void>;
   /** A pipeline: commands chain, `exec()` sends them together. */
   pipeline(commands?: unknown[][]): ChainableCommander;
+  /**
+   * Optional: a pipeline built on the live connection when connected, sent exactly as `pipeline()`'s
+   * (see `StateRedis.livePipeline`); used by durable writes when present.
+   */
+  livePipeline?(): ChainableCommander;
   /** A MULTI/EXEC transaction built like a pipeline. */
   multi(commands?: unknown[][]): ChainableCommander;
   on(event: string | symbol, listener: ConnectionListener): this;

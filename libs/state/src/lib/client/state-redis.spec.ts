@@ -39,6 +39,26 @@ describe('StateRedis (real redis-server)', () => {
     expect(lines[0]).toMatch(new RegExp(`^redis 127\\.0\\.0\\.1:${port}: connect ECONNREFUSED`));
   });
 
+  it('livePipeline(): built on the live connection when connected, recorded and queued as a whole while disconnected', async () => {
+    const port = await getFreePort();
+    const client = createRedisClient({ port, maxOfflineQueue: 10, retryMaxMs: 100, errorLogIntervalMs: 60_000, logger: { warn: () => undefined } });
+    clients.push(client);
+    const queued = client.livePipeline().set('lp', 'queued').incr('lp:n').exec();
+    expect(client.offlineQueueLength).toBe(2);
+    servers.push(await startRedisServer({ port }));
+    expect(await queued).toEqual([
+      [null, 'OK'],
+      [null, 1],
+    ]);
+    await waitUntil(() => client.status === 'ready', { timeoutMs: 10_000, message: 'the client to be ready' });
+    const live = client.livePipeline();
+    expect(live.constructor.name).toBe('Pipeline'); // ioredis' own, not a recorded one
+    expect(await live.get('lp').incr('lp:n').exec()).toEqual([
+      [null, 'queued'],
+      [null, 2],
+    ]);
+  });
+
   it('maxOfflineQueue 0 fails fast while disconnected', async () => {
     const client = createRedisClient({ port: await getFreePort(), maxOfflineQueue: 0, errorLogIntervalMs: 60_000, logger: { warn: () => undefined } });
     clients.push(client);

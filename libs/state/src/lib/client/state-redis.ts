@@ -98,6 +98,16 @@ export class StateRedis implements RedisConnection, PipelineRunner {
     return recordPipeline(this, false, checkCommands('pipeline', commands));
   }
 
+  /**
+   * A pipeline sent as `pipeline()`'s would be, built straight on the live connection when it is
+   * connected (`pipeline()` records the commands, then replays them on that same connection at
+   * `exec()`); a recorded one otherwise. Durable writes build one per group commit: it saves
+   * recording every write twice. Call `exec()` in the same event-loop turn.
+   */
+  livePipeline(): ChainableCommander {
+    return this.connected ? this.connection.pipeline() : this.pipeline();
+  }
+
   /** A MULTI/EXEC transaction built like a pipeline (queued or rejected as a whole while disconnected). */
   multi(commands?: unknown[][]): ChainableCommander {
     return recordPipeline(this, true, checkCommands('multi', commands));

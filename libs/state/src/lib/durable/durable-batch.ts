@@ -135,7 +135,7 @@ async function writeBatch(connection: RedisConnection, live: BatchEntry[], { opt
   knownOf.set(connection, known);
   const askRunId = view !== undefined && known.runId === undefined;
   const earlySize = earlyReplicas(known, o);
-  const pipeline = connection.pipeline();
+  const pipeline = connection.livePipeline?.() ?? connection.pipeline();
   for (const { command } of entries) pipeline.call(command[0], ...command.slice(1));
   pipeline.call('role');
   if (askRunId) pipeline.call('info', 'server');

@@ -129,6 +129,10 @@ describe('DurableWriter (real master + 2 replicas)', () => {
       expect(isStateOptionsError(error)).toBe(true);
       expect((error as Error).message).toBe(message);
     }
+    // resolved options are frozen: group commit keys its batches by the options object
+    const options = new DurableWriter(client, { timeoutMs: 300 }).options;
+    expect(Object.isFrozen(options)).toBe(true);
+    expect(() => Object.assign(options, { timeoutMs: 1 })).toThrow(TypeError);
   });
 
   it('rejects bad commands before sending anything, naming the bad value', async () => {

@@ -34,12 +34,12 @@ export interface DurableOptions {
   replicaSet?: 'sentinel' | 'online';
 }
 
-/** {@link DurableOptions} with defaults filled in. */
+/** {@link DurableOptions} with defaults filled in (frozen: group commit keys its batches by the object). */
 export interface ResolvedDurableOptions {
-  replicas: number | 'all';
-  minReplicas: number;
-  timeoutMs: number;
-  replicaSet: 'sentinel' | 'online';
+  readonly replicas: number | 'all';
+  readonly minReplicas: number;
+  readonly timeoutMs: number;
+  readonly replicaSet: 'sentinel' | 'online';
 }
 
 /** Validates durable options; messages name the bad value, e.g. `durable.replicas must be ...; got -1`. */
@@ -57,10 +57,10 @@ export function resolveDurableOptions(options: unknown, prefix = 'durable', base
   if (replicaSet !== 'sentinel' && replicaSet !== 'online') {
     throw new StateOptionsError(`${prefix}.replicaSet must be "sentinel" or "online"; got ${show(replicaSet)}`);
   }
-  return {
+  return Object.freeze({
     replicas,
     replicaSet,
     minReplicas: assertInteger(`${prefix}.minReplicas`, o['minReplicas'] ?? base?.minReplicas ?? 1, 0, 100),
     timeoutMs: assertInteger(`${prefix}.timeoutMs`, o['timeoutMs'] ?? base?.timeoutMs ?? 1000, 1, 600_000),
-  };
+  });
 }

@@ -59,6 +59,18 @@ describe('group commit of durable writes (real master + 2 replicas + 3 sentinels
     expect(isDurabilityError((results[1] as PromiseRejectedResult).reason)).toBe(false);
   });
 
+  it('writes issued together with different options form batches of their own, each with its own replica count', async () => {
+    const writer = new DurableWriter(client);
+    const one = { replicas: 1 } as const;
+    const acks = await Promise.all([
+      writer.write(['SET', 'gc:opts:a', '1']),
+      writer.write(['SET', 'gc:opts:b', '1'], one),
+      writer.write(['SET', 'gc:opts:c', '1']),
+      writer.write(['SET', 'gc:opts:d', '1'], one),
+    ]);
+    expect(acks.map((ack) => ack.required)).toEqual([2, 1, 2, 1]);
+  });
+
   it('with both replicas paused, a whole batch is refused NOT_DURABLE (TIMEOUT) and no write of it is acknowledged', async () => {
     const writer = new DurableWriter(client, { timeoutMs: 300 });
     const n = 20;

@@ -50,8 +50,7 @@ export class GroupCommit {
     const limit = this.source.maxWaiting;
     if (limit !== undefined && this.queue.length >= Math.max(1, limit)) return Promise.reject(new OfflineQueueFullError(limit, 'durable write'));
     return new Promise<CommittedWrite>((resolve, reject) => {
-      const key = `${options.replicas}/${options.minReplicas}/${options.timeoutMs}/${options.replicaSet}`;
-      this.queue.push({ command, options, key, resolve, reject });
+      this.queue.push({ command, options, key: batchKey(options), resolve, reject });
       this.schedule();
     });
   }
@@ -105,6 +104,19 @@ export class GroupCommit {
     for (const entry of kept) this.queue.push(entry);
     return taken;
   }
+}
+
+/** The batch key of each options object seen (writes with equal keys may share a WAIT). */
+const keys = new WeakMap<ResolvedDurableOptions, string>();
+
+/** Writes with the same replicas, timeout and rule may share a batch; kept per options object (the writer's defaults are one object). */
+function batchKey(options: ResolvedDurableOptions): string {
+  let key = keys.get(options);
+  if (key === undefined) {
+    key = `${options.replicas}/${options.minReplicas}/${options.timeoutMs}/${options.replicaSet}`;
+    keys.set(options, key);
+  }
+  return key;
 }
 
 /** The group commit of each source, per sentinel view (a source is normally used with one view). */

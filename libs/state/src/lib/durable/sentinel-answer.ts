@@ -24,15 +24,18 @@ export interface SentinelAnswer {
 const DOWN = /\b(s_down|o_down|disconnected|failover_in_progress|promoted)\b/;
 
 /**
- * The values of `keys` in the flat [k, v, k, v ...] reply of SENTINEL MASTER / REPLICAS (same
- * order as `keys`, '' when absent). Only these are read: a reply has about 40 fields, and building
- * an object of all of them for three sentinels per group commit cost more than the check's I/O.
+ * The values of `keys` in the flat [k, v, k, v ...] reply of SENTINEL MASTER / REPLICAS, asked
+ * for as Buffers (same order as `keys`, '' when absent). Only these are decoded: a reply has about
+ * 40 fields, and turning all of them into strings (or an object) for two sentinels per group commit
+ * cost more than the check's I/O. A field name is decoded only when its length is one of the keys'.
  */
 function fields(reply: unknown, keys: readonly string[]): string[] {
   const out = keys.map(() => '');
   if (!Array.isArray(reply)) return out;
   for (let i = 0; i + 1 < reply.length; i += 2) {
-    const at = keys.indexOf(String(reply[i]));
+    const name: unknown = reply[i];
+    if (Buffer.isBuffer(name) && !keys.some((key) => key.length === name.length)) continue;
+    const at = keys.indexOf(String(name));
     if (at >= 0) out[at] = String(reply[i + 1]);
   }
   return out;
@@ -44,12 +47,13 @@ const REPLICA_KEYS = ['flags', 'slave-priority', 'ip', 'port'] as const;
 /**
  * Asks one sentinel (SENTINEL MASTER + SENTINEL REPLICAS in one pipeline) which master it follows
  * under `masterName` and which replicas it could promote; `undefined` when it does not answer
- * (cut, hung past the connection's command timeout, or an error reply).
+ * (cut, hung past the connection's command timeout, or an error reply). Replies come as Buffers
+ * (`callBuffer`): only the fields read are decoded.
  */
 export async function askSentinel(connection: Redis, masterName: string): Promise<SentinelAnswer | undefined> {
   try {
     if (connection.status === 'wait') await connection.connect();
-    const replies = await connection.pipeline().call('sentinel', 'master', masterName).call('sentinel', 'replicas', masterName).exec();
+    const replies = await connection.pipeline().callBuffer('sentinel', 'master', masterName).callBuffer('sentinel', 'replicas', masterName).exec();
     if (!replies || replies.some(([error]) => error)) return undefined;
     const [runId, masterFlags] = fields(replies[0][1], MASTER_KEYS);
     const promotable: string[] = [];

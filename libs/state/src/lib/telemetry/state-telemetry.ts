@@ -1,4 +1,4 @@
-import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ProxyTracerProvider, SpanKind, SpanStatusCode, trace, type Tracer, type TracerProvider } from '@opentelemetry/api';
 import { Counter, Gauge, Histogram, register } from 'prom-client';
 
 /**
@@ -20,6 +20,25 @@ interface StateMetrics {
   waits: Counter<string>;
   holder: Gauge<string>;
   renewals: Counter<string>;
+  /** The durable-write series by outcome, bound once: a per-write `labels()` hashes the label set each time. */
+  byOutcome: Record<'acked' | 'failed', { seconds: ReturnType<Histogram<string>['labels']>; waits: ReturnType<Counter<string>['labels']> }>;
+}
+
+let tracerOf: TracerProvider | undefined;
+let cachedTracer: Tracer | undefined;
+
+/**
+ * The state library's tracer from the provider registered now (one registered later is honoured),
+ * kept per provider: `getTracer` builds and looks up a key per call, a cost paid per durable write.
+ */
+function stateTracer(): Tracer {
+  const global = trace.getTracerProvider();
+  const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
+  if (provider !== tracerOf || cachedTracer === undefined) {
+    cachedTracer = provider.getTracer(TRACER);
+    tracerOf = provider;
+  }
+  return cachedTracer;
 }
 
 let metrics: StateMetrics | undefined;
@@ -28,19 +47,25 @@ let metrics: StateMetrics | undefined;
 function stateMetrics(): StateMetrics {
   if (metrics !== undefined) return metrics;
   const existing = <T>(name: string): T | undefined => register.getSingleMetric(name) as T | undefined;
+  const writeSeconds =
+    existing<Histogram<string>>('failsoft_durable_write_duration_seconds') ??
+    new Histogram({ name: 'failsoft_durable_write_duration_seconds', help: 'Durable writes (write + WAIT) until acknowledged or failed, in seconds.', labelNames: ['outcome'], buckets: BUCKETS });
+  const waits =
+    existing<Counter<string>>('failsoft_durable_write_wait_total') ??
+    new Counter({ name: 'failsoft_durable_write_wait_total', help: 'WAIT outcomes of durable writes: acked (enough replicas confirmed) or failed.', labelNames: ['result'] });
   metrics = {
-    writeSeconds:
-      existing<Histogram<string>>('failsoft_durable_write_duration_seconds') ??
-      new Histogram({ name: 'failsoft_durable_write_duration_seconds', help: 'Durable writes (write + WAIT) until acknowledged or failed, in seconds.', labelNames: ['outcome'], buckets: BUCKETS }),
-    waits:
-      existing<Counter<string>>('failsoft_durable_write_wait_total') ??
-      new Counter({ name: 'failsoft_durable_write_wait_total', help: 'WAIT outcomes of durable writes: acked (enough replicas confirmed) or failed.', labelNames: ['result'] }),
+    writeSeconds,
+    waits,
     holder:
       existing<Gauge<string>>('failsoft_lease_holder') ??
       new Gauge({ name: 'failsoft_lease_holder', help: 'Whether this process holds the lease (1) or not (0), by lease name and holder id.', labelNames: ['lease', 'holder'] }),
     renewals:
       existing<Counter<string>>('failsoft_lease_renewals_total') ??
       new Counter({ name: 'failsoft_lease_renewals_total', help: 'Lease renewals by result: renewed, lost (term gone) or error (Redis failed).', labelNames: ['lease', 'result'] }),
+    byOutcome: {
+      acked: { seconds: writeSeconds.labels('acked'), waits: waits.labels('acked') },
+      failed: { seconds: writeSeconds.labels('failed'), waits: waits.labels('failed') },
+    },
   };
   return metrics;
 }
@@ -57,21 +82,21 @@ interface WaitResult {
  * and records its latency and WAIT outcome.
  */
 export async function tracedDurableWrite<T extends WaitResult>(operation: string, write: () => Promise<T>): Promise<T> {
-  const span = trace.getTracer(TRACER).startSpan(`redis durable ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': operation } });
+  const span = stateTracer().startSpan(`redis durable ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': operation } });
   const started = performance.now();
-  const m = stateMetrics();
+  const { acked, failed } = stateMetrics().byOutcome;
   try {
     const result = await write();
-    m.writeSeconds.labels('acked').observe((performance.now() - started) / 1000);
-    m.waits.labels('acked').inc();
+    acked.seconds.observe((performance.now() - started) / 1000);
+    acked.waits.inc();
     if (span.isRecording()) {
       span.setAttribute('failsoft.redis.wait.acked', result.acknowledgedBy);
       span.setAttribute('failsoft.redis.wait.required', result.required);
     }
     return result;
   } catch (error) {
-    m.writeSeconds.labels('failed').observe((performance.now() - started) / 1000);
-    m.waits.labels('failed').inc();
+    failed.seconds.observe((performance.now() - started) / 1000);
+    failed.waits.inc();
     if (span.isRecording()) {
       const e = error as { acknowledged?: unknown; required?: unknown; code?: unknown };
       if (typeof e.acknowledged === 'number') span.setAttribute('failsoft.redis.wait.acked', e.acknowledged);
@@ -86,7 +111,7 @@ export async function tracedDurableWrite<T extends WaitResult>(operation: string
 
 /** Runs one lease renewal in a span `lease renew <name>` and records its result and the holder gauge. */
 export async function tracedLeaseRenewal(lease: string, holder: string, renew: () => Promise<boolean>): Promise<boolean> {
-  const span = trace.getTracer(TRACER).startSpan(`lease renew ${lease}`, { kind: SpanKind.CLIENT, attributes: { 'failsoft.lease.name': lease, 'failsoft.lease.holder': holder } });
+  const span = stateTracer().startSpan(`lease renew ${lease}`, { kind: SpanKind.CLIENT, attributes: { 'failsoft.lease.name': lease, 'failsoft.lease.holder': holder } });
   const m = stateMetrics();
   try {
     const renewed = await renew();
