@@ -1,5 +1,5 @@
-import { Redis } from 'ioredis';
-import { askSentinel, judgeAnswers, SentinelViewUnconfirmed, type SentinelAnswer, type SentinelViewSnapshot } from './sentinel-answer';
+import { judgeAnswers, SentinelViewUnconfirmed, type SentinelAnswer, type SentinelViewSnapshot } from './sentinel-answer';
+import { SentinelLink } from './sentinel-link';
 
 export { SentinelViewUnconfirmed, type SentinelViewSnapshot } from './sentinel-answer';
 
@@ -27,12 +27,12 @@ export interface SentinelViewOptions {
  * once when none is in flight, else at the end of the current event-loop turn, so batches
  * finishing together share one). A query asks the majority that answered best lately, and the
  * others too when one of those fails or is still silent after {@link SENTINEL_HEDGE_MS}: every
- * group commit pays for two sentinels' round trips, not three. One connection per sentinel, opened
- * on first use; `shutdown()` closes them.
+ * group commit pays for two sentinels' round trips, not three. One lean connection per sentinel
+ * ({@link SentinelLink}), opened on first use; `shutdown()` closes them.
  */
 export class SentinelView {
-  private readonly connections: Redis[];
-  /** Indexes of `connections`, the ones to ask first in front (those that answered lately). */
+  private readonly links: SentinelLink[];
+  /** Indexes of `links`, the ones to ask first in front (those that answered lately). */
   private readonly order: number[];
   private inFlight: { startedAt: bigint; promise: Promise<SentinelViewSnapshot> } | undefined;
   /** The query that starts at the end of this event-loop turn, shared by every check asked for before. */
@@ -40,25 +40,10 @@ export class SentinelView {
 
   /** @param options the sentinels and how to reach them. */
   constructor(private readonly options: SentinelViewOptions) {
-    this.connections = options.sentinels.map(({ host, port }) => {
-      const connection = new Redis({
-        host,
-        port,
-        username: options.username,
-        password: options.password,
-        lazyConnect: true,
-        enableOfflineQueue: true,
-        maxRetriesPerRequest: 0,
-        commandTimeout: options.timeoutMs,
-        connectTimeout: options.timeoutMs,
-        retryStrategy: () => Math.min(200, options.timeoutMs),
-        enableReadyCheck: false,
-        disconnectTimeout: 100,
-      });
-      connection.on('error', () => undefined); // a cut sentinel is expected: its answer is just missing
-      return connection;
-    });
-    this.order = this.connections.map((_, i) => i);
+    this.links = options.sentinels.map(
+      ({ host, port }) => new SentinelLink({ host, port, masterName: options.masterName, username: options.username, password: options.password, timeoutMs: options.timeoutMs }),
+    );
+    this.order = this.links.map((_, i) => i);
   }
 
   /**
@@ -96,7 +81,7 @@ export class SentinelView {
 
   /** Closes the sentinel connections. */
   shutdown(): void {
-    for (const connection of this.connections) connection.disconnect();
+    for (const link of this.links) link.shutdown();
   }
 
   /**
@@ -107,7 +92,7 @@ export class SentinelView {
    * Sentinels that failed or were not heard from in time move to the back of the line.
    */
   private query(): Promise<SentinelViewSnapshot> {
-    const known = this.connections.length;
+    const known = this.links.length;
     const needed = Math.floor(known / 2) + 1;
     const line = [...this.order];
     const answers: SentinelAnswer[] = [];
@@ -129,7 +114,7 @@ export class SentinelView {
         const batch = line.slice(asked, asked + count);
         asked += batch.length;
         for (const index of batch) {
-          void askSentinel(this.connections[index], this.options.masterName).then((answer) => {
+          void this.links[index].ask().then((answer) => {
             heard++;
             if (settled) return;
             // A sentinel that does not know the master's run_id yet (just restarted: no INFO from

@@ -24,16 +24,22 @@ interface StateMetrics {
   byOutcome: Record<'acked' | 'failed', { seconds: ReturnType<Histogram<string>['labels']>; waits: ReturnType<Counter<string>['labels']> }>;
 }
 
+/** The API's no-op provider: what the global proxy hands out while no SDK is registered. */
+const NOOP_PROVIDER = new ProxyTracerProvider().getDelegate();
+
 let tracerOf: TracerProvider | undefined;
 let cachedTracer: Tracer | undefined;
 
 /**
  * The state library's tracer from the provider registered now (one registered later is honoured),
  * kept per provider: `getTracer` builds and looks up a key per call, a cost paid per durable write.
+ * `undefined` while no SDK is registered: the API would only hand out non-recording spans, so none
+ * is made (a durable write's span is never a parent of another one's context).
  */
-function stateTracer(): Tracer {
+function stateTracer(): Tracer | undefined {
   const global = trace.getTracerProvider();
   const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
+  if (provider === NOOP_PROVIDER) return undefined;
   if (provider !== tracerOf || cachedTracer === undefined) {
     cachedTracer = provider.getTracer(TRACER);
     tracerOf = provider;
@@ -82,14 +88,14 @@ interface WaitResult {
  * and records its latency and WAIT outcome.
  */
 export async function tracedDurableWrite<T extends WaitResult>(operation: string, write: () => Promise<T>): Promise<T> {
-  const span = stateTracer().startSpan(`redis durable ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': operation } });
+  const span = stateTracer()?.startSpan(`redis durable ${operation}`, { kind: SpanKind.CLIENT, attributes: { 'db.system.name': 'redis', 'db.operation.name': operation } });
   const started = performance.now();
   const { acked, failed } = stateMetrics().byOutcome;
   try {
     const result = await write();
     acked.seconds.observe((performance.now() - started) / 1000);
     acked.waits.inc();
-    if (span.isRecording()) {
+    if (span?.isRecording()) {
       span.setAttribute('failsoft.redis.wait.acked', result.acknowledgedBy);
       span.setAttribute('failsoft.redis.wait.required', result.required);
     }
@@ -97,7 +103,7 @@ export async function tracedDurableWrite<T extends WaitResult>(operation: string
   } catch (error) {
     failed.seconds.observe((performance.now() - started) / 1000);
     failed.waits.inc();
-    if (span.isRecording()) {
+    if (span?.isRecording()) {
       const e = error as { acknowledged?: unknown; required?: unknown; code?: unknown };
       if (typeof e.acknowledged === 'number') span.setAttribute('failsoft.redis.wait.acked', e.acknowledged);
       if (typeof e.required === 'number') span.setAttribute('failsoft.redis.wait.required', e.required);
@@ -105,26 +111,26 @@ export async function tracedDurableWrite<T extends WaitResult>(operation: string
     }
     throw error;
   } finally {
-    span.end();
+    span?.end();
   }
 }
 
 /** Runs one lease renewal in a span `lease renew <name>` and records its result and the holder gauge. */
 export async function tracedLeaseRenewal(lease: string, holder: string, renew: () => Promise<boolean>): Promise<boolean> {
-  const span = stateTracer().startSpan(`lease renew ${lease}`, { kind: SpanKind.CLIENT, attributes: { 'failsoft.lease.name': lease, 'failsoft.lease.holder': holder } });
+  const span = stateTracer()?.startSpan(`lease renew ${lease}`, { kind: SpanKind.CLIENT, attributes: { 'failsoft.lease.name': lease, 'failsoft.lease.holder': holder } });
   const m = stateMetrics();
   try {
     const renewed = await renew();
     m.renewals.labels(lease, renewed ? 'renewed' : 'lost').inc();
     m.holder.labels(lease, holder).set(renewed ? 1 : 0);
-    if (span.isRecording()) span.setAttribute('failsoft.lease.renewed', renewed);
+    if (span?.isRecording()) span.setAttribute('failsoft.lease.renewed', renewed);
     return renewed;
   } catch (error) {
     m.renewals.labels(lease, 'error').inc();
-    span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+    span?.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
     throw error;
   } finally {
-    span.end();
+    span?.end();
   }
 }
 
