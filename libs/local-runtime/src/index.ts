@@ -10,6 +10,7 @@ export type { RedisServerHandle, RedisProcessHandle, StartRedisServerOptions } f
 export { startSentinelTopology } from './lib/sentinel-topology';
 export type { SentinelTopology, SentinelTopologyOptions, Address } from './lib/sentinel-topology';
 export type { TopologyAuth } from './lib/topology-auth';
+export { topologyAclLines, writeTopologyAcl, testTopologyAuth } from './lib/topology-auth';
 export { PartitionNetwork, CLIENTS } from './lib/partition-network';
 export type { CutMode, PartitionNetworkOptions } from './lib/partition-network';
 export { findSocketOwners } from './lib/socket-owner';

@@ -35,5 +35,6 @@ export {
   startPartitionedTopology,
   PartitionNetwork,
   CLIENTS,
+  testTopologyAuth,
 } from '@failsoft/local-runtime';
-export type { PartitionedTopology, PartitionedNode, RedisServerHandle, RedisProcessHandle, StartRedisServerOptions, SentinelTopology, SentinelTopologyOptions, Address, WaitUntilOptions, RespValue, RedisCommandOptions } from '@failsoft/local-runtime';
+export type { TopologyAuth, PartitionedTopology, PartitionedNode, RedisServerHandle, RedisProcessHandle, StartRedisServerOptions, SentinelTopology, SentinelTopologyOptions, Address, WaitUntilOptions, RespValue, RedisCommandOptions } from '@failsoft/local-runtime';

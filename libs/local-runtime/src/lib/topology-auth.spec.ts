@@ -1,36 +1,19 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { redisCommand } from './redis-command';
 import { startSentinelTopology, type SentinelTopology } from './sentinel-topology';
-import type { TopologyAuth } from './topology-auth';
+import { testTopologyAuth } from './topology-auth';
 
 jest.setTimeout(60_000);
 
 /** What an authenticated local platform runs: every node behind a password, failover intact. */
 describe('startSentinelTopology with auth (real redis-server and sentinels)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'failsoft-auth-spec-'));
-  const auth: TopologyAuth = {
-    aclFile: join(dir, 'users.acl'),
-    adminPassword: 'admin-password-0123456789',
-    replicationUser: 'replication',
-    replicationPassword: 'replication-password-0123',
-    monitorUser: 'sentinel',
-    monitorPassword: 'monitor-password-012345678',
-    sentinelPassword: 'sentinel-password-01234567',
-  };
+  const auth = testTopologyAuth(dir);
   let topology: SentinelTopology;
 
   beforeAll(async () => {
-    writeFileSync(
-      auth.aclFile,
-      [
-        `user default on >${auth.adminPassword} ~* &* +@all`,
-        `user replication on >${auth.replicationPassword} resetchannels -@all +psync +replconf +ping`,
-        `user sentinel on >${auth.monitorPassword} resetchannels &__sentinel__:* -@all +multi +exec +slaveof +replicaof +ping +subscribe +publish +config|rewrite +role +info +client|setname +client|kill +script|kill`,
-        '',
-      ].join('\n'),
-    );
     topology = await startSentinelTopology({ replicas: 1, sentinels: 3, quorum: 2, auth });
   });
   afterAll(async () => {

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidRuntimeOptionsError, show } from './local-runtime.error';
 
 /**
@@ -49,4 +51,42 @@ export function dataNodeAuthArgs(auth: TopologyAuth | undefined): string[] {
 /** The sentinel config lines of an authenticated topology (after `sentinel monitor`). */
 export function sentinelAuthLines(auth: TopologyAuth | undefined, masterName: string): string[] {
   return auth ? [`requirepass ${auth.sentinelPassword}`, `sentinel auth-user ${masterName} ${auth.monitorUser}`, `sentinel auth-pass ${masterName} ${auth.monitorPassword}`] : [];
+}
+
+/**
+ * The ACL users an authenticated topology needs, least privilege, with `auth`'s passwords in clear
+ * (`>password`): `default` (everything: the runtime's own), the replication user (PSYNC, REPLCONF,
+ * PING) and the sentinels' user (what Sentinel runs on a data node). Services' users are not
+ * included: deploy/redis/users.acl has the platform's full list.
+ */
+export function topologyAclLines(auth: TopologyAuth): string[] {
+  return [
+    `user default on >${auth.adminPassword} ~* &* +@all`,
+    `user ${auth.replicationUser} on >${auth.replicationPassword} resetchannels -@all +psync +replconf +ping`,
+    `user ${auth.monitorUser} on >${auth.monitorPassword} resetchannels &__sentinel__:* -@all +multi +exec +slaveof +replicaof +ping +subscribe +publish +config|rewrite +role +info +client|setname +client|kill +script|kill`,
+  ];
+}
+
+/** Writes `auth.aclFile` with {@link topologyAclLines} (for tests and tools that start an authenticated topology). */
+export function writeTopologyAcl(auth: TopologyAuth): void {
+  writeFileSync(auth.aclFile, `${topologyAclLines(auth).join('\n')}\n`, { mode: 0o600 });
+}
+
+/**
+ * Settings of an authenticated topology for TESTS (fixed, public passwords; never for a deployment):
+ * users `replication` and `sentinel`, the ACL written to `dir/users.acl`. Pass to
+ * `startSentinelTopology({ auth })`; clients use `adminPassword` / `sentinelPassword`.
+ */
+export function testTopologyAuth(dir: string): TopologyAuth {
+  const auth: TopologyAuth = {
+    aclFile: join(dir, 'users.acl'),
+    adminPassword: 'admin-password-0123456789',
+    replicationUser: 'replication',
+    replicationPassword: 'replication-password-0123',
+    monitorUser: 'sentinel',
+    monitorPassword: 'monitor-password-012345678',
+    sentinelPassword: 'sentinel-password-01234567',
+  };
+  writeTopologyAcl(auth);
+  return auth;
 }

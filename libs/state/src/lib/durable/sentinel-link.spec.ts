@@ -1,5 +1,5 @@
-import { getFreePort, redisCommand, startSentinelTopology, type SentinelTopology } from '@failsoft/testing';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { getFreePort, redisCommand, startSentinelTopology, testTopologyAuth, type SentinelTopology } from '@failsoft/testing';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SentinelLink, type SentinelLinkOptions } from './sentinel-link';
@@ -9,15 +9,7 @@ jest.setTimeout(60_000);
 /** The lean sentinel connection behind the sentinel check, against real sentinels that require a password. */
 describe('SentinelLink (real master + 1 replica + 3 sentinels, with passwords)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'failsoft-link-spec-'));
-  const auth = {
-    aclFile: join(dir, 'users.acl'),
-    adminPassword: 'admin-password-0123456789',
-    replicationUser: 'replication',
-    replicationPassword: 'replication-password-0123',
-    monitorUser: 'sentinel',
-    monitorPassword: 'monitor-password-012345678',
-    sentinelPassword: 'sentinel-password-01234567',
-  };
+  const auth = testTopologyAuth(dir);
   let topology: SentinelTopology;
   let masterRunId: string;
   let replica: string;
@@ -30,15 +22,6 @@ describe('SentinelLink (real master + 1 replica + 3 sentinels, with passwords)',
   };
 
   beforeAll(async () => {
-    writeFileSync(
-      auth.aclFile,
-      [
-        `user default on >${auth.adminPassword} ~* &* +@all`,
-        `user replication on >${auth.replicationPassword} resetchannels -@all +psync +replconf +ping`,
-        `user sentinel on >${auth.monitorPassword} resetchannels &__sentinel__:* -@all +multi +exec +slaveof +replicaof +ping +subscribe +publish +config|rewrite +role +info +client|setname +client|kill +script|kill`,
-        '',
-      ].join('\n'),
-    );
     topology = await startSentinelTopology({ replicas: 1, sentinels: 3, quorum: 2, auth });
     const master = await topology.currentMaster();
     masterRunId = /run_id:(\w+)/.exec(String(await redisCommand(master.port, ['INFO', 'server'], { password: auth.adminPassword })))?.[1] ?? '';
