@@ -1,12 +1,15 @@
 // The failover experiment behind `npm run bench:state` (see failover.bench.ts).
 // Each run: start a real topology (1 master, 2 replicas, 3 sentinels), measure plain vs durable
 // write throughput, then SIGKILL the master under concurrent durable writers, and count the
-// acknowledged writes that are not readable on the new master. Plain and durable phases alternate
-// BENCH_ROUNDS times per run (the run's ratio is median durable / median plain); the master's
-// `INFO commandstats` gives the WAITs sent, hence the mean writes per WAIT (group commit). A third
-// phase per round measures durable writes under rule replicaSet 'online' (no sentinel check).
+// acknowledged writes that are not readable on the new master. Each run has BENCH_ROUNDS rounds of
+// three phases: plain SET, durable SET, durable SET under rule replicaSet 'online' (no sentinel
+// check), the durable phase in the middle and the other two swapping sides every round, so each
+// round's ratios (durable / plain, 'online' / plain) compare phases adjacent in time. The reported
+// ratios are medians over every round of every run (per-run medians are reported too): on 2 cores
+// shared by seven processes one round's ratio moves by +-0.1, a median over many rounds much less.
+// The master's `INFO commandstats` gives the WAITs sent, hence the mean writes per WAIT.
 // Env: BENCH_RUNS (default 3), BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase
-// length, default 2000), BENCH_ROUNDS (default 3).
+// length, default 2000), BENCH_ROUNDS (default 5).
 import { SentinelTopology, startSentinelTopology, waitUntil } from '@failsoft/testing';
 import { createRedisClient, createSentinelClient, DurableWriter, isDurabilityError, StateRedis } from '../src';
 
@@ -66,9 +69,10 @@ interface RunResult {
   acknowledged: number;
   lost: number;
   resumeSeconds: number;
-  ratio: number;
+  /** durable / plain of each round (phases adjacent in time). */
+  ratios: number[];
   /** Same with rule replicaSet 'online' (no sentinel check). */
-  onlineRatio: number;
+  onlineRatios: number[];
   writesPerWait: number;
 }
 
@@ -79,30 +83,42 @@ interface Settings {
   rounds: number;
 }
 
+/** What the throughput phases of one run measured: per-round ratios and the mean writes per WAIT. */
+interface Throughput {
+  ratios: number[];
+  onlineRatios: number[];
+  writesPerWait: number;
+}
+
 /**
- * Alternates plain and durable throughput phases `rounds` times; returns the medians and the mean
- * writes per WAIT over the durable phases (WAIT calls counted by the master itself).
+ * Runs `rounds` rounds of plain, durable and durable-'online' phases (durable in the middle, the
+ * other two swapping sides each round); returns each round's ratios to plain and the mean writes
+ * per WAIT over the durable phases (WAIT calls counted by the master itself).
  */
-async function compareThroughput(tag: string, client: StateRedis, writer: DurableWriter, { writers, phaseMs, rounds }: Settings): Promise<{ plain: number; durable: number; online: number; writesPerWait: number }> {
-  progress(`${tag}: throughput, ${writers} writers, ${rounds} rounds of ${phaseMs} ms each: plain SET, durable SET (default rule), durable SET (rule 'online')`);
+async function compareThroughput(tag: string, client: StateRedis, writer: DurableWriter, { writers, phaseMs, rounds }: Settings): Promise<Throughput> {
+  progress(`${tag}: throughput, ${writers} writers, ${rounds} rounds of ${phaseMs} ms per phase: plain SET, durable SET (default rule), durable SET (rule 'online')`);
   const online = new DurableWriter(client, { replicaSet: 'online' });
-  const plain: number[] = [];
-  const durable: number[] = [];
-  const onlineRates: number[] = [];
+  const ratios: number[] = [];
+  const onlineRatios: number[] = [];
   let durableWrites = 0;
   let waits = 0;
   for (let round = 1; round <= rounds; round++) {
-    plain.push(await throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${round}:${i}`, 'x')));
+    const plainPhase = (): Promise<number> => throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${round}:${i}`, 'x'));
+    const onlinePhase = (): Promise<number> => throughput(writers, phaseMs, (w, i) => online.write(['SET', `online:{${w}}:${round}:${i}`, 'x']));
+    const first = round % 2 === 1 ? await plainPhase() : await onlinePhase();
     const waitsBefore = await waitCalls(client);
-    durable.push(await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${round}:${i}`, 'x'])));
+    const durable = await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${round}:${i}`, 'x']));
     waits += (await waitCalls(client)) - waitsBefore;
-    durableWrites += (durable[durable.length - 1] * phaseMs) / 1000;
-    onlineRates.push(await throughput(writers, phaseMs, (w, i) => online.write(['SET', `online:{${w}}:${round}:${i}`, 'x'])));
-    progress(`${tag}:   round ${round}/${rounds}: plain ${plain[round - 1].toFixed(0)}, durable ${durable[round - 1].toFixed(0)}, durable 'online' ${onlineRates[round - 1].toFixed(0)} writes/s`);
+    durableWrites += (durable * phaseMs) / 1000;
+    const last = round % 2 === 1 ? await onlinePhase() : await plainPhase();
+    const [plain, onlineRate] = round % 2 === 1 ? [first, last] : [last, first];
+    ratios.push(durable / plain);
+    onlineRatios.push(onlineRate / plain);
+    progress(`${tag}:   round ${round}/${rounds}: plain ${plain.toFixed(0)}, durable ${durable.toFixed(0)}, durable 'online' ${onlineRate.toFixed(0)} writes/s; durable/plain ${(durable / plain).toFixed(3)}`);
   }
   const writesPerWait = waits > 0 ? durableWrites / waits : 0;
-  progress(`${tag}: median plain ${median(plain).toFixed(0)} writes/s, durable ${median(durable).toFixed(0)}, durable 'online' ${median(onlineRates).toFixed(0)}; ${writesPerWait.toFixed(1)} writes per WAIT (default rule)`);
-  return { plain: median(plain), durable: median(durable), online: median(onlineRates), writesPerWait };
+  progress(`${tag}: median durable/plain ${median(ratios).toFixed(3)}, 'online'/plain ${median(onlineRatios).toFixed(3)}; ${writesPerWait.toFixed(1)} writes per WAIT (default rule)`);
+  return { ratios, onlineRatios, writesPerWait };
 }
 
 /** One run of the experiment on a fresh topology. */
@@ -120,7 +136,7 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
   try {
     await client.ping();
     const writer = new DurableWriter(client);
-    const { plain, durable, online, writesPerWait } = await compareThroughput(tag, client, writer, { writers, phaseMs, rounds });
+    const { ratios, onlineRatios, writesPerWait } = await compareThroughput(tag, client, writer, { writers, phaseMs, rounds });
 
     const acknowledged = new Map<string, string>();
     let killedAt = Number.POSITIVE_INFINITY;
@@ -180,8 +196,8 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
     } finally {
       await reader.close();
     }
-    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratio: durable / plain, onlineRatio: online / plain, writesPerWait };
-    progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${result.ratio.toFixed(3)} writes/WAIT=${writesPerWait.toFixed(1)}`);
+    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratios, onlineRatios, writesPerWait };
+    progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${median(ratios).toFixed(3)} writes/WAIT=${writesPerWait.toFixed(1)}`);
     return result;
   } finally {
     await client.close();
@@ -195,7 +211,7 @@ export async function main(): Promise<void> {
   const runs = envInt('BENCH_RUNS', 3, 1);
   const writers = envInt('BENCH_WRITERS', 24, 1);
   const phaseMs = envInt('BENCH_PHASE_MS', 2000, 100);
-  const rounds = envInt('BENCH_ROUNDS', 3, 1);
+  const rounds = envInt('BENCH_ROUNDS', 5, 1);
   let current: SentinelTopology | undefined;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
@@ -211,12 +227,15 @@ export async function main(): Promise<void> {
     process.exitCode = 1;
     return;
   }
+  const round3 = (value: number): number => Number(value.toFixed(3));
   const summary = {
     acknowledgedWrites: results.reduce((sum, r) => sum + r.acknowledged, 0),
     lostAcknowledgedWrites: results.reduce((sum, r) => sum + r.lost, 0),
-    writeResumeSecondsMedian: Number(median(results.map((r) => r.resumeSeconds)).toFixed(3)),
-    durableToPlainThroughputRatio: Number(median(results.map((r) => r.ratio)).toFixed(3)),
-    durableOnlineToPlainThroughputRatio: Number(median(results.map((r) => r.onlineRatio)).toFixed(3)),
+    writeResumeSecondsMedian: round3(median(results.map((r) => r.resumeSeconds))),
+    durableToPlainThroughputRatio: round3(median(results.flatMap((r) => r.ratios))),
+    durableOnlineToPlainThroughputRatio: round3(median(results.flatMap((r) => r.onlineRatios))),
+    durableToPlainRatioPerRun: results.map((r) => round3(median(r.ratios))),
+    rounds: results.reduce((sum, r) => sum + r.ratios.length, 0),
     writers,
     meanWritesPerWait: Number(median(results.map((r) => r.writesPerWait)).toFixed(2)),
   };

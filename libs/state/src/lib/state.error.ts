@@ -10,7 +10,8 @@ export type StateErrorCode =
   | 'IDEMPOTENCY_FIRST_RUN_FAILED'
   | 'IDEMPOTENCY_WAIT_TIMEOUT'
   | 'IDEMPOTENCY_RESULT_NOT_SERIALIZABLE'
-  | 'SHUT_DOWN';
+  | 'SHUT_DOWN'
+  | 'RESP_PROTOCOL';
 
 /** Base class of state errors: carries a stable `code` to branch on (never parse messages). */
 export class StateError extends Error {

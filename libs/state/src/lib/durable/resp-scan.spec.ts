@@ -1,4 +1,5 @@
-import { encodeCommand, INCOMPLETE, isErrorReply, lineText, mapFields, mapListFields, replyEnd, RespProtocolError } from './resp-scan';
+import { encodeCommand, INCOMPLETE, isErrorReply, isRespProtocolError, lineText, mapFields, mapListFields, replyEnd, RespProtocolError } from './resp-scan';
+import { isStateError } from '../state.error';
 
 /** RESP2 bytes of a bulk string, or of an array of bulk strings (nested arrays for string[][]). */
 function bulk(value: string): string {
@@ -54,6 +55,14 @@ describe('resp-scan (the sentinel answer read from bytes)', () => {
     expect(() => replyEnd(Buffer.from('HTTP/1.1 400\r\n'), 0)).toThrow(RespProtocolError);
     expect(() => replyEnd(Buffer.from('$x1\r\nabc\r\n'), 0)).toThrow(/expected a number at byte 1/);
     expect(() => replyEnd(Buffer.from('*-\r\n'), 0)).toThrow(RespProtocolError);
+    let error: unknown;
+    try {
+      replyEnd(Buffer.from('?x\r\n'), 0);
+    } catch (e) {
+      error = e;
+    }
+    expect(isRespProtocolError(error) && isStateError(error, 'RESP_PROTOCOL')).toBe(true);
+    expect((error as Error).message).toBe('expected a RESP reply at byte 0, found byte 63: the connection is out of step with the server; drop it and reconnect');
   });
 
   it('encodes a command as an array of bulk strings, multi-byte characters counted in bytes', () => {

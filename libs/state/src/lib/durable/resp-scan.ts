@@ -4,14 +4,22 @@
  * (ioredis) turns every one of the ~240 fields of SENTINEL MASTER + REPLICAS into an object, which
  * made the sentinel check of a group commit cost more client CPU than its writes.
  */
+import { StateError } from '../state.error';
 
 /** Returned by {@link replyEnd} when the buffer ends before the reply does (wait for more bytes). */
 export const INCOMPLETE = -1;
 
 /** Bytes that are not RESP where a reply should start (the connection is out of step: drop it). */
-export class RespProtocolError extends Error {
-  /** Stable code of this error. */
-  readonly code = 'RESP_PROTOCOL';
+export class RespProtocolError extends StateError {
+  /** @param message where the bytes stopped being RESP. */
+  constructor(message: string) {
+    super('RESP_PROTOCOL', `${message}: the connection is out of step with the server; drop it and reconnect`);
+  }
+}
+
+/** True when `error` is a {@link RespProtocolError}. */
+export function isRespProtocolError(error: unknown): error is RespProtocolError {
+  return error instanceof RespProtocolError;
 }
 
 const CR = 13;

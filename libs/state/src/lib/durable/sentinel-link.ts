@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { DOWN_FLAGS, type SentinelAnswer } from './sentinel-answer';
-import { encodeCommand, INCOMPLETE, isErrorReply, mapFields, mapListFields, replyEnd, RespProtocolError } from './resp-scan';
+import { encodeCommand, INCOMPLETE, isErrorReply, isRespProtocolError, mapFields, mapListFields, replyEnd } from './resp-scan';
 
 /** How to reach one sentinel and what to ask it. */
 export interface SentinelLinkOptions {
@@ -119,7 +119,7 @@ export class SentinelLink {
       }
       this.received = at >= this.received.length ? EMPTY : this.received.subarray(at);
     } catch (error) {
-      if (!(error instanceof RespProtocolError)) throw error;
+      if (!isRespProtocolError(error)) throw error;
       this.drop(socket);
     }
   }
