@@ -20,7 +20,7 @@ interface StateMetrics {
   waits: Counter<string>;
   holder: Gauge<string>;
   renewals: Counter<string>;
-  /** The durable-write series by outcome, bound once: a per-write `labels()` hashes the label set each time. */
+  /** The durable-write series by outcome, bound once (saves `labels()` argument handling per write; prom-client still hashes the labels in `observe`/`inc`). */
   byOutcome: Record<'acked' | 'failed', { seconds: ReturnType<Histogram<string>['labels']>; waits: ReturnType<Counter<string>['labels']> }>;
 }
 
@@ -32,7 +32,8 @@ let cachedTracer: Tracer | undefined;
 
 /**
  * The state library's tracer from the provider registered now (one registered later is honoured),
- * kept per provider: `getTracer` builds and looks up a key per call, a cost paid per durable write.
+ * kept per provider: `getTracer` builds and looks up a key per call, a cost paid per durable write
+ * (the sidecar's `sidecarTracer` does the same; this library cannot import the sidecar).
  * `undefined` while no SDK is registered: the API would only hand out non-recording spans, so none
  * is made (a durable write's span is never a parent of another one's context).
  */
