@@ -13,6 +13,7 @@ describe('SentinelLink (real master + 1 replica + 3 sentinels, with passwords)',
   let topology: SentinelTopology;
   let masterRunId: string;
   let replica: string;
+  let masterPort: number;
   const links: SentinelLink[] = [];
   const link = (overrides: Partial<SentinelLinkOptions> = {}): SentinelLink => {
     const { host, port } = topology.sentinels[0];
@@ -24,6 +25,7 @@ describe('SentinelLink (real master + 1 replica + 3 sentinels, with passwords)',
   beforeAll(async () => {
     topology = await startSentinelTopology({ replicas: 1, sentinels: 3, quorum: 2, auth });
     const master = await topology.currentMaster();
+    masterPort = master.port;
     masterRunId = /run_id:(\w+)/.exec(String(await redisCommand(master.port, ['INFO', 'server'], { password: auth.adminPassword })))?.[1] ?? '';
     replica = `127.0.0.1:${topology.servers.find((s) => s.port !== master.port)?.port}`;
   });
@@ -37,7 +39,7 @@ describe('SentinelLink (real master + 1 replica + 3 sentinels, with passwords)',
 
   it('authenticates first and answers with the master run_id and the promotable replica', async () => {
     expect(masterRunId).toMatch(/^[0-9a-f]{40}$/);
-    const expected = { runId: masterRunId, masterFlags: 'master', promotable: [replica] };
+    const expected = { runId: masterRunId, address: `127.0.0.1:${masterPort}`, masterFlags: 'master', promotable: [replica] };
     expect(await link().ask()).toEqual(expected);
     expect(await link({ username: 'default' }).ask()).toEqual(expected);
   });
@@ -69,7 +71,7 @@ describe('SentinelLink (real master + 1 replica + 3 sentinels, with passwords)',
     }
     expect(answer).toBeUndefined();
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
-    expect(await short.ask()).toEqual({ runId: masterRunId, masterFlags: 'master', promotable: [replica] });
+    expect(await short.ask()).toEqual({ runId: masterRunId, address: `127.0.0.1:${masterPort}`, masterFlags: 'master', promotable: [replica] });
   });
 
   it('answers undefined after shutdown, without reconnecting', async () => {

@@ -1,4 +1,4 @@
-import { SentinelTopology, redisCommand, startSentinelTopology } from '@failsoft/testing';
+import { SentinelTopology, redisCommand, startSentinelTopology, waitUntil } from '@failsoft/testing';
 import { SentinelView, SentinelViewUnconfirmed } from './sentinel-view';
 
 /** Commands a sentinel has processed so far (a sentinel has no commandstats; its peers' PINGs count too, about 2 a second). */
@@ -7,7 +7,15 @@ async function commandsOf(port: number): Promise<number> {
   return Number(/total_commands_processed:(\d+)/.exec(info)?.[1] ?? NaN);
 }
 
-jest.setTimeout(30_000);
+/** SENTINEL MASTER as a map, from the sentinel on `port`. */
+async function masterAsSeenBy(port: number, masterName: string): Promise<Record<string, string>> {
+  const reply = (await redisCommand(port, ['SENTINEL', 'MASTER', masterName])) as unknown[];
+  const fields: Record<string, string> = {};
+  for (let i = 0; i + 1 < reply.length; i += 2) fields[String(reply[i])] = String(reply[i + 1]);
+  return fields;
+}
+
+jest.setTimeout(40_000);
 
 /** The sentinels' view behind rule replicaSet 'sentinel', against real sentinels. */
 describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
@@ -66,5 +74,34 @@ describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
       for (const sentinel of hung) process.kill(sentinel.pid, 'SIGCONT');
       short.shutdown();
     }
+  });
+
+  it("a sentinel that has not read the master's run_id yet agrees by address: with another one hung, the check still confirms", async () => {
+    // SENTINEL RESET makes a sentinel forget the master's run_id (as a failover does) until its
+    // next INFO of the master, 10 s after the last one: reset just after an INFO, so the window is long
+    const [reset, identified, hung] = topology.sentinels;
+    await waitUntil(async () => Number((await masterAsSeenBy(reset.port, topology.masterName))['info-refresh']) < 1000, { timeoutMs: 15_000, message: 'sentinel 1 to have just read INFO from the master' });
+    expect(await redisCommand(reset.port, ['SENTINEL', 'RESET', topology.masterName])).toBe(1);
+    const forgot = await waitUntil(
+      async () => {
+        const seen = await masterAsSeenBy(reset.port, topology.masterName);
+        return seen.flags === 'master' && seen;
+      },
+      { timeoutMs: 5_000, message: 'the reset sentinel to reach the master again' },
+    );
+    expect(forgot.runid ?? '').toBe('');
+    // a timeout short enough that a check that waited for the hung one fails here, not by the test's timeout
+    const short = new SentinelView({ sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })), masterName: topology.masterName, timeoutMs: 2000 });
+    process.kill(hung.pid, 'SIGSTOP');
+    try {
+      const snapshot = await short.check(process.hrtime.bigint());
+      expect(snapshot).toMatchObject({ masterRunId, agreeing: 2, known: 3 });
+    } finally {
+      process.kill(hung.pid, 'SIGCONT');
+      short.shutdown();
+    }
+    // the premise held through the check: the reset one still did not know the run_id
+    expect((await masterAsSeenBy(reset.port, topology.masterName)).runid ?? '').toBe('');
+    expect((await masterAsSeenBy(identified.port, topology.masterName)).runid).toBe(masterRunId);
   });
 });

@@ -1,4 +1,4 @@
-import { judgeAnswers, SentinelViewUnconfirmed, type SentinelAnswer, type SentinelViewSnapshot } from './sentinel-answer';
+import { isUsableAnswer, judgeAnswers, SentinelViewUnconfirmed, type SentinelAnswer, type SentinelViewSnapshot } from './sentinel-answer';
 import { SentinelLink } from './sentinel-link';
 
 export { SentinelViewUnconfirmed, type SentinelViewSnapshot } from './sentinel-answer';
@@ -49,7 +49,8 @@ export class SentinelView {
   /**
    * The view of a majority of the sentinels, taken AFTER `since` (a `process.hrtime.bigint()`
    * reading): more than half of the sentinels known must answer, and the answers that decide (the
-   * first majority, see {@link query}) must name the same master, with no failover under way.
+   * first majority, see {@link query}) must name the same master, with no failover under way, and
+   * at least one of them must name its run_id (a sentinel reads it up to 10 s after a failover).
    * @throws SentinelViewUnconfirmed saying what is missing.
    */
   check(since: bigint): Promise<SentinelViewSnapshot> {
@@ -85,10 +86,10 @@ export class SentinelView {
   }
 
   /**
-   * Asks the majority first in line, and the rest when one of them gives no answer or the hedge
-   * delay passes; settles once a majority has answered (it confirms the master when they agree and
-   * none flags a failover; a sentinel not asked or not answered yet counts as not answering, as a
-   * cut one does), or when no sentinel is left to hear from.
+   * Asks the majority first in line, and the rest when one of them gives no usable answer or the
+   * hedge delay passes; settles once a majority has answered and one of them names the master's
+   * run_id (see judgeAnswers: the others may agree by address), or when no sentinel is left to hear
+   * from. A sentinel not asked or not answered yet counts as not answering, as a cut one does.
    * Sentinels that failed or were not heard from in time move to the back of the line.
    */
   private query(): Promise<SentinelViewSnapshot> {
@@ -97,12 +98,13 @@ export class SentinelView {
     const line = [...this.order];
     const answers: SentinelAnswer[] = [];
     const answered = new Set<number>();
+    let identified = false;
     let asked = 0;
     let heard = 0; // answers and failures
     let settled = false;
     return new Promise((resolve, reject) => {
       const decide = (): void => {
-        if (settled || (answers.length < needed && heard < known)) return;
+        if (settled || ((answers.length < needed || !identified) && heard < known)) return;
         settled = true;
         clearTimeout(hedge);
         this.reorder(line, answered);
@@ -117,12 +119,13 @@ export class SentinelView {
           void this.links[index].ask().then((answer) => {
             heard++;
             if (settled) return;
-            // A sentinel that does not know the master's run_id yet (just restarted: no INFO from
-            // it so far) has no view to give: it counts as not answering, like a cut one.
-            if (answer !== undefined && answer.runId !== '') {
+            if (answer !== undefined && isUsableAnswer(answer)) {
               answers.push(answer);
               answered.add(index);
-            } else ask(1);
+              identified ||= answer.runId !== '';
+            }
+            // one more to hear from when this one gave nothing usable, or named no run_id
+            if (answer === undefined || answer.runId === '') ask(1);
             decide();
           });
         }
