@@ -62,6 +62,23 @@ export interface C1Block {
   readonly mean: number;
   /** Calls in the block (fewer than asked when the round hit its time cap). */
   readonly calls: number;
+  /** Every call's latency in µs, ascending (for quantiles pooled over rounds, see {@link pooledQuantile}). */
+  readonly sorted: Float64Array;
+}
+
+/**
+ * The q-quantile of every call of `blocks` together. A p99 of one round's ~1000 calls is its 10th
+ * slowest call, so one stall of the machine moves it by a millisecond; pooled over the rounds (the
+ * variants interleaved call by call in each), it rests on ten times as many.
+ */
+export function pooledQuantile(blocks: readonly C1Block[], q: number): number {
+  const all = new Float64Array(blocks.reduce((n, b) => n + b.sorted.length, 0));
+  let at = 0;
+  for (const block of blocks) {
+    all.set(block.sorted, at);
+    at += block.sorted.length;
+  }
+  return quantile(all.sort(), q);
 }
 
 /** Fisher-Yates shuffle of `order` in place with a seeded LCG (the same sequence every run). */
@@ -123,7 +140,7 @@ export async function c1Round(variants: readonly Variant[], n: number, maxMs: nu
     let sum = 0;
     for (let k = 0; k < calls; k++) sum += sorted[k];
     sorted.sort();
-    out.set(variant.key, { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: sum / calls, calls });
+    out.set(variant.key, { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99), mean: sum / calls, calls, sorted });
   });
   return out;
 }

@@ -23,7 +23,8 @@
  * Phases: policy stack alone (measurePolicyStack, no network) and client path without network
  * (client-path.ts); warm-up (discarded); concurrency 1: rounds of 2000 sequential calls per
  * variant, interleaved call by call in a shuffled order (so every variant sees the same machine at the same moment),
- * each timed with hrtime → p50/p99 per round, added = sidecar − raw per round, median over rounds;
+ * each timed with hrtime → p50 per round, added = sidecar − raw per round, median over rounds; p99
+ * over every call of the rounds pooled (one round's p99 is its ~10th slowest call: too few to say);
  * concurrency 64: alternating fixed-duration rounds → calls/s, ratio = sidecar / raw per round
  * (adjacent in time), median over rounds.
  *
@@ -33,7 +34,7 @@
  * Also reported: the client path's in-process cost with the network removed (client-path.ts), the
  * client and server processes' CPU per call at c64, and (optional) the SidecarServer's own cost.
  *
- * Knobs (env): BENCH_C1_BLOCK (calls per variant per round, default 2000), BENCH_C1_ROUNDS (default 5),
+ * Knobs (env): BENCH_C1_BLOCK (calls per variant per round, default 2000), BENCH_C1_ROUNDS (default 10),
  * BENCH_C1_MAX_MS (time cap of a c1 round, default 3500: fewer calls on a loaded machine),
  * BENCH_C1_CHUNK (calls per variant before switching to the next, default 1: call by call),
  * BENCH_C64_MS (ms per round, default 500), BENCH_C64_ROUNDS (default 12), BENCH_DIAG=1 (adds
@@ -87,7 +88,7 @@ function envInt(name: string, fallback: number): number {
 }
 
 const C1_BLOCK = envInt('BENCH_C1_BLOCK', 2000);
-const C1_ROUNDS = envInt('BENCH_C1_ROUNDS', 5);
+const C1_ROUNDS = envInt('BENCH_C1_ROUNDS', 10);
 const C1_MAX_MS = envInt('BENCH_C1_MAX_MS', 3500);
 const C1_CHUNK = envInt('BENCH_C1_CHUNK', 1);
 const C64_MS = envInt('BENCH_C64_MS', 500);
@@ -341,7 +342,7 @@ export async function main(): Promise<void> {
     for (let r = 0; r < C1_ROUNDS; r++) {
       const blocks = await c1Round(variants, C1_BLOCK, C1_MAX_MS, C1_CHUNK);
       for (const [key, block] of blocks) c1Of(key).push(block);
-      progress(`c1 round ${r + 1}/${C1_ROUNDS} (${blocks.get('raw')?.calls} calls per variant), p50: ` + variants.map((v) => `${v.key} ${c1Of(v.key)[r].p50.toFixed(0)} µs`).join(', '));
+      progress(`c1 round ${r + 1}/${C1_ROUNDS} (${blocks.get('raw')?.calls} calls per variant), p50/p99: ` + variants.map((v) => `${v.key} ${c1Of(v.key)[r].p50.toFixed(0)}/${c1Of(v.key)[r].p99.toFixed(0)} µs`).join(', '));
     }
 
     // ---- concurrency 64: alternating fixed-duration rounds.
