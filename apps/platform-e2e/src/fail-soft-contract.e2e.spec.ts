@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { waitUntil, type Address } from '@failsoft/testing';
 import { describe as describeResult, USERS, type ApiResult, type UploadFile, type User } from './support/api';
 import { smallPng } from './support/images';
 import { describeFailures, figures, formatFigures, SteadyLoad, type LoadOptions, type LoadReport, type Sample } from './support/load';
-import { figure, gatewaySnapshots, progress, redisOnMaster, restartCounts, startTestPlatform, stopTestPlatform, waitForFullService, type TestPlatform } from './support/platform';
+import { nonJsonServiceLines } from './support/logs';
+import { figure, gatewaySnapshots, progress, redisOnMaster, restartCounts, startTestPlatform, stopTestPlatform, suiteDir, waitForFullService, type TestPlatform } from './support/platform';
 
 /**
  * The fail-soft contract of docs/design.md, row by row, against the real platform of `npm start`
@@ -504,6 +506,10 @@ describe('Redis', () => {
 });
 
 describe('recovery', () => {
+  it('through all of the above (Redis failover included), every line the services wrote is JSON', () => {
+    expect(nonJsonServiceLines(join(suiteDir, 'contract', 'logs'))).toEqual([]);
+  });
+
   it('after all of the above, every process runs and nothing was restarted by hand', async () => {
     await waitForFullService(tp);
     const restarts = restartsOfServices();

@@ -178,7 +178,9 @@ export class PostStreamConsumer implements OnApplicationBootstrap, BeforeApplica
   private createReader(): StateRedis {
     const redis = this.stateOptions.redis;
     const connectionName = `feed-consumer-${this.consumer}`.replace(/[^A-Za-z0-9._-]/g, '_');
-    return 'sentinels' in redis ? createSentinelClient({ ...redis, connectionName }) : createRedisClient({ ...redis, connectionName });
+    // its connection problems go to the service's JSON log, as the consumer's own lines do
+    const logger = redis.logger ?? { warn: (message: string) => this.logger.warn(message, { connection: connectionName }) };
+    return 'sentinels' in redis ? createSentinelClient({ ...redis, connectionName, logger }) : createRedisClient({ ...redis, connectionName, logger });
   }
 
   private async run(): Promise<void> {

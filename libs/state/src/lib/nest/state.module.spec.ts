@@ -1,6 +1,7 @@
 import 'reflect-metadata';
-import { Inject, Injectable, Module } from '@nestjs/common';
+import { Inject, Injectable, Module, type LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { getFreePort, waitUntil } from '@failsoft/testing';
 import { ReplicatedServers, startReplicatedServers } from '../../../test/replicated-servers';
 import { StateRedis } from '../client/state-redis';
 import { DurableWriter } from '../durable/durable-writer';
@@ -141,6 +142,34 @@ describe('StateModule (with @nestjs/testing, real master + 1 replica)', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it("without redis.logger, the client's connection errors go through the application's Nest logger, not to stderr", async () => {
+    const lines: Array<{ level: string; message: unknown; context: unknown }> = [];
+    const record =
+      (level: string) =>
+      (message: unknown, context?: unknown): void => {
+        lines.push({ level, message, context });
+      };
+    const appLogger: LoggerService = { log: record('log'), error: record('error'), warn: record('warn'), debug: record('debug'), verbose: record('verbose') };
+    const written: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+      written.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof process.stderr.write;
+    const port = await getFreePort(); // nothing listens: every connect is refused
+    const ref = await Test.createTestingModule({ imports: [StateModule.forRoot({ redis: { port, errorLogIntervalMs: 60_000 } })] }).compile();
+    ref.useLogger(appLogger);
+    const app = await ref.init();
+    try {
+      const line = await waitUntil(() => lines.find((l) => l.level === 'warn' && l.context === 'failsoft/state'), { timeoutMs: 10_000, message: 'a warn line of failsoft/state' });
+      expect(String(line.message)).toContain(`connect ECONNREFUSED 127.0.0.1:${port}`);
+    } finally {
+      await app.close();
+      process.stderr.write = write;
+    }
+    expect(written.filter((chunk) => chunk.includes('[failsoft/state]'))).toEqual([]);
   });
 
   it('rejects invalid options at start, naming the bad value', async () => {

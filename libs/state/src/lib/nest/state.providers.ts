@@ -1,6 +1,7 @@
-import { Inject, Injectable, OnApplicationShutdown, Provider } from '@nestjs/common';
+import { Inject, Injectable, Logger, OnApplicationShutdown, Provider } from '@nestjs/common';
 import { resolveRedisOptions, resolveSentinelOptions } from '../client/client.options';
 import { createRedisClient, createSentinelClient } from '../client/create-client';
+import type { StateLogger } from '../client/error-log';
 import { StateRedis } from '../client/state-redis';
 import { DurableWriter } from '../durable/durable-writer';
 import { resolveDurableOptions } from '../durable/durable.options';
@@ -34,10 +35,23 @@ export function validateStateModuleOptions(options: unknown): StateModuleOptions
   return options as StateModuleOptions;
 }
 
+/**
+ * Where the module's client reports connection problems when `redis.logger` is not set: Nest's
+ * `Logger` (context `failsoft/state`), so the lines go through whatever logger the application gave
+ * Nest (a JSON logger writes them as JSON) instead of plain text on stderr.
+ */
+export const nestStateLogger: StateLogger = {
+  warn(message: string): void {
+    nestLogger.warn(message);
+  },
+};
+const nestLogger = new Logger('failsoft/state');
+
 /** Creates the client the options describe (validated here too: async options arrive only now). */
 function createClient(options: StateModuleOptions): StateRedis {
   validateStateModuleOptions(options);
-  return 'sentinels' in options.redis ? createSentinelClient(options.redis) : createRedisClient(options.redis);
+  const redis = { ...options.redis, logger: options.redis.logger ?? nestStateLogger };
+  return 'sentinels' in redis ? createSentinelClient(redis) : createRedisClient(redis);
 }
 
 /** Closes everything the module created, in order, when the application shuts down. */
