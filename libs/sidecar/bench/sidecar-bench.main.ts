@@ -352,7 +352,7 @@ export async function main(): Promise<void> {
     for (let r = 0; r < C64_ROUNDS; r++) {
       const order = r % 2 === 0 ? c64Variants : [...c64Variants].reverse();
       for (const variant of order) c64Of(variant.key).push(await c64Round(variant.call, C64_MS, CONCURRENCY, variant.serverPids));
-      progress(`c64 round ${r + 1}/${C64_ROUNDS} (${C64_MS} ms per variant): ` + c64Variants.map((v) => `${v.key} ${Math.round(c64Of(v.key)[r].callsPerSecond)}/s`).join(', '));
+      progress(`c64 round ${r + 1}/${C64_ROUNDS} (${C64_MS} ms per variant): ` + c64Variants.map((v) => `${v.key} ${Math.round(c64Of(v.key)[r].callsPerSecond)}/s (${Math.round(c64Of(v.key)[r].cpuMicrosPerCall)}+${Math.round(c64Of(v.key)[r].serverCpuMicrosPerCall)} µs CPU)`).join(', '));
     }
 
     // ---- the same sidecar client with the OpenTelemetry SDK registered (10 % sampling) vs none: otel-overhead.ts
