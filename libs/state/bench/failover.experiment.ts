@@ -7,7 +7,8 @@
 // round's ratios (durable / plain, 'online' / plain) compare phases adjacent in time. The reported
 // ratios are medians over every round of every run (per-run medians are reported too): on 2 cores
 // shared by seven processes one round's ratio moves by +-0.1, a median over many rounds much less.
-// The master's `INFO commandstats` gives the WAITs sent, hence the mean writes per WAIT.
+// The master's `INFO commandstats` gives the WAITs sent, hence the mean writes per WAIT; the
+// writers' process CPU in the durable phases says whether they wait on CPU or on round trips.
 // Env: BENCH_RUNS (default 3), BENCH_WRITERS (default 24), BENCH_PHASE_MS (throughput phase
 // length, default 2000), BENCH_ROUNDS (default 5).
 import { SentinelTopology, startSentinelTopology, waitUntil } from '@failsoft/testing';
@@ -49,9 +50,19 @@ async function waitCalls(redis: StateRedis): Promise<number> {
   return Number(/cmdstat_wait:calls=(\d+)/.exec(await redis.info('commandstats'))?.[1] ?? 0);
 }
 
-/** Runs `writers` loops of `op` for `ms` and returns completed operations per second. */
-async function throughput(writers: number, ms: number, op: (w: number, i: number) => Promise<unknown>): Promise<number> {
+/** What one throughput phase measured. */
+interface Phase {
+  /** Completed operations per second. */
+  readonly rate: number;
+  /** CPU of this (the writers') process during the phase, in cores. */
+  readonly cores: number;
+}
+
+/** Runs `writers` loops of `op` for `ms`: completed operations per second, and this process's CPU meanwhile. */
+async function throughput(writers: number, ms: number, op: (w: number, i: number) => Promise<unknown>): Promise<Phase> {
   let done = 0;
+  const cpu = process.cpuUsage();
+  const started = performance.now();
   const until = Date.now() + ms;
   await Promise.all(
     Array.from({ length: writers }, async (_, w) => {
@@ -61,7 +72,8 @@ async function throughput(writers: number, ms: number, op: (w: number, i: number
       }
     }),
   );
-  return done / (ms / 1000);
+  const used = process.cpuUsage(cpu);
+  return { rate: done / (ms / 1000), cores: (used.user + used.system) / 1000 / (performance.now() - started) };
 }
 
 /** What one run measured. */
@@ -73,6 +85,8 @@ interface RunResult {
   ratios: number[];
   /** Same with rule replicaSet 'online' (no sentinel check). */
   onlineRatios: number[];
+  /** The writers' process CPU in each round's durable phase, cores. */
+  durableCores: number[];
   writesPerWait: number;
 }
 
@@ -87,6 +101,7 @@ interface Settings {
 interface Throughput {
   ratios: number[];
   onlineRatios: number[];
+  durableCores: number[];
   writesPerWait: number;
 }
 
@@ -100,25 +115,27 @@ async function compareThroughput(tag: string, client: StateRedis, writer: Durabl
   const online = new DurableWriter(client, { replicaSet: 'online' });
   const ratios: number[] = [];
   const onlineRatios: number[] = [];
+  const durableCores: number[] = [];
   let durableWrites = 0;
   let waits = 0;
   for (let round = 1; round <= rounds; round++) {
-    const plainPhase = (): Promise<number> => throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${round}:${i}`, 'x'));
-    const onlinePhase = (): Promise<number> => throughput(writers, phaseMs, (w, i) => online.write(['SET', `online:{${w}}:${round}:${i}`, 'x']));
+    const plainPhase = (): Promise<Phase> => throughput(writers, phaseMs, (w, i) => client.set(`plain:{${w}}:${round}:${i}`, 'x'));
+    const onlinePhase = (): Promise<Phase> => throughput(writers, phaseMs, (w, i) => online.write(['SET', `online:{${w}}:${round}:${i}`, 'x']));
     const first = round % 2 === 1 ? await plainPhase() : await onlinePhase();
     const waitsBefore = await waitCalls(client);
-    const durable = await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${round}:${i}`, 'x']));
+    const { rate: durable, cores } = await throughput(writers, phaseMs, (w, i) => writer.write(['SET', `durable:{${w}}:${round}:${i}`, 'x']));
+    durableCores.push(cores);
     waits += (await waitCalls(client)) - waitsBefore;
     durableWrites += (durable * phaseMs) / 1000;
     const last = round % 2 === 1 ? await onlinePhase() : await plainPhase();
-    const [plain, onlineRate] = round % 2 === 1 ? [first, last] : [last, first];
+    const [plain, onlineRate] = round % 2 === 1 ? [first.rate, last.rate] : [last.rate, first.rate];
     ratios.push(durable / plain);
     onlineRatios.push(onlineRate / plain);
-    progress(`${tag}:   round ${round}/${rounds}: plain ${plain.toFixed(0)}, durable ${durable.toFixed(0)}, durable 'online' ${onlineRate.toFixed(0)} writes/s; durable/plain ${(durable / plain).toFixed(3)}`);
+    progress(`${tag}:   round ${round}/${rounds}: plain ${plain.toFixed(0)}, durable ${durable.toFixed(0)}, durable 'online' ${onlineRate.toFixed(0)} writes/s; durable/plain ${(durable / plain).toFixed(3)}; writers' process CPU in the durable phase ${cores.toFixed(2)} cores`);
   }
   const writesPerWait = waits > 0 ? durableWrites / waits : 0;
   progress(`${tag}: median durable/plain ${median(ratios).toFixed(3)}, 'online'/plain ${median(onlineRatios).toFixed(3)}; ${writesPerWait.toFixed(1)} writes per WAIT (default rule)`);
-  return { ratios, onlineRatios, writesPerWait };
+  return { ratios, onlineRatios, durableCores, writesPerWait };
 }
 
 /** One run of the experiment on a fresh topology. */
@@ -136,7 +153,7 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
   try {
     await client.ping();
     const writer = new DurableWriter(client);
-    const { ratios, onlineRatios, writesPerWait } = await compareThroughput(tag, client, writer, { writers, phaseMs, rounds });
+    const { ratios, onlineRatios, durableCores, writesPerWait } = await compareThroughput(tag, client, writer, { writers, phaseMs, rounds });
 
     const acknowledged = new Map<string, string>();
     let killedAt = Number.POSITIVE_INFINITY;
@@ -196,7 +213,7 @@ async function runOnce(run: number, runs: number, { writers, phaseMs, rounds }: 
     } finally {
       await reader.close();
     }
-    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratios, onlineRatios, writesPerWait };
+    const result = { acknowledged: acknowledged.size, lost, resumeSeconds: (firstAckAfterKill - killedAt) / 1000, ratios, onlineRatios, durableCores, writesPerWait };
     progress(`${tag}: acknowledged=${result.acknowledged} lost=${lost} resume=${result.resumeSeconds.toFixed(2)} s ratio=${median(ratios).toFixed(3)} writes/WAIT=${writesPerWait.toFixed(1)}`);
     return result;
   } finally {
@@ -238,6 +255,8 @@ export async function main(): Promise<void> {
     rounds: results.reduce((sum, r) => sum + r.ratios.length, 0),
     writers,
     meanWritesPerWait: Number(median(results.map((r) => r.writesPerWait)).toFixed(2)),
+    // below 1 core: the durable phase waits on round trips (writes, WAIT, sentinels), not on this process's CPU
+    writersCpuCoresDurableMedian: Number(median(results.flatMap((r) => r.durableCores)).toFixed(2)),
   };
   process.stdout.write(`${JSON.stringify(summary)}\n`);
 }

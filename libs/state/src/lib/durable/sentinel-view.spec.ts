@@ -85,7 +85,7 @@ describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
     const forgot = await waitUntil(
       async () => {
         const seen = await masterAsSeenBy(reset.port, topology.masterName);
-        return seen.flags === 'master' && seen;
+        return seen.flags === 'master' ? seen : undefined;
       },
       { timeoutMs: 5_000, message: 'the reset sentinel to reach the master again' },
     );
