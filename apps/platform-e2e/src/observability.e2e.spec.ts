@@ -4,6 +4,7 @@ import { chromium } from 'playwright-core';
 import { join } from 'node:path';
 import { waitUntil } from '@failsoft/testing';
 import { USERS } from './support/api';
+import { nonJsonServiceLines, readServiceLogs, SERVICE_KINDS } from './support/logs';
 import { OtlpReceiver, type ReceivedSpan } from './support/otlp-receiver';
 import { figure, progress, startTestPlatform, stopTestPlatform, suiteDir, waitForFullService, workspace, type TestPlatform } from './support/platform';
 
@@ -17,7 +18,7 @@ import { figure, progress, startTestPlatform, stopTestPlatform, suiteDir, waitFo
 
 jest.setTimeout(240_000);
 
-const SERVICES = ['gateway', 'upload', 'likes', 'feed'];
+const SERVICES = SERVICE_KINDS;
 const receiver = new OtlpReceiver();
 let tp: TestPlatform;
 let prom: string;
@@ -187,35 +188,25 @@ describe('observability of the npm start platform', () => {
   });
 
   it('every line of every service log is JSON; call lines carry trace and span ids, and the traced request is in the feed and likes logs', async () => {
-    const logs = join(suiteDir, 'observability', 'logs');
-    const files = readdirSync(logs).filter((f) => SERVICES.some((s) => f.startsWith(`${s}-`)) && f.endsWith('.log'));
+    const logsDir = join(suiteDir, 'observability', 'logs');
+    expect(nonJsonServiceLines(logsDir)).toEqual([]);
+    const { files, lines } = readServiceLogs(logsDir);
     expect(files.length).toBe(serviceInstances().length);
     const traced = new Set(receiver.spans.map((s) => s.traceId));
-    let lines = 0;
     let scoped = 0;
     const servicesWithTracedLines = new Set<string>();
-    for (const file of files) {
-      const text = readFileSync(join(logs, file), 'utf8');
-      text.split('\n').forEach((line, i) => {
-        if (line.trim() === '') return;
-        lines += 1;
-        let parsed: Record<string, unknown>;
-        try {
-          parsed = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          throw new Error(`${file}:${i + 1} is not JSON: ${line.slice(0, 200)}`);
-        }
-        expect(typeof parsed['time']).toBe('string');
-        expect(typeof parsed['level']).toBe('string');
-        expect(typeof parsed['instance']).toBe('string');
-        if (parsed['msg'] === 'call') {
-          scoped += 1;
-          if (typeof parsed['traceId'] !== 'string' || typeof parsed['spanId'] !== 'string') throw new Error(`${file}:${i + 1}: a call line without trace/span ids: ${line}`);
-          if (traced.has(parsed['traceId'])) servicesWithTracedLines.add(String(parsed['service']));
-        }
-      });
+    for (const { where, text, entry } of lines) {
+      const parsed = entry as Record<string, unknown>;
+      expect(typeof parsed['time']).toBe('string');
+      expect(typeof parsed['level']).toBe('string');
+      expect(typeof parsed['instance']).toBe('string');
+      if (parsed['msg'] === 'call') {
+        scoped += 1;
+        if (typeof parsed['traceId'] !== 'string' || typeof parsed['spanId'] !== 'string') throw new Error(`${where}: a call line without trace/span ids: ${text}`);
+        if (traced.has(parsed['traceId'])) servicesWithTracedLines.add(String(parsed['service']));
+      }
     }
-    figure('observability-logs', { files: files.length, lines, callLines: scoped });
+    figure('observability-logs', { files: files.length, lines: lines.length, callLines: scoped });
     expect(scoped).toBeGreaterThan(0);
     expect([...servicesWithTracedLines].sort()).toEqual(expect.arrayContaining(['feed', 'likes']));
   });

@@ -15,6 +15,16 @@ async function masterAsSeenBy(port: number, masterName: string): Promise<Record<
   return fields;
 }
 
+/** Runs `body` while `processes` are stopped (SIGSTOP: they hang, connections stay open), then resumes them. */
+async function whileHung<T>(processes: ReadonlyArray<{ pid: number }>, body: () => Promise<T>): Promise<T> {
+  for (const { pid } of processes) process.kill(pid, 'SIGSTOP');
+  try {
+    return await body();
+  } finally {
+    for (const { pid } of processes) process.kill(pid, 'SIGCONT');
+  }
+}
+
 jest.setTimeout(40_000);
 
 /** The sentinels' view behind rule replicaSet 'sentinel', against real sentinels. */
@@ -28,6 +38,16 @@ describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
     // a per-query timeout far beyond the test's: a check that waited for a hung sentinel could not pass
     view = new SentinelView({ sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })), masterName: topology.masterName, timeoutMs: 120_000 });
     masterRunId = (await view.check(process.hrtime.bigint())).masterRunId;
+  });
+  /** A view of the same sentinels with its own per-query timeout (shut down at the end of the test). */
+  const shortViews: SentinelView[] = [];
+  const shortView = (timeoutMs: number): SentinelView => {
+    const made = new SentinelView({ sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })), masterName: topology.masterName, timeoutMs });
+    shortViews.push(made);
+    return made;
+  };
+  afterEach(() => {
+    for (const made of shortViews.splice(0)) made.shutdown();
   });
   afterAll(async () => {
     view?.shutdown();
@@ -47,13 +67,8 @@ describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
   it('a hung sentinel does not hold up the check: the others are asked, and it goes to the back of the line', async () => {
     // the first in line (a check asks two of the three, the ones that answered lately)
     const hung = topology.sentinels[0];
-    process.kill(hung.pid, 'SIGSTOP');
-    try {
-      const snapshot = await view.check(process.hrtime.bigint());
-      expect(snapshot).toMatchObject({ masterRunId, agreeing: 2, known: 3 });
-    } finally {
-      process.kill(hung.pid, 'SIGCONT');
-    }
+    const snapshot = await whileHung([hung], () => view.check(process.hrtime.bigint()));
+    expect(snapshot).toMatchObject({ masterRunId, agreeing: 2, known: 3 });
     // later checks ask the two that answered: each asks two commands of each (SENTINEL MASTER + REPLICAS)
     const [hungBefore, otherBefore] = [await commandsOf(hung.port), await commandsOf(topology.sentinels[1].port)];
     for (let i = 0; i < 5; i++) await view.check(process.hrtime.bigint());
@@ -63,17 +78,10 @@ describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
   });
 
   it('with two of three hung, the check waits for a majority and refuses once none can come', async () => {
-    const short = new SentinelView({ sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })), masterName: topology.masterName, timeoutMs: 500 });
-    const hung = topology.sentinels.slice(1);
-    for (const sentinel of hung) process.kill(sentinel.pid, 'SIGSTOP');
-    try {
-      const outcome = await short.check(process.hrtime.bigint()).catch((error: unknown) => error);
-      expect(outcome).toBeInstanceOf(SentinelViewUnconfirmed);
-      expect((outcome as Error).message).toBe('only 1 of 3 sentinels answered (2 needed)');
-    } finally {
-      for (const sentinel of hung) process.kill(sentinel.pid, 'SIGCONT');
-      short.shutdown();
-    }
+    const short = shortView(500);
+    const outcome = await whileHung(topology.sentinels.slice(1), () => short.check(process.hrtime.bigint()).catch((error: unknown) => error));
+    expect(outcome).toBeInstanceOf(SentinelViewUnconfirmed);
+    expect((outcome as Error).message).toBe('only 1 of 3 sentinels answered (2 needed)');
   });
 
   it("a sentinel that has not read the master's run_id yet agrees by address: with another one hung, the check still confirms", async () => {
@@ -91,15 +99,9 @@ describe('SentinelView (real master + 2 replicas + 3 sentinels)', () => {
     );
     expect(forgot.runid ?? '').toBe('');
     // a timeout short enough that a check that waited for the hung one fails here, not by the test's timeout
-    const short = new SentinelView({ sentinels: topology.sentinels.map(({ host, port }) => ({ host, port })), masterName: topology.masterName, timeoutMs: 2000 });
-    process.kill(hung.pid, 'SIGSTOP');
-    try {
-      const snapshot = await short.check(process.hrtime.bigint());
-      expect(snapshot).toMatchObject({ masterRunId, agreeing: 2, known: 3 });
-    } finally {
-      process.kill(hung.pid, 'SIGCONT');
-      short.shutdown();
-    }
+    const short = shortView(2000);
+    const snapshot = await whileHung([hung], () => short.check(process.hrtime.bigint()));
+    expect(snapshot).toMatchObject({ masterRunId, agreeing: 2, known: 3 });
     // the premise held through the check: the reset one still did not know the run_id
     expect((await masterAsSeenBy(reset.port, topology.masterName)).runid ?? '').toBe('');
     expect((await masterAsSeenBy(identified.port, topology.masterName)).runid).toBe(masterRunId);
